@@ -1,0 +1,181 @@
+// Package inbox is the domain of inboxd: the normalised queue item, its
+// replies, notes and audit trail, the status rules and the per-platform text
+// limits. It imports nothing of the project and does no I/O, so every other
+// package (store, api, connectors, scheduler) can share these types.
+package inbox
+
+import (
+	"fmt"
+	"time"
+)
+
+// Channel is the platform an item came from; its replies go back there.
+type Channel string
+
+const (
+	ChannelFacebook Channel = "facebook"
+	ChannelTwitter  Channel = "twitter"
+)
+
+// Channels lists every known channel in a stable order.
+var Channels = []Channel{ChannelFacebook, ChannelTwitter}
+
+func (c Channel) Valid() bool { return c == ChannelFacebook || c == ChannelTwitter }
+
+// Kind says how the citizen wrote to the account.
+type Kind string
+
+const (
+	KindMessage Kind = "message" // private: Messenger, X DM
+	KindComment Kind = "comment" // Facebook comment (or reply to a comment)
+	KindMention Kind = "mention" // X mention, Facebook post that tags the Page
+)
+
+// Kinds lists every known kind in a stable order.
+var Kinds = []Kind{KindMessage, KindComment, KindMention}
+
+func (k Kind) Valid() bool { return k == KindMessage || k == KindComment || k == KindMention }
+
+// Priority orders the work of operators; the default is normal.
+type Priority string
+
+const (
+	PriorityLow    Priority = "low"
+	PriorityNormal Priority = "normal"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// Priorities lists every priority from lowest to highest.
+var Priorities = []Priority{PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent}
+
+func (p Priority) Valid() bool {
+	switch p {
+	case PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent:
+		return true
+	}
+	return false
+}
+
+// Author is the person who wrote an item, as the platform identifies them.
+type Author struct {
+	ID     string `json:"id"`               // page-scoped id (Facebook) or user id (X)
+	Name   string `json:"name,omitempty"`   // display name
+	Handle string `json:"handle,omitempty"` // X @username; empty on Facebook
+}
+
+// Attachment is a picture, video, file or link attached to an item.
+type Attachment struct {
+	Type string `json:"type"` // image, video, audio, file, link, ...
+	URL  string `json:"url,omitempty"`
+}
+
+// Item is one inbound message from a citizen, normalised across platforms.
+type Item struct {
+	ID          string       `json:"id"` // ULID, time-ordered, assigned by the store
+	Channel     Channel      `json:"channel"`
+	Account     string       `json:"account"` // account name from config
+	Kind        Kind         `json:"kind"`
+	ExternalID  string       `json:"external_id"`         // the platform's id of this message
+	ThreadID    string       `json:"thread_id,omitempty"` // post id, conversation id
+	ParentID    string       `json:"parent_id,omitempty"` // parent comment / replied-to post
+	Author      Author       `json:"author"`
+	Text        string       `json:"text"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Permalink   string       `json:"permalink,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`  // the platform's time
+	ReceivedAt  time.Time    `json:"received_at"` // when inboxd stored it
+	Status      Status       `json:"status"`
+	Assignee    string       `json:"assignee,omitempty"`
+	Unit        string       `json:"unit,omitempty"` // the government office (OPD) responsible
+	Tags        []string     `json:"tags,omitempty"`
+	Priority    Priority     `json:"priority"`
+	// Backfill marks items imported by an account's first poll look-back:
+	// they were not waiting on inboxd, so response-time figures leave them out.
+	Backfill bool `json:"backfill,omitempty"`
+	// AnsweredAt is when the first reply to this item (sent through inboxd,
+	// or written on the platform directly) was seen as sent.
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+}
+
+// DedupKey identifies an item across polls: channel + account + platform id.
+func (it Item) DedupKey() string {
+	return string(it.Channel) + "\x00" + it.Account + "\x00" + it.ExternalID
+}
+
+// Waiting reports whether the item still waits for an answer.
+func (it Item) Waiting() bool { return it.Status.Waiting() }
+
+// Validate checks what a connector must fill in before the store takes an item.
+func (it Item) Validate() error {
+	switch {
+	case !it.Channel.Valid():
+		return fmt.Errorf("item %q: unknown channel %q", it.ExternalID, it.Channel)
+	case !it.Kind.Valid():
+		return fmt.Errorf("item %q: unknown kind %q", it.ExternalID, it.Kind)
+	case it.Account == "":
+		return fmt.Errorf("item %q: account is empty", it.ExternalID)
+	case it.ExternalID == "":
+		return fmt.Errorf("item from %s/%s: external_id is empty", it.Channel, it.Account)
+	case it.CreatedAt.IsZero():
+		return fmt.Errorf("item %q: created_at is zero", it.ExternalID)
+	}
+	return nil
+}
+
+// ExternalReply is an answer the account wrote on the platform directly, not
+// through inboxd. The store shows it in the thread and marks what it answers
+// as answered. At least one of ParentExternalID and ThreadID is set.
+type ExternalReply struct {
+	Channel          Channel   `json:"channel"`
+	Account          string    `json:"account"`
+	ExternalID       string    `json:"external_id"`                  // the reply's own platform id
+	ParentExternalID string    `json:"parent_external_id,omitempty"` // the item it answers, when known
+	ThreadID         string    `json:"thread_id,omitempty"`          // its conversation/post
+	Text             string    `json:"text"`
+	CreatedAt        time.Time `json:"created_at"`
+}
+
+// Note is an internal remark on an item; it is never sent to a platform.
+type Note struct {
+	ID        string    `json:"id"`
+	ItemID    string    `json:"item_id"`
+	Text      string    `json:"text"`
+	Author    string    `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// AuditEntry records one change an operator (or the daemon) made to an item.
+type AuditEntry struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	Field string    `json:"field"`
+	From  string    `json:"from"`
+	To    string    `json:"to"`
+}
+
+// Role is what an API token may do.
+type Role string
+
+const (
+	RoleViewer   Role = "viewer"   // reads items and stats
+	RoleOperator Role = "operator" // also triages, notes and replies
+	RoleAdmin    Role = "admin"    // also manages tokens and backups
+)
+
+func (r Role) Valid() bool { return r == RoleViewer || r == RoleOperator || r == RoleAdmin }
+
+// Allows reports whether a token with role r may act as need.
+func (r Role) Allows(need Role) bool { return r.rank() >= need.rank() && need.Valid() }
+
+func (r Role) rank() int {
+	switch r {
+	case RoleViewer:
+		return 1
+	case RoleOperator:
+		return 2
+	case RoleAdmin:
+		return 3
+	}
+	return 0
+}
