@@ -1,0 +1,167 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// Platform and shape of a generated message; they map one to one onto what
+// the fakes can receive.
+type Shape string
+
+const (
+	FacebookComment  Shape = "facebook_comment"   // comment under a Page post
+	FacebookReply    Shape = "facebook_reply"     // reply to a citizen's comment
+	FacebookMessage  Shape = "facebook_message"   // Messenger message to the Page
+	FacebookTagged   Shape = "facebook_tagged"    // a citizen's post tagging the Page
+	TwitterMention   Shape = "twitter_mention"    // post mentioning the account
+	TwitterDirectMsg Shape = "twitter_direct_msg" // DM to the account
+)
+
+// Shapes lists every shape; the generator's mix draws from it.
+var Shapes = []Shape{FacebookComment, FacebookReply, FacebookMessage, FacebookTagged, TwitterMention, TwitterDirectMsg}
+
+// Person is a generated citizen.
+type Person struct {
+	Name   string // display name
+	Handle string // X username (no @)
+	Seq    int    // stable number, for platform ids the fakes derive
+}
+
+// Message is one thing a citizen writes.
+type Message struct {
+	Shape  Shape
+	Author Person
+	Text   string
+	Topic  string // roads, waste, id_card, flood, transport, thanks, question
+}
+
+// Generator makes a reproducible stream of citizen messages.
+type Generator struct {
+	rng    *rand.Rand
+	people []Person
+	n      int
+}
+
+// NewGenerator returns a generator seeded for reproducible runs.
+func NewGenerator(seed uint64) *Generator {
+	g := &Generator{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	// A bounded population, so the same people write more than once and
+	// threads form, as they do on a real regency Page.
+	for i := range 200 {
+		first := firstNames[g.rng.IntN(len(firstNames))]
+		last := lastNames[g.rng.IntN(len(lastNames))]
+		g.people = append(g.people, Person{
+			Name:   first + " " + last,
+			Handle: strings.ToLower(first) + "_" + strings.ToLower(last) + fmt.Sprint(i),
+			Seq:    i + 1,
+		})
+	}
+	return g
+}
+
+// Next returns the next message of the stream.
+func (g *Generator) Next() Message {
+	g.n++
+	topic := topics[g.rng.IntN(len(topics))]
+	tmpl := topic.texts[g.rng.IntN(len(topic.texts))]
+	text := strings.NewReplacer(
+		"{desa}", villages[g.rng.IntN(len(villages))],
+		"{kec}", districts[g.rng.IntN(len(districts))],
+		"{hari}", fmt.Sprint(2+g.rng.IntN(12)),
+	).Replace(tmpl)
+	return Message{
+		Shape:  Shapes[g.rng.IntN(len(Shapes))],
+		Author: g.people[g.rng.IntN(len(g.people))],
+		Text:   text,
+		Topic:  topic.name,
+	}
+}
+
+// Run emits burst messages at once, then rate messages per minute until ctx
+// ends. tick, when non-nil, replaces the wall-clock ticker (tests drive it).
+// It returns how many messages were emitted and the first emit error, if
+// any, which stops the run.
+func (g *Generator) Run(ctx context.Context, ratePerMinute float64, burst int, tick <-chan time.Time, emit func(context.Context, Message) error) (int, error) {
+	sent := 0
+	for range burst {
+		if err := emit(ctx, g.Next()); err != nil {
+			return sent, fmt.Errorf("emit message %d: %w", sent+1, err)
+		}
+		sent++
+	}
+	if tick == nil {
+		if ratePerMinute <= 0 {
+			<-ctx.Done()
+			return sent, nil
+		}
+		t := time.NewTicker(time.Duration(float64(time.Minute) / ratePerMinute))
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return sent, nil
+		case _, ok := <-tick:
+			if !ok {
+				return sent, nil
+			}
+			if err := emit(ctx, g.Next()); err != nil {
+				return sent, fmt.Errorf("emit message %d: %w", sent+1, err)
+			}
+			sent++
+		}
+	}
+}
+
+type topic struct {
+	name  string
+	texts []string
+}
+
+var topics = []topic{
+	{"roads", []string{
+		"Pak, jalan di {desa} Kecamatan {kec} rusak parah, banyak lubang. Sudah {hari} hari tidak ada perbaikan. Mohon segera ditindaklanjuti.",
+		"Lampu penerangan jalan di {desa} mati sejak {hari} hari lalu, rawan kecelakaan malam hari.",
+		"Jembatan kecil di {desa} retak, warga takut lewat. Mohon dicek oleh dinas PUPR.",
+	}},
+	{"waste", []string{
+		"Sampah di TPS {desa} sudah menumpuk {hari} hari belum diangkut, baunya sampai ke rumah warga.",
+		"Truk sampah tidak lewat lagi di {desa}, Kecamatan {kec}. Kapan jadwal pengangkutannya?",
+		"Ada warga buang sampah sembarangan di sungai dekat {desa}. Mohon ditertibkan.",
+	}},
+	{"id_card", []string{
+		"Mau tanya, KTP elektronik saya sudah {hari} minggu belum jadi di Disdukcapil. Bagaimana cara cek statusnya?",
+		"Syarat membuat KK baru setelah menikah apa saja ya? Saya warga {desa}.",
+		"Blangko KTP di Kecamatan {kec} katanya habis, kapan tersedia lagi?",
+	}},
+	{"flood", []string{
+		"Banjir lagi di {desa} setelah hujan semalam, air masuk rumah setinggi lutut. Mohon bantuan BPBD.",
+		"Drainase di {desa} tersumbat, setiap hujan jalan tergenang. Mohon dibersihkan.",
+		"Tanggul sungai di Kecamatan {kec} mulai jebol, warga khawatir. Tolong segera dicek.",
+	}},
+	{"transport", []string{
+		"Angkot jurusan {kec} sekarang jarang lewat, anak sekolah kesulitan berangkat pagi.",
+		"Halte di depan pasar {desa} rusak dan tidak ada atapnya. Mohon diperbaiki.",
+		"Tarif bus kota naik tanpa pemberitahuan. Apakah ini resmi dari Dishub?",
+	}},
+	{"thanks", []string{
+		"Terima kasih Pemkab, jalan di {desa} sudah diperbaiki. Sekarang lancar 👍",
+		"Pelayanan di Mal Pelayanan Publik cepat sekali, terima kasih petugasnya ramah.",
+		"Terima kasih sudah menanggapi laporan banjir kemarin, bantuan sudah sampai di {desa}.",
+	}},
+	{"question", []string{
+		"Jam buka pelayanan Disdukcapil hari Sabtu sampai jam berapa ya?",
+		"Apakah ada program bantuan bedah rumah untuk warga {desa} tahun ini?",
+		"Pendaftaran vaksinasi untuk lansia di Puskesmas {kec} dibuka kapan?",
+	}},
+}
+
+var firstNames = []string{"Budi", "Siti", "Agus", "Dewi", "Rina", "Joko", "Wahyu", "Sri", "Andi", "Nur", "Eko", "Lestari", "Yanti", "Hendra", "Fitri", "Bambang", "Ayu", "Dedi", "Ratna", "Fajar"}
+var lastNames = []string{"Santoso", "Rahayu", "Wijaya", "Lestari", "Saputra", "Hidayat", "Kurniawan", "Pratama", "Susanti", "Nugroho", "Handayani", "Setiawan", "Purnomo", "Maharani", "Siregar"}
+var villages = []string{"Desa Sukamaju", "Desa Cibodas", "Desa Mekarsari", "Desa Karanganyar", "Desa Sidomulyo", "Kelurahan Tegalrejo", "Desa Sumberjaya", "Desa Margahayu"}
+var districts = []string{"Cileunyi", "Bojongsoang", "Banjaran", "Soreang", "Majalaya", "Ciparay", "Rancaekek", "Pangalengan"}
