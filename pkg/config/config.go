@@ -1,0 +1,220 @@
+// Package config loads inboxd's YAML configuration.
+//
+// The file is decoded node by node (go.yaml.in/yaml/v3's yaml.Node), so every
+// error names the file, the line and the key path, e.g.
+//
+//	config.yaml:14: accounts[1].schedule: invalid cron spec "* * *": ...
+//
+// Scalar values may reference environment variables: ${NAME} is replaced by
+// the variable's value and is an error when the variable is not set;
+// ${NAME:-fallback} uses fallback when NAME is unset or empty (so ${NAME:-}
+// makes a value optional); $${ is a literal "${". Expansion happens after the
+// YAML is parsed, so a secret may contain any character without quoting.
+//
+// Unknown keys are rejected, keys of the other platform on an account are
+// rejected, and all errors are reported at once (errors.Join of *Error).
+// An empty value means "use the default". Secrets are held as Secret, which
+// never prints its value.
+package config
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+// Defaults, applied when a key is missing or empty.
+const (
+	DefaultDataDir         = "./data"
+	DefaultTimezone        = "Asia/Jakarta"
+	DefaultBackoffMax      = 15 * time.Minute
+	DefaultLogLevel        = "info"
+	DefaultLogFormat       = "text"
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultSchedule        = "@every 1m"
+	DefaultGraphURL        = "https://graph.facebook.com/"
+	DefaultGraphVersion    = "v25.0"
+	DefaultLookback        = 72 * time.Hour
+	DefaultMaxPagesPerPoll = 10
+	DefaultXAPI            = XAPIv2
+	DefaultXAPIURL         = "https://api.x.com"
+	DefaultXTokenURL       = "https://api.x.com/2/oauth2/token"
+
+	// MinBootstrapTokenLen keeps a guessable bootstrap admin token out of a
+	// daemon that may listen on a public address.
+	MinBootstrapTokenLen = 16
+	// MaxPagesPerPollLimit bounds max_pages_per_poll.
+	MaxPagesPerPollLimit = 1000
+)
+
+// Sources an account can poll.
+const (
+	SourceMessages       = "messages" // Facebook: Messenger conversations
+	SourceComments       = "comments" // Facebook: comments on Page posts
+	SourceTagged         = "tagged"   // Facebook: posts that tag the Page
+	SourceMentions       = "mentions" // X: posts that mention the account
+	SourceDirectMessages = "direct_messages"
+)
+
+// X API versions.
+const (
+	XAPIv2  = "v2"
+	XAPIv11 = "v1.1"
+)
+
+// PlatformSources returns the sources a platform knows, in their default
+// order (all of them are polled when an account lists none).
+func PlatformSources(p inbox.Channel) []string {
+	switch p {
+	case inbox.ChannelFacebook:
+		return []string{SourceMessages, SourceComments, SourceTagged}
+	case inbox.ChannelTwitter:
+		return []string{SourceMentions, SourceDirectMessages}
+	}
+	return nil
+}
+
+// Config is the whole configuration, with defaults applied and validated.
+type Config struct {
+	DataDir    string         // where the data file lives; relative to the working directory
+	Timezone   string         // IANA name, for month boundaries of reports
+	Location   *time.Location // Timezone, loaded
+	BackoffMax time.Duration  // ceiling of the retry backoff of polls and sends
+	Log        Log
+	HTTP       HTTP
+	Accounts   []Account
+}
+
+// Log configures log/slog.
+type Log struct {
+	Level  string // debug, info, warn, error
+	Format string // text, json
+}
+
+// SlogLevel is Level as a slog.Level.
+func (l Log) SlogLevel() slog.Level {
+	switch l.Level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// HTTP configures the API server.
+type HTTP struct {
+	Listen        string   // host:port; port 0 picks a free port
+	MetricsPublic bool     // serve /metrics without a token
+	CORSOrigins   []string // origins allowed to call the API from a browser
+	// BootstrapAdminToken is accepted as an admin token, so a fresh
+	// container can create its first real tokens through the API.
+	BootstrapAdminToken Secret
+}
+
+// Account is one platform account to poll and answer through.
+type Account struct {
+	Name     string
+	Platform inbox.Channel
+	Schedule string   // robfig/cron spec or descriptor, e.g. "@every 1m"
+	Sources  []string // subset of PlatformSources(Platform)
+	Enabled  bool
+
+	Facebook *Facebook // set when Platform is facebook
+	Twitter  *Twitter  // set when Platform is twitter
+}
+
+// Facebook holds the keys of a Facebook Page account.
+type Facebook struct {
+	GraphURL        string // base URL with trailing slash
+	GraphVersion    string // e.g. v25.0
+	PageID          string
+	PageToken       Secret
+	AppSecret       Secret // optional: enables appsecret_proof
+	Lookback        time.Duration
+	HumanAgent      bool
+	MaxPagesPerPoll int
+}
+
+// Twitter holds the keys of an X account.
+type Twitter struct {
+	API    string // v2 or v1.1
+	APIURL string
+	UserID string
+	OAuth1 *OAuth1 // exactly one of OAuth1 and OAuth2 is set
+	OAuth2 *OAuth2
+}
+
+// OAuth1 is OAuth 1.0a user context.
+type OAuth1 struct {
+	ConsumerKey    Secret
+	ConsumerSecret Secret
+	AccessToken    Secret
+	AccessSecret   Secret
+}
+
+// OAuth2 is OAuth 2.0 user context with refresh.
+type OAuth2 struct {
+	ClientID     string
+	ClientSecret Secret // optional (public clients)
+	AccessToken  Secret
+	RefreshToken Secret
+	TokenURL     string
+}
+
+// Error is one configuration problem, located in the file.
+type Error struct {
+	File string
+	Line int    // 0 when unknown
+	Path string // key path, e.g. accounts[1].schedule; "" for the document
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Path == "" {
+		return loc + ": " + e.Msg
+	}
+	return loc + ": " + e.Path + ": " + e.Msg
+}
+
+// Load reads and parses the file at path. getenv resolves ${VAR}
+// references (os.LookupEnv in the daemon; nil means an empty environment).
+func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data, getenv)
+}
+
+// Parse parses a configuration; name is used in error messages. It returns
+// every problem found, joined (each is an *Error, or a YAML syntax error).
+func Parse(name string, data []byte, getenv func(string) (string, bool)) (*Config, error) {
+	if getenv == nil {
+		getenv = func(string) (string, bool) { return "", false }
+	}
+	d := &decoder{file: name, getenv: getenv}
+	cfg := d.document(data)
+	if len(d.errs) > 0 {
+		// File order reads best; errors of one line keep their order.
+		slices.SortStableFunc(d.errs, func(a, b *Error) int { return cmp.Compare(a.Line, b.Line) })
+		errs := make([]error, len(d.errs))
+		for i, e := range d.errs {
+			errs[i] = e
+		}
+		return nil, errors.Join(errs...)
+	}
+	return cfg, nil
+}

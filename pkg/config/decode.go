@@ -1,0 +1,690 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+)
+
+// decoder walks the YAML node tree, collecting every error with its line.
+type decoder struct {
+	file   string
+	getenv func(string) (string, bool)
+	errs   []*Error
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	d.errs = append(d.errs, &Error{File: d.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// yamlLineErr matches go.yaml.in/yaml/v3's syntax errors, to report them in
+// the same file:line form as every other error.
+var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (d *decoder) document(data []byte) *Config {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: "invalid YAML: " + m[2]})
+		} else {
+			d.errs = append(d.errs, &Error{File: d.file, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")})
+		}
+		return nil
+	}
+	var top *yaml.Node
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		top = root.Content[0]
+	}
+
+	cfg := &Config{
+		DataDir:    DefaultDataDir,
+		Timezone:   DefaultTimezone,
+		BackoffMax: DefaultBackoffMax,
+		Log:        Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
+		HTTP:       HTTP{Listen: DefaultListen},
+	}
+	var tzNode *yaml.Node
+	for _, e := range d.entries(top, "") {
+		switch e.key {
+		case "data_dir":
+			d.str(e.val, e.key, &cfg.DataDir)
+		case "timezone":
+			d.str(e.val, e.key, &cfg.Timezone)
+			tzNode = e.val
+		case "backoff_max":
+			d.duration(e.val, e.key, &cfg.BackoffMax)
+		case "log":
+			d.log(e.val, e.key, &cfg.Log)
+		case "http":
+			d.http(e.val, e.key, &cfg.HTTP)
+		case "accounts":
+			cfg.Accounts = d.accounts(e.val, e.key)
+		default:
+			d.unknown(e, "", topKeys)
+		}
+	}
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		d.errorf(tzNode, "timezone", "unknown time zone %q (use an IANA name such as Asia/Jakarta)", cfg.Timezone)
+	}
+	cfg.Location = loc
+	return cfg
+}
+
+var (
+	topKeys     = []string{"data_dir", "timezone", "backoff_max", "log", "http", "accounts"}
+	logKeys     = []string{"level", "format"}
+	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "bootstrap_admin_token"}
+	commonKeys  = []string{"name", "platform", "schedule", "sources", "enabled"}
+	facebookKey = []string{"graph_url", "graph_version", "page_id", "page_token", "app_secret", "lookback", "human_agent", "max_pages_per_poll"}
+	twitterKeys = []string{"api", "api_url", "user_id", "oauth1", "oauth2"}
+	oauth1Keys  = []string{"consumer_key", "consumer_secret", "access_token", "access_secret"}
+	oauth2Keys  = []string{"client_id", "client_secret", "access_token", "refresh_token", "token_url"}
+)
+
+func (d *decoder) log(n *yaml.Node, path string, l *Log) {
+	for _, e := range d.entries(n, path) {
+		p := join(path, e.key)
+		switch e.key {
+		case "level":
+			if d.str(e.val, p, &l.Level) && !slices.Contains([]string{"debug", "info", "warn", "error"}, l.Level) {
+				d.errorf(e.val, p, "must be debug, info, warn or error, not %q", l.Level)
+			}
+		case "format":
+			if d.str(e.val, p, &l.Format) && l.Format != "text" && l.Format != "json" {
+				d.errorf(e.val, p, "must be text or json, not %q", l.Format)
+			}
+		default:
+			d.unknown(e, path, logKeys)
+		}
+	}
+}
+
+func (d *decoder) http(n *yaml.Node, path string, h *HTTP) {
+	for _, e := range d.entries(n, path) {
+		p := join(path, e.key)
+		switch e.key {
+		case "listen":
+			if d.str(e.val, p, &h.Listen) {
+				if err := checkListen(h.Listen); err != nil {
+					d.errorf(e.val, p, "%v", err)
+				}
+			}
+		case "metrics_public":
+			d.boolean(e.val, p, &h.MetricsPublic)
+		case "cors_origins":
+			for i, o := range d.list(e.val, p) {
+				op := fmt.Sprintf("%s[%d]", p, i)
+				origin, err := checkOrigin(o.value)
+				if err != nil {
+					d.errorf(o.node, op, "%v", err)
+					continue
+				}
+				h.CORSOrigins = append(h.CORSOrigins, origin)
+			}
+		case "bootstrap_admin_token":
+			if d.secret(e.val, p, &h.BootstrapAdminToken) && h.BootstrapAdminToken.IsSet() &&
+				len(h.BootstrapAdminToken.Reveal()) < MinBootstrapTokenLen {
+				d.errorf(e.val, p, "must be at least %d characters (e.g. the output of: openssl rand -hex 32)", MinBootstrapTokenLen)
+			}
+		default:
+			d.unknown(e, path, httpKeys)
+		}
+	}
+}
+
+var accountName = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+
+func (d *decoder) accounts(n *yaml.Node, path string) []Account {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "must be a list of accounts (each item starting with \"- name: ...\")")
+		return nil
+	}
+	seen := map[string]int{} // name -> line
+	accounts := make([]Account, 0, len(n.Content))
+	for i, an := range n.Content {
+		a := d.account(an, fmt.Sprintf("%s[%d]", path, i), seen)
+		accounts = append(accounts, a)
+	}
+	return accounts
+}
+
+func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Account {
+	a := Account{Schedule: DefaultSchedule, Enabled: true}
+	n = resolve(n)
+	if isNull(n) || n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "must be a mapping with name, platform and the platform's keys")
+		return a
+	}
+	entries := d.entries(n, path)
+
+	// The platform decides which other keys are allowed, so read it first.
+	var nameNode, sourcesNode *yaml.Node
+	platformKnown := false
+	for _, e := range entries {
+		if e.key != "platform" {
+			continue
+		}
+		var p string
+		if d.str(e.val, join(path, e.key), &p) {
+			a.Platform = inbox.Channel(p)
+			switch {
+			case p == "":
+				d.errorf(e.val, join(path, e.key), "is required (facebook or twitter)")
+			case !a.Platform.Valid():
+				d.errorf(e.val, join(path, e.key), "unknown platform %q (use facebook or twitter)", p)
+			default:
+				platformKnown = true
+			}
+		}
+	}
+
+	var fb *Facebook
+	var tw *Twitter
+	switch {
+	case platformKnown && a.Platform == inbox.ChannelFacebook:
+		fb = &Facebook{GraphURL: DefaultGraphURL, GraphVersion: DefaultGraphVersion, Lookback: DefaultLookback, MaxPagesPerPoll: DefaultMaxPagesPerPoll}
+	case platformKnown && a.Platform == inbox.ChannelTwitter:
+		tw = &Twitter{API: DefaultXAPI, APIURL: DefaultXAPIURL}
+	}
+	var oauthNode *yaml.Node // first oauth key, for the "exactly one" error
+
+	for _, e := range entries {
+		p := join(path, e.key)
+		switch {
+		case e.key == "platform":
+		case e.key == "name":
+			nameNode = e.val
+			if d.str(e.val, p, &a.Name) {
+				switch {
+				case a.Name == "":
+					d.errorf(e.val, p, "is required")
+				case !accountName.MatchString(a.Name):
+					d.errorf(e.val, p, "%q must be 1-64 characters of a-z, 0-9, _ and -", a.Name)
+				}
+			}
+		case e.key == "schedule":
+			if d.str(e.val, p, &a.Schedule) {
+				if _, err := ParseSchedule(a.Schedule); err != nil {
+					d.errorf(e.val, p, "%v", err)
+				}
+			}
+		case e.key == "sources":
+			sourcesNode = e.val
+			for _, s := range d.list(e.val, p) {
+				a.Sources = append(a.Sources, s.value)
+			}
+			if a.Sources == nil {
+				a.Sources = []string{} // listed but empty: reported below
+			}
+		case e.key == "enabled":
+			d.boolean(e.val, p, &a.Enabled)
+		case slices.Contains(facebookKey, e.key):
+			switch {
+			case fb != nil:
+				d.facebookKey(e, p, fb)
+			case tw != nil:
+				d.errorf(e.keyNode, p, "is a facebook key; this account's platform is twitter")
+			}
+		case slices.Contains(twitterKeys, e.key):
+			switch {
+			case tw != nil:
+				if (e.key == "oauth1" || e.key == "oauth2") && oauthNode == nil && !isNull(resolve(e.val)) {
+					oauthNode = e.keyNode
+				}
+				d.twitterKey(e, p, tw)
+			case fb != nil:
+				d.errorf(e.keyNode, p, "is a twitter key; this account's platform is facebook")
+			}
+		default:
+			d.unknown(e, path, slices.Concat(commonKeys, facebookKey, twitterKeys))
+		}
+	}
+
+	if nameNode == nil {
+		d.errorf(n, join(path, "name"), "is required")
+	} else if a.Name != "" {
+		if line, dup := seen[a.Name]; dup {
+			d.errorf(nameNode, join(path, "name"), "duplicate account name %q (first used on line %d)", a.Name, line)
+		} else {
+			seen[a.Name] = nameNode.Line
+		}
+	}
+	if a.Platform == "" {
+		d.errorf(n, join(path, "platform"), "is required (facebook or twitter)")
+	}
+	if platformKnown {
+		d.sources(&a, sourcesNode, join(path, "sources"))
+	}
+	if fb != nil {
+		d.facebookRequired(n, path, fb)
+		a.Facebook = fb
+	}
+	if tw != nil {
+		d.twitterRequired(n, oauthNode, path, tw)
+		a.Twitter = tw
+	}
+	return a
+}
+
+func (d *decoder) sources(a *Account, n *yaml.Node, path string) {
+	known := PlatformSources(a.Platform)
+	if a.Sources == nil {
+		a.Sources = slices.Clone(known)
+		return
+	}
+	if len(a.Sources) == 0 {
+		d.errorf(n, path, "lists no source (omit the key to poll all, or set enabled: false)")
+		return
+	}
+	seen := map[string]bool{}
+	for i, s := range a.Sources {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if !slices.Contains(known, s) {
+			d.errorf(n, p, "unknown %s source %q (use %s)", a.Platform, s, strings.Join(known, ", "))
+		} else if seen[s] {
+			d.errorf(n, p, "source %q listed twice", s)
+		}
+		seen[s] = true
+	}
+}
+
+var (
+	numericID    = regexp.MustCompile(`^[0-9]{1,32}$`)
+	graphVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
+)
+
+func (d *decoder) facebookKey(e entry, p string, fb *Facebook) {
+	switch e.key {
+	case "graph_url":
+		if d.url(e.val, p, &fb.GraphURL) && !strings.HasSuffix(fb.GraphURL, "/") {
+			fb.GraphURL += "/" // the Graph library joins paths onto it
+		}
+	case "graph_version":
+		if d.str(e.val, p, &fb.GraphVersion) && !graphVersion.MatchString(fb.GraphVersion) {
+			d.errorf(e.val, p, "%q must look like %s", fb.GraphVersion, DefaultGraphVersion)
+		}
+	case "page_id":
+		if d.str(e.val, p, &fb.PageID) && fb.PageID != "" && !numericID.MatchString(fb.PageID) {
+			d.errorf(e.val, p, "%q must be the Page's numeric id (Page settings → About → Page ID), not its name", fb.PageID)
+		}
+	case "page_token":
+		d.secret(e.val, p, &fb.PageToken)
+	case "app_secret":
+		d.secret(e.val, p, &fb.AppSecret)
+	case "lookback":
+		d.duration(e.val, p, &fb.Lookback)
+	case "human_agent":
+		d.boolean(e.val, p, &fb.HumanAgent)
+	case "max_pages_per_poll":
+		if d.integer(e.val, p, &fb.MaxPagesPerPoll) && (fb.MaxPagesPerPoll < 1 || fb.MaxPagesPerPoll > MaxPagesPerPollLimit) {
+			d.errorf(e.val, p, "must be between 1 and %d, not %d", MaxPagesPerPollLimit, fb.MaxPagesPerPoll)
+		}
+	}
+}
+
+func (d *decoder) facebookRequired(n *yaml.Node, path string, fb *Facebook) {
+	if fb.PageID == "" {
+		d.errorf(n, join(path, "page_id"), "is required for a facebook account")
+	}
+	if !fb.PageToken.IsSet() {
+		d.errorf(n, join(path, "page_token"), "is required for a facebook account (normally ${FB_PAGE_TOKEN})")
+	}
+}
+
+func (d *decoder) twitterKey(e entry, p string, tw *Twitter) {
+	switch e.key {
+	case "api":
+		if d.str(e.val, p, &tw.API) && tw.API != XAPIv2 && tw.API != XAPIv11 {
+			d.errorf(e.val, p, "must be %s or %s, not %q", XAPIv2, XAPIv11, tw.API)
+		}
+	case "api_url":
+		if d.url(e.val, p, &tw.APIURL) {
+			tw.APIURL = strings.TrimRight(tw.APIURL, "/") // paths are appended as /2/...
+		}
+	case "user_id":
+		if d.str(e.val, p, &tw.UserID) && tw.UserID != "" && !numericID.MatchString(tw.UserID) {
+			d.errorf(e.val, p, "%q must be the account's numeric user id, not its @handle", tw.UserID)
+		}
+	case "oauth1":
+		if isNull(resolve(e.val)) {
+			return
+		}
+		o := &OAuth1{}
+		for _, oe := range d.entries(e.val, p) {
+			op := join(p, oe.key)
+			switch oe.key {
+			case "consumer_key":
+				d.secret(oe.val, op, &o.ConsumerKey)
+			case "consumer_secret":
+				d.secret(oe.val, op, &o.ConsumerSecret)
+			case "access_token":
+				d.secret(oe.val, op, &o.AccessToken)
+			case "access_secret":
+				d.secret(oe.val, op, &o.AccessSecret)
+			default:
+				d.unknown(oe, p, oauth1Keys)
+			}
+		}
+		for _, f := range []struct {
+			key string
+			v   Secret
+		}{{"consumer_key", o.ConsumerKey}, {"consumer_secret", o.ConsumerSecret}, {"access_token", o.AccessToken}, {"access_secret", o.AccessSecret}} {
+			if !f.v.IsSet() {
+				d.errorf(e.keyNode, join(p, f.key), "is required for oauth1")
+			}
+		}
+		tw.OAuth1 = o
+	case "oauth2":
+		if isNull(resolve(e.val)) {
+			return
+		}
+		o := &OAuth2{TokenURL: DefaultXTokenURL}
+		for _, oe := range d.entries(e.val, p) {
+			op := join(p, oe.key)
+			switch oe.key {
+			case "client_id":
+				d.str(oe.val, op, &o.ClientID)
+			case "client_secret":
+				d.secret(oe.val, op, &o.ClientSecret)
+			case "access_token":
+				d.secret(oe.val, op, &o.AccessToken)
+			case "refresh_token":
+				d.secret(oe.val, op, &o.RefreshToken)
+			case "token_url":
+				d.url(oe.val, op, &o.TokenURL)
+			default:
+				d.unknown(oe, p, oauth2Keys)
+			}
+		}
+		if o.ClientID == "" {
+			d.errorf(e.keyNode, join(p, "client_id"), "is required for oauth2")
+		}
+		if !o.RefreshToken.IsSet() && !o.AccessToken.IsSet() {
+			d.errorf(e.keyNode, join(p, "refresh_token"), "oauth2 needs a refresh_token (or at least an access_token, which expires in 2 h)")
+		}
+		tw.OAuth2 = o
+	}
+}
+
+func (d *decoder) twitterRequired(n, oauthNode *yaml.Node, path string, tw *Twitter) {
+	if tw.UserID == "" {
+		d.errorf(n, join(path, "user_id"), "is required for a twitter account (the account's numeric id)")
+	}
+	switch {
+	case tw.OAuth1 == nil && tw.OAuth2 == nil:
+		d.errorf(n, path, "a twitter account needs oauth1 or oauth2 credentials")
+	case tw.OAuth1 != nil && tw.OAuth2 != nil:
+		d.errorf(oauthNode, path, "set only one of oauth1 and oauth2")
+	case tw.API == XAPIv11 && tw.OAuth1 == nil:
+		d.errorf(oauthNode, join(path, "api"), "api v1.1 needs oauth1 credentials")
+	}
+}
+
+// --- generic node helpers
+
+type entry struct {
+	key     string
+	keyNode *yaml.Node
+	val     *yaml.Node
+}
+
+// entries returns a mapping's key/value pairs in file order, reporting a
+// node that is not a mapping and duplicate keys. A null node has no entries.
+func (d *decoder) entries(n *yaml.Node, path string) []entry {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "must be a mapping of keys to values, not %s", kindName(n))
+		return nil
+	}
+	out := make([]entry, 0, len(n.Content)/2)
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := resolve(n.Content[i])
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(n.Content[i], path, "keys must be plain names")
+			continue
+		}
+		if line, dup := seen[k.Value]; dup {
+			d.errorf(k, join(path, k.Value), "duplicate key (first on line %d)", line)
+			continue
+		}
+		seen[k.Value] = k.Line
+		out = append(out, entry{key: k.Value, keyNode: k, val: n.Content[i+1]})
+	}
+	return out
+}
+
+func (d *decoder) unknown(e entry, path string, known []string) {
+	d.errorf(e.keyNode, join(path, e.key), "unknown key (known keys here: %s)", strings.Join(known, ", "))
+}
+
+// scalar returns a scalar's value with ${VAR} expanded; ok is false when an
+// error was reported. A null node is "".
+func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
+	n = resolve(n)
+	if isNull(n) {
+		return "", true
+	}
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, path, "must be a single value, not %s", kindName(n))
+		return "", false
+	}
+	v, err := expand(n.Value, d.getenv)
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		return "", false
+	}
+	return v, true
+}
+
+// str sets *dst unless the value is empty (keeping the default).
+func (d *decoder) str(n *yaml.Node, path string, dst *string) bool {
+	v, ok := d.scalar(n, path)
+	if ok && v != "" {
+		*dst = v
+	}
+	return ok
+}
+
+func (d *decoder) secret(n *yaml.Node, path string, dst *Secret) bool {
+	v, ok := d.scalar(n, path)
+	if ok {
+		*dst = Secret(v)
+	}
+	return ok
+}
+
+func (d *decoder) boolean(n *yaml.Node, path string, dst *bool) bool {
+	v, ok := d.scalar(n, path)
+	if !ok || v == "" {
+		return ok
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		d.errorf(n, path, "must be true or false, not %q", v)
+		return false
+	}
+	*dst = b
+	return true
+}
+
+func (d *decoder) integer(n *yaml.Node, path string, dst *int) bool {
+	v, ok := d.scalar(n, path)
+	if !ok || v == "" {
+		return false
+	}
+	i, err := strconv.Atoi(v)
+	if err != nil {
+		d.errorf(n, path, "must be a whole number, not %q", v)
+		return false
+	}
+	*dst = i
+	return true
+}
+
+func (d *decoder) duration(n *yaml.Node, path string, dst *time.Duration) bool {
+	v, ok := d.scalar(n, path)
+	if !ok || v == "" {
+		return false
+	}
+	dur, err := time.ParseDuration(v)
+	if err != nil {
+		d.errorf(n, path, "%q is not a duration (write e.g. 90s, 15m or 72h)", v)
+		return false
+	}
+	if dur <= 0 {
+		d.errorf(n, path, "must be positive, not %s", v)
+		return false
+	}
+	*dst = dur
+	return true
+}
+
+func (d *decoder) url(n *yaml.Node, path string, dst *string) bool {
+	v, ok := d.scalar(n, path)
+	if !ok || v == "" {
+		return false
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		d.errorf(n, path, "not a valid URL: %v", err)
+		return false
+	case u.Scheme != "http" && u.Scheme != "https":
+		d.errorf(n, path, "%q must be an http or https URL", v)
+		return false
+	case u.Host == "":
+		d.errorf(n, path, "%q has no host", v)
+		return false
+	case u.User != nil:
+		d.errorf(n, path, "must not carry credentials; put them in their own keys")
+		return false
+	}
+	*dst = v
+	return true
+}
+
+type listItem struct {
+	value string
+	node  *yaml.Node
+}
+
+// list returns a sequence of scalars; null is an absent list (nil).
+func (d *decoder) list(n *yaml.Node, path string) []listItem {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "must be a list, e.g. [a, b], not %s", kindName(n))
+		return nil
+	}
+	out := make([]listItem, 0, len(n.Content))
+	for i, c := range n.Content {
+		v, ok := d.scalar(c, fmt.Sprintf("%s[%d]", path, i))
+		if ok {
+			out = append(out, listItem{value: v, node: resolve(c)})
+		}
+	}
+	return out
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the value %q", n.Value)
+	}
+	return "an empty value"
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q must be host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080", addr)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("%q: port must be a number from 0 to 65535", addr)
+	}
+	return nil
+}
+
+// checkOrigin accepts scheme://host[:port] (a trailing slash is dropped),
+// which is what browsers send in the Origin header.
+func checkOrigin(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q must be an origin like https://console.example.go.id (scheme://host[:port], no path)", s)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// scheduleParser accepts 5-field cron specs and descriptors (@every 1m,
+// @hourly, ...); the scheduler must parse with the same options.
+var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSchedule parses an account's schedule exactly as the scheduler does:
+// a 5-field cron spec (minute hour day-of-month month day-of-week, optionally
+// prefixed with CRON_TZ=Zone) or a descriptor such as "@every 1m".
+func ParseSchedule(spec string) (s cron.Schedule, err error) {
+	// robfig/cron panics on some malformed specs (e.g. "CRON_TZ=UTC" alone).
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("invalid schedule %q", spec)
+		}
+	}()
+	if every, ok := strings.CutPrefix(spec, "@every "); ok {
+		if dur, perr := time.ParseDuration(strings.TrimSpace(every)); perr == nil && dur < time.Second {
+			return nil, fmt.Errorf("invalid schedule %q: @every needs at least 1s", spec)
+		}
+	}
+	s, err = scheduleParser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("invalid schedule %q: %v (use e.g. \"@every 1m\" or \"*/5 * * * *\")", spec, err)
+	}
+	return s, nil
+}
