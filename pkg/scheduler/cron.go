@@ -1,0 +1,62 @@
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// cronLogger adapts slog to cron's logger. cron.Recover reports a recovered
+// panic as Error("panic", ...): that is counted too.
+type cronLogger struct {
+	log    *slog.Logger
+	panics func()
+}
+
+func (l cronLogger) Info(msg string, kv ...any) {
+	l.log.Debug("cron: "+msg, kv...)
+}
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	if msg == "panic" {
+		l.panics()
+	}
+	l.log.LogAttrs(context.Background(), slog.LevelError, "cron: "+msg,
+		append([]slog.Attr{slog.Any("err", err)}, slog.Group("", kv...))...)
+}
+
+// jittered shifts a schedule by a fixed offset, so accounts with the same
+// spec do not all fire at the same second; the offset is the account's own.
+type jittered struct {
+	cron.Schedule
+	offset time.Duration
+}
+
+func (j jittered) Next(t time.Time) time.Time {
+	next := j.Schedule.Next(t.Add(-j.offset))
+	if next.IsZero() { // the spec never fires again
+		return next
+	}
+	return next.Add(j.offset)
+}
+
+// parseSchedule accepts what config accepts: a standard five-field spec or a
+// descriptor (@hourly, @every 1m).
+func parseSchedule(spec string) (cron.Schedule, error) {
+	return cron.ParseStandard(spec)
+}
+
+// jitterFor picks an account's offset: at most MaxJitter and at most a tenth
+// of the schedule's interval, so a 5 s schedule is not shifted by seconds.
+func (s *Scheduler) jitterFor(sched cron.Schedule) time.Duration {
+	now := s.now()
+	n1 := sched.Next(now)
+	n2 := sched.Next(n1)
+	if n1.IsZero() || n2.IsZero() {
+		return 0
+	}
+	limit := min(s.opts.MaxJitter, n2.Sub(n1)/10)
+	return s.randDuration(limit)
+}

@@ -1,0 +1,105 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/inboxd/inboxd/connectors"
+)
+
+// metrics are the pipeline's Prometheus series.
+type metrics struct {
+	polls           *prometheus.CounterVec   // account, outcome
+	pollDuration    *prometheus.HistogramVec // account, outcome
+	ingested        *prometheus.CounterVec   // account
+	duplicates      *prometheus.CounterVec   // account
+	externalReplies *prometheus.CounterVec   // account
+	panics          *prometheus.CounterVec   // where: poll, send, verify, cron
+	deliveries      *prometheus.CounterVec   // account, outcome
+	deliveryLatency *prometheus.HistogramVec // account
+	state           *prometheus.GaugeVec     // account, state
+	usagePercent    *prometheus.GaugeVec     // account
+	rateRemaining   *prometheus.GaugeVec     // account
+	readsToday      *prometheus.GaugeVec     // account
+}
+
+// Delivery outcomes (label values of inboxd_deliveries_total).
+const (
+	deliverySent           = "sent"
+	deliveryRetry          = "retry"
+	deliveryUnknown        = "unknown"
+	deliveryFailed         = "failed"
+	deliveryAccountStopped = "account_stopped"
+	deliveryVerifiedSent   = "verified_sent"
+	deliveryVerifiedAbsent = "verified_absent"
+)
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	const ns = "inboxd"
+	m := &metrics{
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "polls_total",
+			Help: "Polls per account and outcome (ok, cancelled, or the error class)."}, []string{"account", "outcome"}),
+		pollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "poll_duration_seconds",
+			Help:    "Duration of a poll (all its pages) per account and outcome.",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120}}, []string{"account", "outcome"}),
+		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "items_ingested_total",
+			Help: "New items stored per account."}, []string{"account"}),
+		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "items_duplicate_total",
+			Help: "Polled items already in the queue, per account."}, []string{"account"}),
+		externalReplies: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "external_replies_total",
+			Help: "Replies written on the platform outside inboxd, recorded per account."}, []string{"account"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "panics_recovered_total",
+			Help: "Panics recovered in connectors or jobs; the daemon stayed up."}, []string{"where"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
+			Help: "Reply delivery attempts per account and outcome."}, []string{"account", "outcome"}),
+		deliveryLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "delivery_latency_seconds",
+			Help:    "Time from a reply being queued to being sent.",
+			Buckets: []float64{.1, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}}, []string{"account"}),
+		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "account_state",
+			Help: "1 for the account's current pipeline state, 0 for the others."}, []string{"account", "state"}),
+		usagePercent: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_usage_percent",
+			Help: "Highest platform usage percentage reported (Facebook X-App-Usage / X-Business-Use-Case-Usage)."}, []string{"account"}),
+		rateRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_rate_limit_remaining",
+			Help: "Calls left in the current rate-limit window (X x-rate-limit-remaining)."}, []string{"account"}),
+		readsToday: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_reads_today",
+			Help: "Resources read from the platform in the current UTC day (X pay-per-use)."}, []string{"account"}),
+	}
+	for _, c := range []prometheus.Collector{m.polls, m.pollDuration, m.ingested, m.duplicates, m.externalReplies,
+		m.panics, m.deliveries, m.deliveryLatency, m.state, m.usagePercent, m.rateRemaining, m.readsToday} {
+		if err := reg.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if errors.As(err, &are) {
+				return nil, fmt.Errorf("scheduler metrics already registered (one Scheduler per registry): %w", err)
+			}
+			return nil, fmt.Errorf("register scheduler metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) setState(account, current string) {
+	for _, st := range States {
+		v := 0.0
+		if st == current {
+			v = 1
+		}
+		m.state.WithLabelValues(account, st).Set(v)
+	}
+}
+
+func (m *metrics) setUsage(account string, u connectors.Usage) {
+	m.usagePercent.WithLabelValues(account).Set(u.Percent)
+	m.rateRemaining.WithLabelValues(account).Set(float64(u.RateRemaining))
+	m.readsToday.WithLabelValues(account).Set(float64(u.ReadsToday))
+}
+
+// forget drops a removed account's gauges so dashboards stop showing it.
+func (m *metrics) forget(account string) {
+	l := prometheus.Labels{"account": account}
+	m.state.DeletePartialMatch(l)
+	m.usagePercent.DeletePartialMatch(l)
+	m.rateRemaining.DeletePartialMatch(l)
+	m.readsToday.DeletePartialMatch(l)
+}

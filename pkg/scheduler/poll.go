@@ -1,0 +1,231 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/inboxd/inboxd/connectors"
+)
+
+// tick is the cron job of an account: poll unless the state machine or the
+// usage stretch says to wait. Tests call it directly instead of waiting
+// for cron.
+func (s *Scheduler) tick(name string) {
+	if s.runCtx.Err() != nil {
+		return
+	}
+	a := s.account(name)
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	if k := stretchFactor(a.usagePct, s.opts.UsageStretchAbove); k > 1 {
+		a.skipped++
+		if a.skipped < k {
+			a.mu.Unlock()
+			s.log.Debug("poll skipped: platform usage high", "account", name, "usage_percent", a.usagePct, "every", k)
+			return
+		}
+	}
+	a.skipped = 0
+	a.mu.Unlock()
+
+	err := s.poll(s.runCtx, a, false)
+	var se *StateError
+	if errors.As(err, &se) || errors.Is(err, ErrBusy) {
+		s.log.Debug("poll skipped", "account", name, "reason", err)
+	}
+}
+
+// PollNow polls an account at once, in the caller's goroutine, and returns
+// the poll's error (classified by the connector). It is refused with a
+// *StateError while the account is paused by the platform, needs
+// re-authorisation or is disabled, and with ErrBusy while a poll runs; an
+// operator's poll does override the scheduler's own backoff.
+func (s *Scheduler) PollNow(ctx context.Context, name string) error {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return ErrStopped
+	}
+	a := s.accounts[name]
+	if a == nil {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %q", ErrUnknownAccount, name)
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.runCtx, cancel)()
+	return s.poll(ctx, a, true)
+}
+
+// poll runs one poll of an account: pages until the walk is done or the
+// page cap, each committed with its cursor, then the state machine.
+func (s *Scheduler) poll(ctx context.Context, a *account, operator bool) error {
+	if !a.pollMu.TryLock() {
+		return ErrBusy
+	}
+	defer a.pollMu.Unlock()
+
+	a.mu.Lock()
+	now := s.now()
+	if err := pollRefusal(&a.st, now, operator); err != nil {
+		a.mu.Unlock()
+		return err
+	}
+	cfg := a.cfg
+	a.st.State = StatePolling
+	a.st.LastPollAt = &now
+	s.persist(a)
+	s.m.setState(cfg.Name, StatePolling)
+	a.mu.Unlock()
+
+	started := time.Now() // wall clock: for the duration metric only
+	pages, newItems, err := s.walk(ctx, cfg)
+	outcome := "ok"
+	switch {
+	case err != nil && ctx.Err() != nil:
+		outcome = "cancelled"
+	case err != nil:
+		outcome = string(connectors.ClassOf(err))
+	}
+	s.m.polls.WithLabelValues(cfg.Name, outcome).Inc()
+	s.m.pollDuration.WithLabelValues(cfg.Name, outcome).Observe(time.Since(started).Seconds())
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now = s.now()
+	s.recordUsage(a, cfg.Connector)
+	// Somebody (a send meeting auth, Resume, a reload) moved the state
+	// while we polled: theirs stands, unless we too found the account stopped.
+	moved := a.st.State != StatePolling
+	switch {
+	case outcome == "cancelled":
+		if !moved {
+			a.st.State = StateIdle
+		}
+	case err != nil:
+		if !moved || stopsAccount(connectors.ClassOf(err)) {
+			s.applyFailure(&a.st, err, now)
+		} else {
+			a.st.LastError = lastError(err, now)
+		}
+	default:
+		if moved {
+			a.st.LastSuccessAt = &now
+		} else {
+			applySuccess(&a.st, now)
+		}
+	}
+	s.persist(a)
+	s.m.setState(cfg.Name, a.st.State)
+
+	log := s.log.With("account", cfg.Name, "pages", pages, "new", newItems)
+	switch outcome {
+	case "ok":
+		log.Debug("poll done")
+	case "cancelled":
+		log.Info("poll cancelled")
+	default:
+		log.Warn("poll failed", "class", outcome, "err", err, "state", a.st.State,
+			"paused_until", a.st.PausedUntil, "failures", a.st.Failures)
+	}
+	return err
+}
+
+// walk fetches and commits pages. It returns how many pages and new items
+// were committed and the error that ended it early.
+func (s *Scheduler) walk(ctx context.Context, cfg Account) (pages, newItems int, err error) {
+	maxPages := cfg.MaxPagesPerPoll
+	if maxPages <= 0 {
+		maxPages = DefaultMaxPagesPerPoll
+	}
+	cursor, err := s.store.Cursor(cfg.Name)
+	if err != nil {
+		return 0, 0, connectors.Errorf(connectors.Transient, "read cursor", "store: %w", err)
+	}
+	for pages < maxPages {
+		if err := ctx.Err(); err != nil {
+			return pages, newItems, err
+		}
+		pctx, cancel := context.WithTimeout(ctx, s.opts.PageTimeout)
+		page, err := s.safePoll(pctx, cfg.Connector, cursor)
+		cancel()
+		if err != nil {
+			return pages, newItems, err
+		}
+		res, err := s.store.Ingest(cfg.Name, page.Items, page.External, page.Cursor)
+		if err != nil {
+			// Not the platform's fault, but retrying later is all we can do.
+			return pages, newItems, connectors.Errorf(connectors.Transient, "ingest page", "store: %w", err)
+		}
+		pages++
+		newItems += res.New
+		s.m.ingested.WithLabelValues(cfg.Name).Add(float64(res.New))
+		s.m.duplicates.WithLabelValues(cfg.Name).Add(float64(res.Duplicates))
+		s.m.externalReplies.WithLabelValues(cfg.Name).Add(float64(res.ExternalApplied))
+		if res.New > 0 {
+			s.log.Info("items ingested", "account", cfg.Name, "new", res.New,
+				"duplicates", res.Duplicates, "ids", res.NewIDs)
+		}
+		cursor = page.Cursor
+		if !page.More {
+			break
+		}
+	}
+	return pages, newItems, nil
+}
+
+// safePoll calls the connector, turning a panic into a transient error so
+// the state machine records it and the daemon stays up.
+func (s *Scheduler) safePoll(ctx context.Context, c connectors.Connector, cursor []byte) (page connectors.Page, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = s.recovered("poll", c.Name(), r)
+		}
+	}()
+	return c.Poll(ctx, cursor)
+}
+
+func (s *Scheduler) recovered(where, account string, r any) error {
+	s.m.panics.WithLabelValues(where).Inc()
+	s.log.Error("connector panicked", "where", where, "account", account, "panic", fmt.Sprint(r),
+		"stack", string(debug.Stack()))
+	return connectors.Errorf(connectors.Transient, where, "connector panicked: %v", r)
+}
+
+// recordUsage copies the connector's quota view into the state and gauges.
+// Called with a.mu held.
+func (s *Scheduler) recordUsage(a *account, c connectors.Connector) {
+	ur, ok := c.(connectors.UsageReporter)
+	if !ok {
+		return
+	}
+	u := ur.Usage()
+	a.usagePct = u.Percent
+	a.st.Usage = usageMap(u)
+	s.m.setUsage(a.cfg.Name, u)
+}
+
+func usageMap(u connectors.Usage) map[string]any {
+	m := map[string]any{"percent": u.Percent}
+	if u.RateLimit > 0 || u.RateRemaining > 0 {
+		m["rate_remaining"] = u.RateRemaining
+		m["rate_limit"] = u.RateLimit
+	}
+	if !u.RateResetAt.IsZero() {
+		m["rate_reset_at"] = u.RateResetAt.UTC().Format(time.RFC3339)
+	}
+	if u.ReadsDay != "" {
+		m["reads_today"] = u.ReadsToday
+		m["reads_day"] = u.ReadsDay
+	}
+	return m
+}
