@@ -1,0 +1,344 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/store"
+)
+
+// Input bounds beyond the platforms' reply limits.
+const (
+	maxNoteLen    = 10_000
+	maxTags       = 20
+	maxTagLen     = 64
+	maxNameLen    = 100 // assignee, unit
+	maxIdemKeyLen = 200
+	waitingStatus = "waiting"
+)
+
+// parseItemFilter turns the query string into a store filter.
+func parseItemFilter(q url.Values) (store.Filter, error) {
+	var v validationErrors
+	f := store.Filter{
+		Account:  q.Get("account"),
+		Unit:     q.Get("unit"),
+		Assignee: q.Get("assignee"),
+		Tag:      q.Get("tag"),
+		Query:    q.Get("q"),
+		Cursor:   q.Get("cursor"),
+	}
+	if s := q.Get("status"); s != "" {
+		for _, part := range strings.Split(s, ",") {
+			part = strings.TrimSpace(part)
+			switch st := inbox.Status(part); {
+			case part == waitingStatus:
+				f.Statuses = append(f.Statuses, inbox.StatusNew, inbox.StatusOpen)
+			case st.Valid():
+				f.Statuses = append(f.Statuses, st)
+			default:
+				v.add("status", "unknown status %q; use new, open, answered, closed, ignored or waiting", part)
+			}
+		}
+	}
+	if c := inbox.Channel(q.Get("channel")); c != "" {
+		if !c.Valid() {
+			v.add("channel", "must be facebook or twitter")
+		}
+		f.Channel = c
+	}
+	if k := inbox.Kind(q.Get("kind")); k != "" {
+		if !k.Valid() {
+			v.add("kind", "must be message, comment or mention")
+		}
+		f.Kind = k
+	}
+	switch o := q.Get("order"); o {
+	case "", string(store.NewestFirst):
+		f.Order = store.NewestFirst
+	case string(store.OldestFirst):
+		f.Order = store.OldestFirst
+	default:
+		v.add("order", "must be newest or oldest")
+	}
+	for _, fld := range []struct{ name, val string }{
+		{"account", f.Account}, {"unit", f.Unit}, {"assignee", f.Assignee}, {"tag", f.Tag}, {"q", f.Query}, {"cursor", f.Cursor},
+	} {
+		checkText(&v, fld.name, fld.val, maxFilterLen)
+	}
+	limit, err := parseLimit(q.Get("limit"))
+	if err != nil {
+		var p *Problem
+		if errors.As(err, &p) {
+			v = append(v, p.Errors...)
+		}
+	}
+	f.Limit = limit
+	return f, v.err()
+}
+
+func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseItemFilter(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if sc := scope(r); sc != "" {
+		if f.Unit != "" && f.Unit != sc {
+			// Another unit's items do not exist for this token.
+			return writeBody(w, http.StatusOK, "application/json", []byte(`{"items":[],"next_cursor":""}`+"\n"))
+		}
+		f.Unit = sc
+	}
+	page, err := s.store.ListRaw(f)
+	if err != nil {
+		return err
+	}
+	// The store hands out each item's JSON as served: splice, don't re-encode.
+	n := 32 + len(page.NextCursor)
+	for _, raw := range page.Raw {
+		n += len(raw) + 1
+	}
+	var b bytes.Buffer
+	b.Grow(n)
+	b.WriteString(`{"items":[`)
+	for i, raw := range page.Raw {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(raw)
+	}
+	b.WriteString(`],"next_cursor":`)
+	b.WriteString(strconv.Quote(page.NextCursor))
+	b.WriteString("}\n")
+	return writeBody(w, http.StatusOK, "application/json", b.Bytes())
+}
+
+// itemInScope loads an item and hides it (404) from tokens of other units.
+func (s *Server) itemInScope(r *http.Request, id string) (inbox.Item, error) {
+	it, err := s.store.Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return it, errNotFound("item " + strconv.Quote(id))
+	}
+	if err != nil {
+		return it, err
+	}
+	if sc := scope(r); sc != "" && it.Unit != sc {
+		return inbox.Item{}, errNotFound("item " + strconv.Quote(id))
+	}
+	return it, nil
+}
+
+func (s *Server) getItem(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	d, err := s.store.Detail(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("item " + strconv.Quote(id))
+	}
+	if err != nil {
+		return err
+	}
+	if sc := scope(r); sc != "" {
+		if d.Item.Unit != sc {
+			return errNotFound("item " + strconv.Quote(id))
+		}
+		thread := d.Thread[:0:0]
+		for _, it := range d.Thread {
+			if it.Unit == sc {
+				thread = append(thread, it)
+			}
+		}
+		d.Thread = thread
+	}
+	nonNil(&d)
+	return writeJSON(w, http.StatusOK, d)
+}
+
+// nonNil makes empty lists [] rather than null for clients.
+func nonNil(d *store.Detail) {
+	if d.Thread == nil {
+		d.Thread = []inbox.Item{}
+	}
+	if d.Replies == nil {
+		d.Replies = []inbox.Reply{}
+	}
+	if d.Notes == nil {
+		d.Notes = []inbox.Note{}
+	}
+	if d.Audit == nil {
+		d.Audit = []inbox.AuditEntry{}
+	}
+}
+
+// itemPatch is the PATCH body; absent fields stay as they are.
+type itemPatch struct {
+	Status   *inbox.Status   `json:"status"`
+	Assignee *string         `json:"assignee"`
+	Unit     *string         `json:"unit"`
+	Tags     *[]string       `json:"tags"`
+	Priority *inbox.Priority `json:"priority"`
+}
+
+func (p itemPatch) validate(scopeUnit string) (store.Change, error) {
+	var v validationErrors
+	ch := store.Change{Status: p.Status, Assignee: p.Assignee, Unit: p.Unit, Tags: p.Tags, Priority: p.Priority}
+	if p == (itemPatch{}) {
+		v.add("body", "give at least one of status, assignee, unit, tags, priority")
+	}
+	if p.Status != nil && !p.Status.Valid() {
+		v.add("status", "unknown status %q; use open, answered, closed or ignored", *p.Status)
+	}
+	if p.Priority != nil && !p.Priority.Valid() {
+		v.add("priority", "must be low, normal, high or urgent")
+	}
+	if p.Assignee != nil {
+		checkText(&v, "assignee", *p.Assignee, maxNameLen)
+	}
+	if p.Unit != nil {
+		checkText(&v, "unit", *p.Unit, maxNameLen)
+		if *p.Unit == "-" {
+			v.add("unit", `"-" is reserved (it filters items with no unit); use "" to clear`)
+		}
+	}
+	if p.Tags != nil {
+		if len(*p.Tags) > maxTags {
+			v.add("tags", "at most %d tags", maxTags)
+		}
+		for i, t := range *p.Tags {
+			field := "tags[" + strconv.Itoa(i) + "]"
+			if strings.TrimSpace(t) == "" {
+				v.add(field, "must not be empty")
+				continue
+			}
+			checkText(&v, field, t, maxTagLen)
+		}
+	}
+	if err := v.err(); err != nil {
+		return ch, err
+	}
+	if scopeUnit != "" && p.Unit != nil && *p.Unit != scopeUnit {
+		return ch, problem(http.StatusForbidden, "forbidden", "unit: a token scoped to unit "+strconv.Quote(scopeUnit)+
+			" cannot move items to another unit", FieldError{Field: "unit", Message: "cannot move items out of unit " + strconv.Quote(scopeUnit)})
+	}
+	return ch, nil
+}
+
+func (s *Server) patchItem(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var body itemPatch
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	ch, err := body.validate(scope(r))
+	if err != nil {
+		return err
+	}
+	if _, err := s.itemInScope(r, id); err != nil {
+		return err
+	}
+	it, err := s.store.Update(id, actor(r), ch)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
+type newNote struct {
+	Text string `json:"text"`
+}
+
+func (s *Server) addNote(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var body newNote
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	var v validationErrors
+	if strings.TrimSpace(body.Text) == "" {
+		v.add("text", "must not be empty")
+	} else if n := inbox.TextLength(body.Text); n > maxNoteLen {
+		v.add("text", "is %d characters; the limit is %d", n, maxNoteLen)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if _, err := s.itemInScope(r, id); err != nil {
+		return err
+	}
+	note, err := s.store.AddNote(id, actor(r), body.Text)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, note)
+}
+
+type newReply struct {
+	Text    string `json:"text"`
+	Private bool   `json:"private"`
+}
+
+// validateReply checks a reply against what the item's platform can carry.
+func validateReply(it inbox.Item, body newReply) error {
+	var v validationErrors
+	target, terr := inbox.ReplyTargetFor(it.Channel, it.Kind, body.Private)
+	if terr != nil {
+		v.add("private", "%v", terr)
+	}
+	switch n := inbox.TextLength(body.Text); {
+	case strings.TrimSpace(body.Text) == "":
+		v.add("text", "must not be empty")
+	case terr == nil && n > target.Limit:
+		v.add("text", "is %d characters; the limit for a %s is %d", n, replyKindName(it, target), target.Limit)
+	}
+	return v.err()
+}
+
+func replyKindName(it inbox.Item, t inbox.ReplyTarget) string {
+	switch {
+	case it.Channel == inbox.ChannelTwitter && t.Private:
+		return "X direct message"
+	case it.Channel == inbox.ChannelTwitter:
+		return "X post"
+	case t.Private:
+		return "Messenger message"
+	}
+	return "Facebook comment"
+}
+
+func (s *Server) addReply(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdemKeyLen || strings.ContainsFunc(key, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
+		return invalid("Idempotency-Key", "must be at most %d printable ASCII characters", maxIdemKeyLen)
+	}
+	var body newReply
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	it, err := s.itemInScope(r, id)
+	if err != nil {
+		return err
+	}
+	if err := validateReply(it, body); err != nil {
+		return err
+	}
+	reply, created, err := s.store.EnqueueReply(id, store.NewReply{Text: body.Text, Private: body.Private, Author: actor(r), IdempotencyKey: key})
+	if errors.Is(err, store.ErrConflict) {
+		return problem(http.StatusConflict, "idempotency-conflict",
+			"this Idempotency-Key was already used for this item with a different body")
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/replies/"+url.PathEscape(reply.ID))
+	status := http.StatusAccepted
+	if !created {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, reply)
+}
+

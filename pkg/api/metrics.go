@@ -1,0 +1,106 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// httpMetrics counts requests and their latency per route pattern (never
+// per raw path, which would let clients explode the label space).
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	handler  http.Handler
+}
+
+func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxd_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "inboxd_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern (event streams: the stream's lifetime).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}, []string{"route"}),
+		handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("api: register http metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *httpMetrics) observe(route string, code int, d time.Duration) {
+	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	m.duration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// statsCollector reads the store's counters at scrape time, so the gauges
+// are exactly what /api/v1/stats says, at the cost of one O(1) read.
+type statsCollector struct{ s *Server }
+
+var (
+	descItems         = prometheus.NewDesc("inboxd_items", "Items by status.", []string{"status"}, nil)
+	descItemsChannel  = prometheus.NewDesc("inboxd_items_by_channel", "Items by channel.", []string{"channel"}, nil)
+	descItemsAccount  = prometheus.NewDesc("inboxd_items_by_account", "Items by account.", []string{"account"}, nil)
+	descItemsUnit     = prometheus.NewDesc("inboxd_items_by_unit", "Items by unit (\"\" is no unit).", []string{"unit"}, nil)
+	descWaiting       = prometheus.NewDesc("inboxd_items_waiting", "Items waiting for an answer (new or open).", nil, nil)
+	descOldestAge     = prometheus.NewDesc("inboxd_oldest_waiting_age_seconds", "Age of the oldest waiting item (0 when none).", nil, nil)
+	descFirstResponse = prometheus.NewDesc("inboxd_first_response_seconds", "First-response time quantiles over a window.", []string{"window", "quantile"}, nil)
+	descFirstCount    = prometheus.NewDesc("inboxd_first_response_count", "Items first answered within the window.", []string{"window"}, nil)
+	descReplies       = prometheus.NewDesc("inboxd_replies", "Replies by outbox state.", []string{"state"}, nil)
+	descAccountState  = prometheus.NewDesc("inboxd_account_state", "1 for each account's current pipeline state.", []string{"account", "platform", "state"}, nil)
+)
+
+func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descItems, descItemsChannel, descItemsAccount, descItemsUnit, descWaiting,
+		descOldestAge, descFirstResponse, descFirstCount, descReplies, descAccountState} {
+		ch <- d
+	}
+}
+
+func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
+	st, err := c.s.store.Stats("")
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descItems, fmt.Errorf("read stats: %w", err))
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	for k, v := range st.ByStatus {
+		gauge(descItems, float64(v), string(k))
+	}
+	for k, v := range st.ByChannel {
+		gauge(descItemsChannel, float64(v), string(k))
+	}
+	for k, v := range st.ByAccount {
+		gauge(descItemsAccount, float64(v), k)
+	}
+	for k, v := range st.ByUnit {
+		gauge(descItemsUnit, float64(v), k)
+	}
+	gauge(descWaiting, float64(st.Waiting))
+	gauge(descOldestAge, st.OldestAgeSec)
+	for win, rw := range st.FirstResponse {
+		gauge(descFirstResponse, rw.P50Seconds, win, "0.5")
+		gauge(descFirstResponse, rw.P90Seconds, win, "0.9")
+		gauge(descFirstCount, float64(rw.Count), win)
+	}
+	for k, v := range st.Replies {
+		gauge(descReplies, float64(v), string(k))
+	}
+	if states, err := c.s.accountStates(); err == nil {
+		for _, a := range states {
+			gauge(descAccountState, 1, a.Name, a.Platform, a.State)
+		}
+	}
+}

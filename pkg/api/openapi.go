@@ -1,0 +1,220 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+type obj = map[string]any
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func arrayOf(items obj) obj { return obj{"type": "array", "items": items} }
+
+func object(required []string, props obj) obj {
+	o := obj{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+var (
+	tStr      = obj{"type": "string"}
+	tInt      = obj{"type": "integer"}
+	tNum      = obj{"type": "number"}
+	tBool     = obj{"type": "boolean"}
+	tTime     = obj{"type": "string", "format": "date-time"}
+	tTimeNull = obj{"type": []string{"string", "null"}, "format": "date-time"}
+	tCounts   = obj{"type": "object", "additionalProperties": tInt}
+)
+
+// schemas are the components the route table's Body and Response name.
+func schemas() obj {
+	status := enumOf(inbox.Statuses)
+	return obj{
+		"Problem": object([]string{"type", "title", "status"}, obj{
+			"type": tStr, "title": tStr, "status": tInt, "detail": tStr, "instance": tStr, "request_id": tStr,
+			"errors": arrayOf(ref("FieldError")),
+		}),
+		"FieldError": object([]string{"field", "message"}, obj{"field": tStr, "message": tStr}),
+		"Health":     object([]string{"status"}, obj{"status": tStr}),
+		"Ready": object([]string{"status", "accounts"}, obj{
+			"status": enumOf([]string{"ready", "unavailable"}), "reason": tStr,
+			"accounts": arrayOf(object([]string{"name", "state"}, obj{"name": tStr, "state": tStr})),
+		}),
+		"Metrics":     obj{"type": "string", "description": "Prometheus text exposition format"},
+		"OpenAPI":     obj{"type": "object", "description": "This document"},
+		"EventStream": obj{"type": "string", "description": "text/event-stream: id, event and data (the item's or reply's JSON) lines"},
+		"Backup":      obj{"type": "string", "format": "binary", "description": "A consistent copy of the bbolt data file"},
+		"Author":      object([]string{"id"}, obj{"id": tStr, "name": tStr, "handle": tStr}),
+		"Attachment":  object([]string{"type"}, obj{"type": tStr, "url": tStr}),
+		"Item": object([]string{"id", "channel", "account", "kind", "external_id", "author", "text", "created_at", "received_at", "status", "priority"}, obj{
+			"id": tStr, "channel": enumOf(inbox.Channels), "account": tStr, "kind": enumOf(inbox.Kinds),
+			"external_id": tStr, "thread_id": tStr, "parent_id": tStr, "author": ref("Author"), "text": tStr,
+			"attachments": arrayOf(ref("Attachment")), "permalink": tStr, "created_at": tTime, "received_at": tTime,
+			"status": status, "assignee": tStr, "unit": tStr, "tags": arrayOf(tStr), "priority": enumOf(inbox.Priorities),
+			"backfill": tBool, "answered_at": tTime,
+		}),
+		"ItemList": object([]string{"items", "next_cursor"}, obj{
+			"items": arrayOf(ref("Item")), "next_cursor": obj{"type": "string", "description": "empty when there is nothing more"},
+		}),
+		"Note":       object([]string{"id", "item_id", "text", "author", "created_at"}, obj{"id": tStr, "item_id": tStr, "text": tStr, "author": tStr, "created_at": tTime}),
+		"AuditEntry": object([]string{"at", "actor", "field", "from", "to"}, obj{"at": tTime, "actor": tStr, "field": tStr, "from": tStr, "to": tStr}),
+		"Detail": object([]string{"item", "thread", "replies", "notes", "audit"}, obj{
+			"item": ref("Item"), "thread": arrayOf(ref("Item")), "replies": arrayOf(ref("Reply")),
+			"notes": arrayOf(ref("Note")), "audit": arrayOf(ref("AuditEntry")),
+		}),
+		"ItemPatch": obj{"type": "object", "additionalProperties": false, "minProperties": 1, "properties": obj{
+			"status": status, "assignee": obj{"type": "string", "maxLength": maxNameLen},
+			"unit":     obj{"type": "string", "maxLength": maxNameLen},
+			"tags":     obj{"type": "array", "maxItems": maxTags, "items": obj{"type": "string", "minLength": 1, "maxLength": maxTagLen}},
+			"priority": enumOf(inbox.Priorities),
+		}},
+		"NewNote": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
+			"text": obj{"type": "string", "minLength": 1, "maxLength": maxNoteLen}}},
+		"NewReply": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
+			"text": obj{"type": "string", "minLength": 1, "description": "At most 280 characters for an X post, 10,000 for an X DM, " +
+				"8,000 for a Facebook comment, 2,000 for Messenger."},
+			"private": obj{"type": "boolean", "default": false, "description": "Answer privately (Messenger private reply, X DM); " +
+				"refused where the platform cannot."},
+		}},
+		"Reply": object([]string{"id", "item_id", "text", "private", "state", "attempts", "author", "created_at"}, obj{
+			"id": tStr, "item_id": tStr, "text": tStr, "private": tBool, "state": enumOf(inbox.ReplyStates),
+			"attempts": tInt, "last_error": tStr, "external_id": tStr, "author": tStr, "created_at": tTime,
+			"attempted_at": tTime, "next_attempt_at": tTime, "sent_at": tTime, "idempotency_key": tStr, "external": tBool,
+		}),
+		"ReplyList":      object([]string{"replies", "next_cursor"}, obj{"replies": arrayOf(ref("Reply")), "next_cursor": tStr}),
+		"ResponseWindow": object([]string{"count", "p50_seconds", "p90_seconds"}, obj{"count": tInt, "p50_seconds": tNum, "p90_seconds": tNum}),
+		"Stats": object([]string{"by_status", "by_channel", "by_account", "by_unit", "waiting", "oldest_waiting_age_seconds", "first_response", "replies", "accounts"}, obj{
+			"unit": tStr, "by_status": tCounts, "by_channel": tCounts, "by_account": tCounts, "by_unit": tCounts,
+			"waiting": tInt, "oldest_waiting_received_at": tTime, "oldest_waiting_age_seconds": tNum,
+			"first_response": obj{"type": "object", "description": "keys 24h, 7d, 30d", "additionalProperties": ref("ResponseWindow")},
+			"replies":        tCounts, "accounts": arrayOf(ref("Account")),
+		}),
+		"Account": object([]string{"name", "platform", "state"}, obj{
+			"name": tStr, "platform": tStr,
+			"state":        enumOf([]string{"idle", "polling", "backoff", "rate_limited", "usage_capped", "needs_reauth", "disabled"}),
+			"last_poll_at": tTimeNull, "last_success_at": tTimeNull,
+			"last_error":   object([]string{"class", "message", "at"}, obj{"class": tStr, "message": tStr, "at": tTime}),
+			"paused_until": tTimeNull, "failures": tInt, "usage": obj{"type": "object"},
+		}),
+		"AccountList":   object([]string{"accounts"}, obj{"accounts": arrayOf(ref("Account"))}),
+		"AccountAction": object([]string{"account", "action", "status"}, obj{"account": tStr, "action": tStr, "status": tStr}),
+		"NewToken": obj{"type": "object", "additionalProperties": false, "required": []string{"name", "role"}, "properties": obj{
+			"name": obj{"type": "string", "pattern": tokenNameRE.String()}, "role": enumOf([]inbox.Role{inbox.RoleViewer, inbox.RoleOperator, inbox.RoleAdmin}),
+			"unit": obj{"type": "string", "description": "Scope the token to one unit; empty for every unit."},
+		}},
+		"Token": object([]string{"name", "role", "created_at"}, obj{
+			"name": tStr, "role": tStr, "unit": tStr, "created_at": tTime, "last_used_at": tTime}),
+		"CreatedToken": object([]string{"token", "secret"}, obj{"token": ref("Token"), "secret": obj{"type": "string", "description": "Shown only this once."}}),
+		"TokenList":    object([]string{"tokens"}, obj{"tokens": arrayOf(ref("Token"))}),
+	}
+}
+
+var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// openAPIDocument builds the OpenAPI 3.1 document from the route table.
+func openAPIDocument(routes []route) obj {
+	paths := obj{}
+	for _, rt := range routes {
+		item, _ := paths[rt.Path].(obj)
+		if item == nil {
+			item = obj{}
+			paths[rt.Path] = item
+		}
+		item[strings.ToLower(rt.Method)] = operation(rt)
+	}
+	return obj{
+		"openapi": "3.1.0",
+		"info": obj{
+			"title":       "inboxd operator API",
+			"version":     "1",
+			"description": "Triage, routing and replies for citizen messages from Facebook and X. Errors are application/problem+json (RFC 9457).",
+		},
+		"servers": []obj{{"url": "/"}},
+		"paths":   paths,
+		"components": obj{
+			"schemas":         schemas(),
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}},
+		},
+	}
+}
+
+func operation(rt route) obj {
+	d := rt.Doc
+	op := obj{"operationId": d.ID, "summary": d.Summary, "tags": []string{d.Tag}}
+	desc := d.Description
+	if rt.Need != "" {
+		rule := "Needs role " + string(rt.Need) + " or higher"
+		if rt.Unscoped {
+			rule += ", and a token not scoped to a unit"
+		}
+		if rt.MetricsAuth {
+			rule += " (none when http.metrics_public is set)"
+		}
+		desc = strings.TrimSpace(desc + " " + rule + ".")
+		op["security"] = []obj{{"bearer": []string{}}}
+	} else {
+		op["security"] = []obj{}
+	}
+	if desc != "" {
+		op["description"] = desc
+	}
+	var params []obj
+	for _, m := range pathParamRE.FindAllStringSubmatch(rt.Path, -1) {
+		params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": tStr})
+	}
+	for _, p := range d.Query {
+		params = append(params, obj{"name": p.Name, "in": "query", "description": p.Description, "schema": p.Schema})
+	}
+	for _, p := range d.Headers {
+		params = append(params, obj{"name": p.Name, "in": "header", "description": p.Description, "schema": p.Schema})
+	}
+	if params != nil {
+		op["parameters"] = params
+	}
+	if d.Body != "" {
+		op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(d.Body)}}}
+	}
+	status := d.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	ok := obj{"description": http.StatusText(status)}
+	if d.Response != "" {
+		ct := d.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		ok["content"] = obj{ct: obj{"schema": ref(d.Response)}}
+	}
+	if len(d.ResponseHeaders) > 0 {
+		hs := obj{}
+		for _, h := range d.ResponseHeaders {
+			hs[h] = obj{"schema": tStr}
+		}
+		ok["headers"] = hs
+	}
+	responses := obj{strconv.Itoa(status): ok}
+	if d.ID == "addReply" {
+		responses["200"] = obj{"description": "The reply already queued with this Idempotency-Key", "content": obj{"application/json": obj{"schema": ref("Reply")}}}
+	}
+	codes := append([]int(nil), d.Errors...)
+	if rt.Need != "" {
+		codes = append(codes, http.StatusUnauthorized, http.StatusForbidden)
+	}
+	if len(rt.Doc.Query) > 0 {
+		codes = append(codes, http.StatusBadRequest)
+	}
+	for _, c := range codes {
+		responses[strconv.Itoa(c)] = obj{"description": http.StatusText(c),
+			"content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
+	}
+	op["responses"] = responses
+	return op
+}

@@ -1,0 +1,277 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/store"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type readyAccount struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+}
+
+type readiness struct {
+	Status   string         `json:"status"`
+	Reason   string         `json:"reason,omitempty"`
+	Accounts []readyAccount `json:"accounts"`
+}
+
+// readyz is 200 while the store answers and the server is not shutting
+// down. Accounts' states are reported, never judged: one account needing
+// re-authorisation must not take the others out of a load balancer.
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) error {
+	body := readiness{Status: "ready", Accounts: []readyAccount{}}
+	states, err := s.accountStates()
+	switch {
+	case s.shuttingDown.Load():
+		body.Status, body.Reason = "unavailable", "shutting down"
+	case err != nil:
+		s.log.Warn("readiness: store", "err", err)
+		body.Status, body.Reason = "unavailable", "the store does not answer"
+	case s.ready != nil && !s.ready():
+		body.Status, body.Reason = "unavailable", "not ready"
+	}
+	for _, st := range states {
+		body.Accounts = append(body.Accounts, readyAccount{Name: st.Name, State: st.State})
+	}
+	if body.Status != "ready" {
+		return writeJSON(w, http.StatusServiceUnavailable, body)
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+// accountStates merges the configured accounts with the stored pipeline
+// states, in configuration order; an account never polled is idle.
+// Stored states of accounts no longer configured are left out.
+func (s *Server) accountStates() ([]store.AccountState, error) {
+	stored, err := s.store.AccountStates()
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]store.AccountState, len(stored))
+	for _, st := range stored {
+		byName[st.Name] = st
+	}
+	out := make([]store.AccountState, 0, len(s.accounts))
+	for _, a := range s.accounts {
+		st, ok := byName[a.Name]
+		if !ok {
+			st = store.AccountState{Name: a.Name, State: "idle"}
+		}
+		st.Platform = a.Platform
+		if st.State == "" {
+			st.State = "idle"
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+type accountList struct {
+	Accounts []store.AccountState `json:"accounts"`
+}
+
+func (s *Server) listAccounts(w http.ResponseWriter, _ *http.Request) error {
+	states, err := s.accountStates()
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, accountList{Accounts: states})
+}
+
+type accountAction struct {
+	Account string `json:"account"`
+	Action  string `json:"action"`
+	Status  string `json:"status"`
+}
+
+func (s *Server) pollAccount(w http.ResponseWriter, r *http.Request) error {
+	return s.accountAction(w, r, "poll", func(c AccountControl) func(context.Context, string) error { return c.PollNow })
+}
+
+func (s *Server) resumeAccount(w http.ResponseWriter, r *http.Request) error {
+	return s.accountAction(w, r, "resume", func(c AccountControl) func(context.Context, string) error { return c.Resume })
+}
+
+func (s *Server) accountAction(w http.ResponseWriter, r *http.Request, action string, pick func(AccountControl) func(context.Context, string) error) error {
+	name := r.PathValue("name")
+	known := false
+	for _, a := range s.accounts {
+		known = known || a.Name == name
+	}
+	if !known {
+		return errNotFound("account " + strconv.Quote(name))
+	}
+	if s.control == nil {
+		return problem(http.StatusServiceUnavailable, "scheduler-not-running",
+			"the scheduler is not running in this process, so accounts cannot be polled or resumed from the API")
+	}
+	if err := pick(s.control)(r.Context(), name); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound("account " + strconv.Quote(name))
+		}
+		s.log.Warn("account action refused", "account", name, "action", action, "err", err)
+		return problem(http.StatusConflict, "account-action", fmt.Sprintf("%s %s: %v", action, name, err))
+	}
+	s.log.Info("account action", "account", name, "action", action, "actor", actor(r))
+	return writeJSON(w, http.StatusAccepted, accountAction{Account: name, Action: action, Status: "accepted"})
+}
+
+// statsResponse is the store's counters plus the accounts.
+type statsResponse struct {
+	store.Stats
+	Accounts []store.AccountState `json:"accounts"`
+}
+
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
+	unit := r.URL.Query().Get("unit")
+	var v validationErrors
+	checkText(&v, "unit", unit, maxNameLen)
+	if err := v.err(); err != nil {
+		return err
+	}
+	if sc := scope(r); sc != "" {
+		if unit != "" && unit != sc {
+			return errNotFound("unit " + strconv.Quote(unit))
+		}
+		unit = sc
+	}
+	st, err := s.store.Stats(unit)
+	if err != nil {
+		return err
+	}
+	accounts, err := s.accountStates()
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, statsResponse{Stats: st, Accounts: accounts})
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request) error {
+	return writeBody(w, http.StatusOK, "application/json", s.openapi)
+}
+
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
+	s.metrics.handler.ServeHTTP(w, r)
+	return nil
+}
+
+// --- tokens
+
+var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+type newToken struct {
+	Name string     `json:"name"`
+	Role inbox.Role `json:"role"`
+	Unit string     `json:"unit"`
+}
+
+type createdToken struct {
+	Token  store.Token `json:"token"`
+	Secret string      `json:"secret"`
+}
+
+type tokenList struct {
+	Tokens []store.Token `json:"tokens"`
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var body newToken
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	var v validationErrors
+	switch {
+	case !tokenNameRE.MatchString(body.Name):
+		v.add("name", "must be 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit")
+	case body.Name == bootstrapTokenName:
+		v.add("name", "%q is reserved for the bootstrap admin token", bootstrapTokenName)
+	}
+	if !body.Role.Valid() {
+		v.add("role", "must be viewer, operator or admin")
+	}
+	checkText(&v, "unit", body.Unit, maxNameLen)
+	if body.Unit == "-" {
+		v.add("unit", `"-" is not a unit`)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	secret, t, err := s.store.CreateToken(body.Name, body.Role, body.Unit)
+	if errors.Is(err, store.ErrConflict) {
+		return problem(http.StatusConflict, "conflict", "a token named "+strconv.Quote(body.Name)+" exists; revoke it first",
+			FieldError{Field: "name", Message: "already exists"})
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("token created", "name", t.Name, "role", t.Role, "unit", t.Unit, "actor", actor(r))
+	return writeJSON(w, http.StatusCreated, createdToken{Token: t, Secret: secret})
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, _ *http.Request) error {
+	ts, err := s.store.Tokens()
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []store.Token{}
+	}
+	return writeJSON(w, http.StatusOK, tokenList{Tokens: ts})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	err := s.store.RevokeToken(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("token " + strconv.Quote(name))
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("token revoked", "name", name, "actor", actor(r))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// --- backup
+
+// backup streams a temporary copy of the data file, so a slow client holds
+// no transaction open.
+func (s *Server) backup(w http.ResponseWriter, r *http.Request) error {
+	f, size, err := s.store.BackupFile(r.Context())
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer f.Close()
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(backupWriteTimeout))
+	name := "inboxd-" + strings.ReplaceAll(s.now().UTC().Format("20060102T150405Z"), ":", "") + ".db"
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	n, err := io.Copy(w, f)
+	if err != nil || n != size {
+		// Headers are gone; the short Content-Length tells the client.
+		s.log.Warn("backup download ended early", "request_id", requestIDFrom(r.Context()), "bytes", n, "size", size, "err", err)
+		return nil
+	}
+	s.log.Info("backup served", "bytes", n, "actor", actor(r))
+	return nil
+}

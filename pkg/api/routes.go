@@ -1,0 +1,160 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+// route is one entry of the route table: what the mux matches, who may
+// call it, the handler, and its OpenAPI description.
+type route struct {
+	Method string
+	Path   string
+	// Need is the least role the caller must have; "" is a public route.
+	Need inbox.Role
+	// Unscoped routes refuse unit-scoped tokens (403).
+	Unscoped bool
+	// MetricsAuth routes become public when Options.MetricsPublic is set.
+	MetricsAuth bool
+	Handle      func(*Server, http.ResponseWriter, *http.Request) error
+	Doc         opDoc
+}
+
+// opDoc documents a route. Query also lists the only query parameters the
+// route accepts: any other is a 400 naming it.
+type opDoc struct {
+	ID, Summary, Description string
+	Tag                      string
+	Query                    []param
+	Headers                  []param // request headers worth documenting
+	Body                     string  // request body schema name ("" none)
+	Status                   int     // success status
+	Response                 string  // success schema name ("" no body)
+	ContentType              string  // success content type; default application/json
+	ResponseHeaders          []string
+	Errors                   []int // problem statuses besides the auth ones
+}
+
+// param is a query parameter or header.
+type param struct {
+	Name, Description string
+	Schema            map[string]any
+}
+
+func str(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
+
+func enumOf[T ~string](vals []T, extra ...string) map[string]any {
+	out := make([]string, 0, len(vals)+len(extra))
+	for _, v := range vals {
+		out = append(out, string(v))
+	}
+	return map[string]any{"type": "string", "enum": append(out, extra...)}
+}
+
+var (
+	limitParam  = param{"limit", "Page size, 1-200 (default 50); above 200 is a 422.", map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}}
+	cursorParam = param{"cursor", "Opaque cursor from next_cursor of the previous page.", str("")}
+)
+
+// routeTable is THE list of routes: the mux, auth, metrics labels and the
+// OpenAPI document are all derived from it.
+func routeTable() []route {
+	return []route{
+		{Method: "GET", Path: "/healthz", Handle: (*Server).healthz, Doc: opDoc{
+			ID: "healthz", Tag: "ops", Summary: "Liveness: the process serves HTTP", Response: "Health"}},
+		{Method: "GET", Path: "/readyz", Handle: (*Server).readyz, Doc: opDoc{
+			ID: "readyz", Tag: "ops", Summary: "Readiness: the store is open and the server serves; each account's state",
+			Description: "An account needing re-authorisation never makes this 503: the others keep working.",
+			Response:    "Ready", Errors: []int{503}}},
+		{Method: "GET", Path: "/metrics", Need: inbox.RoleViewer, Unscoped: true, MetricsAuth: true, Handle: (*Server).metricsHandler, Doc: opDoc{
+			ID: "metrics", Tag: "ops", Summary: "Prometheus metrics (public when http.metrics_public is set)",
+			Response: "Metrics", ContentType: "text/plain"}},
+		{Method: "GET", Path: "/api/v1/openapi.json", Need: inbox.RoleViewer, Handle: (*Server).openAPI, Doc: opDoc{
+			ID: "openapi", Tag: "ops", Summary: "This OpenAPI 3.1 document", Response: "OpenAPI"}},
+
+		{Method: "GET", Path: "/api/v1/items", Need: inbox.RoleViewer, Handle: (*Server).listItems, Doc: opDoc{
+			ID: "listItems", Tag: "items", Summary: "List items, newest first by default",
+			Description: "A q search scans a bounded number of items per request; a short page with next_cursor means: continue.",
+			Query: []param{
+				{"status", "Comma-separated statuses, or waiting (new and open).", str("e.g. new,open")},
+				{"channel", "", enumOf(inbox.Channels)},
+				{"account", "Account name from the configuration.", str("")},
+				{"kind", "", enumOf(inbox.Kinds)},
+				{"unit", "Unit (government office); - selects items with no unit.", str("")},
+				{"assignee", "", str("")},
+				{"tag", "", str("")},
+				{"q", "Case-insensitive text match in text, author name and handle.", str("")},
+				{"order", "", enumOf([]string{"newest", "oldest"})},
+				limitParam, cursorParam,
+			},
+			Response: "ItemList", Errors: []int{400, 422}}},
+		{Method: "GET", Path: "/api/v1/items/{id}", Need: inbox.RoleViewer, Handle: (*Server).getItem, Doc: opDoc{
+			ID: "getItem", Tag: "items", Summary: "An item with its thread, replies, notes and audit trail",
+			Response: "Detail", Errors: []int{404}}},
+		{Method: "PATCH", Path: "/api/v1/items/{id}", Need: inbox.RoleOperator, Handle: (*Server).patchItem, Doc: opDoc{
+			ID: "patchItem", Tag: "items", Summary: "Change status, assignee, unit, tags or priority",
+			Description: "A refused status transition is a 409 naming both states.",
+			Body:        "ItemPatch", Response: "Item", Errors: []int{400, 404, 409, 413, 415, 422}}},
+		{Method: "POST", Path: "/api/v1/items/{id}/notes", Need: inbox.RoleOperator, Handle: (*Server).addNote, Doc: opDoc{
+			ID: "addNote", Tag: "items", Summary: "Add an internal note (never sent to a platform)",
+			Body: "NewNote", Status: 201, Response: "Note", Errors: []int{400, 404, 413, 415, 422}}},
+		{Method: "POST", Path: "/api/v1/items/{id}/replies", Need: inbox.RoleOperator, Handle: (*Server).addReply, Doc: opDoc{
+			ID: "addReply", Tag: "replies", Summary: "Queue a reply to the item",
+			Description: "202 with the queued reply and a Location. An Idempotency-Key seen before for this item with the same body " +
+				"returns the same reply with 200; with a different body, 409.",
+			Headers:  []param{{"Idempotency-Key", "Optional; scoped to the item; at most 200 printable characters.", str("")}},
+			Body:     "NewReply", Status: 202, Response: "Reply", ResponseHeaders: []string{"Location"},
+			Errors:   []int{400, 404, 409, 413, 415, 422}}},
+
+		{Method: "GET", Path: "/api/v1/replies", Need: inbox.RoleViewer, Handle: (*Server).listReplies, Doc: opDoc{
+			ID: "listReplies", Tag: "replies", Summary: "List replies, newest first",
+			Query: []param{
+				{"state", "", enumOf(inbox.ReplyStates)},
+				{"item_id", "", str("")},
+				{"account", "", str("")},
+				limitParam, cursorParam,
+			},
+			Response: "ReplyList", Errors: []int{400, 422}}},
+		{Method: "GET", Path: "/api/v1/replies/{id}", Need: inbox.RoleViewer, Handle: (*Server).getReply, Doc: opDoc{
+			ID: "getReply", Tag: "replies", Summary: "One reply", Response: "Reply", Errors: []int{404}}},
+		{Method: "POST", Path: "/api/v1/replies/{id}/retry", Need: inbox.RoleOperator, Handle: (*Server).retryReply, Doc: opDoc{
+			ID: "retryReply", Tag: "replies", Summary: "Queue a failed or unknown reply again (an operator's decision)",
+			Response: "Reply", Errors: []int{404, 409}}},
+		{Method: "DELETE", Path: "/api/v1/replies/{id}", Need: inbox.RoleOperator, Handle: (*Server).cancelReply, Doc: opDoc{
+			ID: "cancelReply", Tag: "replies", Summary: "Cancel a queued reply, or drop an unknown one after checking the platform by hand",
+			Response: "Reply", Errors: []int{404, 409}}},
+
+		{Method: "GET", Path: "/api/v1/stats", Need: inbox.RoleViewer, Handle: (*Server).stats, Doc: opDoc{
+			ID: "stats", Tag: "stats", Summary: "Queue statistics from the store's counters (a unit-scoped token sees its unit only)",
+			Query:    []param{{"unit", "Only this unit; - is items with no unit.", str("")}},
+			Response: "Stats", Errors: []int{400, 422}}},
+		{Method: "GET", Path: "/api/v1/accounts", Need: inbox.RoleViewer, Handle: (*Server).listAccounts, Doc: opDoc{
+			ID: "listAccounts", Tag: "accounts", Summary: "Configured accounts and their pipeline state", Response: "AccountList"}},
+		{Method: "POST", Path: "/api/v1/accounts/{name}/poll", Need: inbox.RoleOperator, Unscoped: true, Handle: (*Server).pollAccount, Doc: opDoc{
+			ID: "pollAccount", Tag: "accounts", Summary: "Poll the account now", Status: 202, Response: "AccountAction",
+			Errors: []int{404, 409, 503}}},
+		{Method: "POST", Path: "/api/v1/accounts/{name}/resume", Need: inbox.RoleOperator, Unscoped: true, Handle: (*Server).resumeAccount, Doc: opDoc{
+			ID: "resumeAccount", Tag: "accounts", Summary: "Lift a usage-cap pause or retry after re-authorisation", Status: 202,
+			Response: "AccountAction", Errors: []int{404, 409, 503}}},
+
+		{Method: "GET", Path: "/api/v1/events", Need: inbox.RoleViewer, Handle: (*Server).eventStream, Doc: opDoc{
+			ID: "events", Tag: "events", Summary: "Server-Sent Events: item.created, item.updated, reply.queued, reply.sent, reply.failed, reply.updated",
+			Description: "Each event has an id line; reconnect with Last-Event-ID to receive what was missed (from a bounded ring; " +
+				"an event named reset says events were lost and the client should refetch). A comment line is sent as a heartbeat.",
+			Headers:  []param{{"Last-Event-ID", "Resume after this event id.", str("")}},
+			Response: "EventStream", ContentType: "text/event-stream", Errors: []int{503}}},
+
+		{Method: "POST", Path: "/api/v1/tokens", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).createToken, Doc: opDoc{
+			ID: "createToken", Tag: "tokens", Summary: "Create a token; the secret is returned this once",
+			Body: "NewToken", Status: 201, Response: "CreatedToken", Errors: []int{400, 409, 413, 415, 422}}},
+		{Method: "GET", Path: "/api/v1/tokens", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).listTokens, Doc: opDoc{
+			ID: "listTokens", Tag: "tokens", Summary: "List tokens (never their secrets)", Response: "TokenList"}},
+		{Method: "DELETE", Path: "/api/v1/tokens/{name}", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).revokeToken, Doc: opDoc{
+			ID: "revokeToken", Tag: "tokens", Summary: "Revoke a token", Status: 204, Errors: []int{404}}},
+
+		{Method: "GET", Path: "/api/v1/backup", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).backup, Doc: opDoc{
+			ID: "backup", Tag: "ops", Summary: "Hot backup of the data file as a download",
+			Response: "Backup", ContentType: "application/octet-stream", ResponseHeaders: []string{"Content-Length", "Content-Disposition"}}},
+	}
+}

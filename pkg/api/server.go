@@ -1,0 +1,475 @@
+// Package api is inboxd's operator HTTP API: triage, routing, replies,
+// stats, Prometheus metrics, a Server-Sent Events stream and an OpenAPI
+// document, behind bearer tokens with roles and optional unit scopes.
+//
+// One route table (routes.go) drives the mux, the auth checks, the metrics
+// labels and the OpenAPI document. Handlers are thin: decode, validate, call
+// the store, respond; they return errors and toProblem maps every error to
+// an RFC 9457 problem response.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/inboxd/inboxd/pkg/api/events"
+	"github.com/inboxd/inboxd/pkg/store"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultHeartbeat          = 15 * time.Second
+	DefaultTokenFlushInterval = time.Minute
+	MaxBodyBytes              = 64 << 10
+
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	// backupWriteTimeout replaces writeTimeout for the backup download,
+	// which streams a temporary copy (no transaction held) and may be large.
+	backupWriteTimeout = 30 * time.Minute
+)
+
+// AccountInfo is a configured account, as the API lists it.
+type AccountInfo struct {
+	Name     string
+	Platform string
+}
+
+// AccountControl lets operators poke the scheduler; main wires it.
+type AccountControl interface {
+	PollNow(ctx context.Context, name string) error
+	Resume(ctx context.Context, name string) error
+}
+
+// Options configure New. Store is required.
+type Options struct {
+	Store    *store.Store
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Accounts []AccountInfo
+	// Control is optional; without it poll and resume answer 503.
+	Control       AccountControl
+	MetricsPublic bool
+	CORSOrigins   []string // "*" allows any origin
+	// BootstrapAdminToken is accepted as an admin token named "bootstrap"
+	// when non-empty (container first starts).
+	BootstrapAdminToken string
+	Registry            *prometheus.Registry // created (with Go and process collectors) if nil
+	Ready               func() bool          // optional extra readiness check
+
+	HeartbeatInterval  time.Duration // SSE heartbeat; default 15s
+	TokenFlushInterval time.Duration // how often last-used times are written; default 1m
+	EventRingSize      int           // events kept for Last-Event-ID resume; default 4096
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	store         *store.Store
+	log           *slog.Logger
+	now           func() time.Time
+	accounts      []AccountInfo
+	control       AccountControl
+	metricsPublic bool
+	corsAny       bool
+	corsOrigins   map[string]bool
+	bootstrapHash []byte
+	ready         func() bool
+	heartbeat     time.Duration
+
+	mux        *http.ServeMux
+	routes     []route
+	registered []string // "METHOD /path" as given to the mux, for the OpenAPI test
+	hub        *events.Hub
+	metrics    *httpMetrics
+	registry   *prometheus.Registry
+	openapi    []byte
+
+	touch *tokenToucher
+
+	shuttingDown atomic.Bool
+	streamMu     sync.Mutex
+	streamsOpen  int
+	streamsIdle  chan struct{} // closed when streamsOpen drops to 0 during shutdown
+	shutdownOnce sync.Once
+}
+
+// New builds the API handler and starts its background token-flush loop;
+// call Shutdown to stop it.
+func New(opts Options) (*Server, error) {
+	if opts.Store == nil {
+		return nil, errors.New("api: Options.Store is required")
+	}
+	s := &Server{
+		store:         opts.Store,
+		log:           opts.Logger,
+		now:           opts.Now,
+		accounts:      slices.Clone(opts.Accounts),
+		control:       opts.Control,
+		metricsPublic: opts.MetricsPublic,
+		corsOrigins:   map[string]bool{},
+		ready:         opts.Ready,
+		heartbeat:     opts.HeartbeatInterval,
+		registry:      opts.Registry,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.heartbeat <= 0 {
+		s.heartbeat = DefaultHeartbeat
+	}
+	for _, o := range opts.CORSOrigins {
+		if o == "*" {
+			s.corsAny = true
+		}
+		s.corsOrigins[o] = true
+	}
+	if opts.BootstrapAdminToken != "" {
+		h := sha256.Sum256([]byte(opts.BootstrapAdminToken))
+		s.bootstrapHash = h[:]
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+		s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	var err error
+	if s.metrics, err = newHTTPMetrics(s.registry); err != nil {
+		return nil, err
+	}
+	if err := s.registry.Register(&statsCollector{s: s}); err != nil {
+		return nil, fmt.Errorf("api: register stats collector: %w", err)
+	}
+	s.hub = events.NewHub(opts.EventRingSize, strconv.FormatInt(s.now().UnixMilli(), 36))
+
+	s.routes = routeTable()
+	s.mux = http.NewServeMux()
+	for _, rt := range s.routes {
+		pattern := rt.Method + " " + rt.Path
+		s.mux.Handle(pattern, s.routeHandler(rt))
+		s.registered = append(s.registered, pattern)
+	}
+	if s.openapi, err = json.Marshal(openAPIDocument(s.routes)); err != nil {
+		return nil, fmt.Errorf("api: openapi document: %w", err)
+	}
+
+	flush := opts.TokenFlushInterval
+	if flush <= 0 {
+		flush = DefaultTokenFlushInterval
+	}
+	s.touch = newTokenToucher(s.store, s.log, flush)
+	return s, nil
+}
+
+// HTTPServer returns an http.Server for this handler with every timeout
+// set. The event stream lifts its own write deadline; shutting the server
+// down ends the streams so Shutdown does not wait on them.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	srv.RegisterOnShutdown(func() { s.endStreams() })
+	return srv
+}
+
+// Shutdown ends every event stream (waiting for them to return, or for ctx),
+// stops the token-flush loop and writes the pending last-used times.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shuttingDown.Store(true)
+	idle := s.endStreams()
+	var err error
+	select {
+	case <-idle:
+	case <-ctx.Done():
+		err = fmt.Errorf("api: event streams still open: %w", ctx.Err())
+	}
+	s.shutdownOnce.Do(func() {
+		if ferr := s.touch.stop(); ferr != nil && err == nil {
+			err = ferr
+		}
+	})
+	return err
+}
+
+// endStreams closes the event hub and returns a channel closed once no
+// stream handler is running.
+func (s *Server) endStreams() <-chan struct{} {
+	s.streamMu.Lock()
+	if s.streamsIdle == nil {
+		s.streamsIdle = make(chan struct{})
+		if s.streamsOpen == 0 {
+			close(s.streamsIdle)
+		}
+	}
+	idle := s.streamsIdle
+	s.streamMu.Unlock()
+	s.hub.Close()
+	return idle
+}
+
+func (s *Server) streamStarted() bool {
+	s.streamMu.Lock()
+	defer s.streamMu.Unlock()
+	if s.streamsIdle != nil {
+		return false
+	}
+	s.streamsOpen++
+	return true
+}
+
+func (s *Server) streamEnded() {
+	s.streamMu.Lock()
+	defer s.streamMu.Unlock()
+	s.streamsOpen--
+	if s.streamsOpen == 0 && s.streamsIdle != nil {
+		select {
+		case <-s.streamsIdle:
+		default:
+			close(s.streamsIdle)
+		}
+	}
+}
+
+// --- request plumbing
+
+type ctxKey int
+
+const (
+	keyState ctxKey = iota
+	keyPrincipal
+)
+
+// reqState travels in the request context so the outer middleware learns
+// which route served the request (for metrics) and its id (for problems).
+type reqState struct {
+	id    string
+	route string
+}
+
+func requestIDFrom(ctx context.Context) string {
+	if st, ok := ctx.Value(keyState).(*reqState); ok {
+		return st.id
+	}
+	return ""
+}
+
+// ServeHTTP runs every request: request id, panic recovery, CORS,
+// problem bodies for the mux's own 404/405, and metrics.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	st := &reqState{id: requestID(r.Header.Get("X-Request-Id"))}
+	r = r.WithContext(context.WithValue(r.Context(), keyState, st))
+	sw := &statusWriter{ResponseWriter: w}
+	sw.Header().Set("X-Request-Id", st.id)
+
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as the stdlib does
+				panic(v)
+			}
+			s.log.Error("panic serving request", "request_id", st.id, "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if !sw.wrote {
+				writeProblem(sw, r, problem(http.StatusInternalServerError, "internal", "internal error; the request id is in the log"))
+			}
+		}
+		route := st.route
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.observe(route, sw.code(), time.Since(start))
+	}()
+
+	if s.cors(sw, r) {
+		return
+	}
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// The mux answers 404 / 405 (with Allow) in plain text; keep its
+		// status and headers, send a problem body instead.
+		s.mux.ServeHTTP(&muxErrorWriter{statusWriter: sw, r: r}, r)
+		return
+	}
+	s.mux.ServeHTTP(sw, r)
+}
+
+// routeHandler wraps one route: auth, then the handler, then error mapping.
+func (s *Server) routeHandler(rt route) http.Handler {
+	label := rt.Method + " " + rt.Path
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if st, ok := r.Context().Value(keyState).(*reqState); ok {
+			st.route = label
+		}
+		p, err := s.authorize(r, rt)
+		if err == nil {
+			if p != nil {
+				r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
+			}
+			if err = checkQuery(r, rt); err == nil {
+				err = rt.Handle(s, w, r)
+			}
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// fail sends err as a problem (unless the response already started) and
+// logs server-side failures with the request id.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := toProblem(err)
+	if p.Status >= 500 {
+		s.log.Error("request failed", "request_id", requestIDFrom(r.Context()), "method", r.Method,
+			"path", r.URL.Path, "status", p.Status, "err", err)
+	}
+	if sw, ok := w.(*statusWriter); ok && sw.wrote {
+		return
+	}
+	writeProblem(w, r, p)
+}
+
+// requestID keeps a caller's id when it is short and plain, else makes one.
+func requestID(in string) string {
+	if n := len(in); n > 0 && n <= 64 {
+		ok := true
+		for i := 0; i < n; i++ {
+			c := in[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return in
+		}
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// cors sets CORS headers for allowed origins and answers preflights; it
+// reports whether the request was fully handled.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || !(s.corsAny || s.corsOrigins[origin]) {
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", "Location, X-Request-Id, Content-Disposition")
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X-Request-Id")
+		h.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// statusWriter remembers the status for metrics and whether the response
+// started; Unwrap lets http.ResponseController reach Flush and deadlines.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.status, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) code() int {
+	if !w.wrote {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// muxErrorWriter turns the mux's plain-text 404/405 into problems.
+type muxErrorWriter struct {
+	*statusWriter
+	r        *http.Request
+	replaced bool
+}
+
+func (w *muxErrorWriter) WriteHeader(code int) {
+	switch code {
+	case http.StatusNotFound:
+		w.replaced = true
+		writeProblem(w.statusWriter, w.r, problem(code, "not-found", "no route matches "+w.r.URL.Path))
+	case http.StatusMethodNotAllowed:
+		w.replaced = true
+		p := problem(code, "method-not-allowed", fmt.Sprintf("%s is not allowed here; allowed: %s", w.r.Method, w.Header().Get("Allow")))
+		writeProblem(w.statusWriter, w.r, p)
+	default:
+		w.statusWriter.WriteHeader(code)
+	}
+}
+
+func (w *muxErrorWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil
+	}
+	return w.statusWriter.Write(b)
+}
+
+// writeJSON sends v with the given status, encoded before anything is
+// written so an encoding failure is still a clean 500.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	return writeBody(w, status, "application/json", append(b, '\n'))
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b) // a client gone mid-write is not our error
+	return nil
+}
