@@ -1,0 +1,273 @@
+package facebook
+
+import (
+	"cmp"
+	"context"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	fb "github.com/huandu/facebook/v2"
+
+	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+const (
+	pageSize = 25
+	// feedSinceMargin widens the feed's `since` below the watermark, so a
+	// post whose updated_time Graph records a little late is still listed.
+	feedSinceMargin = 5 * time.Minute
+
+	messageFields = "id,message,from,to,created_time,attachments"
+	commentFields = "id,from,message,created_time,parent{id},permalink_url,attachment"
+	tagFields     = "id,from,message,created_time,permalink_url"
+)
+
+// Poll reads what arrived since cursor, at most max_pages_per_poll pages.
+func (c *Connector) Poll(ctx context.Context, cursor []byte) (connectors.Page, error) {
+	pc, err := decodeCursor(cursor)
+	if err != nil {
+		// A cursor we cannot read is not worth stopping the account for:
+		// start over from the look-back; dedup absorbs the re-read.
+		c.log.Warn("unreadable poll cursor, starting over from the look-back window", "error", err.Error())
+		pc = nil
+	}
+	now := c.now().UTC().Truncate(time.Second)
+	fresh := pc == nil
+	if fresh {
+		pc = &pollCursor{V: cursorVersion}
+	}
+	next := &pollCursor{V: cursorVersion, Sources: map[string]*sourceState{}}
+	for _, src := range c.cfg.Sources {
+		st := pc.Sources[src]
+		if st == nil { // first poll, or a source added to the config
+			st = &sourceState{Watermark: now.Add(-c.cfg.Lookback)}
+		}
+		next.Sources[src] = st
+	}
+
+	var page connectors.Page
+	budget := c.cfg.MaxPagesPerPoll
+	for _, src := range c.cfg.Sources {
+		st := next.Sources[src]
+		if st.Walk == nil {
+			st.Walk = &walk{Target: st.Watermark, TargetIDs: slices.Clone(st.Boundary),
+				Pending: []step{c.headStep(src, st)}, Backfill: fresh || pc.Sources[src] == nil}
+		}
+		for len(st.Walk.Pending) > 0 && budget > 0 {
+			stp := st.Walk.Pending[0]
+			budget--
+			items, ext, follow, err := c.fetch(ctx, st, stp)
+			if err != nil {
+				if len(page.Items)+len(page.External) > 0 {
+					// Keep what was read; the error comes back next poll.
+					page.More = true
+					break
+				}
+				return connectors.Page{}, err
+			}
+			st.Walk.Pending = append(follow, st.Walk.Pending[1:]...)
+			page.Items = append(page.Items, items...)
+			page.External = append(page.External, ext...)
+		}
+		if len(st.Walk.Pending) == 0 {
+			st.Watermark, st.Boundary, st.Walk = st.Walk.Target, st.Walk.TargetIDs, nil
+		} else {
+			page.More = true
+		}
+	}
+	slices.SortStableFunc(page.Items, func(a, b inbox.Item) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ExternalID, b.ExternalID))
+	})
+	slices.SortStableFunc(page.External, func(a, b inbox.ExternalReply) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ExternalID, b.ExternalID))
+	})
+	page.Cursor = next.encode()
+	return page, nil
+}
+
+// headStep is the first request of a walk over src.
+func (c *Connector) headStep(src string, st *sourceState) step {
+	size := strconv.Itoa(pageSize)
+	q := url.Values{}
+	switch src {
+	case SourceMessages:
+		q.Set("platform", "messenger")
+		q.Set("fields", "id,updated_time,messages.limit("+size+"){"+messageFields+"}")
+		q.Set("limit", size)
+		return step{Kind: stepConversations, URL: c.cfg.PageID + "/conversations?" + q.Encode()}
+	case SourceComments:
+		q.Set("fields", "id,from,created_time,updated_time,permalink_url,comments.filter(stream).order(reverse_chronological).limit("+size+"){"+commentFields+"}")
+		q.Set("since", strconv.FormatInt(st.Watermark.Add(-feedSinceMargin).Unix(), 10))
+		q.Set("limit", size)
+		return step{Kind: stepFeed, URL: c.cfg.PageID + "/feed?" + q.Encode()}
+	default:
+		q.Set("fields", tagFields)
+		q.Set("limit", size)
+		return step{Kind: stepTagged, URL: c.cfg.PageID + "/tagged?" + q.Encode()}
+	}
+}
+
+// fetch reads one page of a walk and returns the new items and external
+// replies on it, and the pages to read next (in order).
+func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inbox.Item, []inbox.ExternalReply, []step, error) {
+	op := "poll " + stp.Kind
+	res, err := c.call(ctx, op, fb.GET, stp.URL, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var b batch
+	switch stp.Kind {
+	case stepConversations:
+		var l list[conversation]
+		if err := decode(res, &l); err != nil {
+			return nil, nil, nil, c.malformed(op, err)
+		}
+		for _, conv := range l.Data {
+			if st.below(conv.UpdatedTime.Time) {
+				return b.items, b.ext, b.follow, nil // older conversations follow: done
+			}
+			if conv.Messages != nil {
+				if err := c.messagesPage(st, &b, conv.ID, *conv.Messages); err != nil {
+					return nil, nil, nil, c.malformed(op, err)
+				}
+			}
+		}
+		err = b.next(c, stp, l.Paging.Next, "")
+	case stepMessages:
+		var l list[message]
+		if err := decode(res, &l); err != nil {
+			return nil, nil, nil, c.malformed(op, err)
+		}
+		err = c.messagesPage(st, &b, stp.Thread, l)
+	case stepFeed:
+		var l list[post]
+		if err := decode(res, &l); err != nil {
+			return nil, nil, nil, c.malformed(op, err)
+		}
+		for _, p := range l.Data {
+			if st.below(p.UpdatedTime.Time) {
+				return b.items, b.ext, b.follow, nil
+			}
+			if p.Comments != nil {
+				if err := c.commentsPage(st, &b, p.ID, *p.Comments); err != nil {
+					return nil, nil, nil, c.malformed(op, err)
+				}
+			}
+		}
+		err = b.next(c, stp, l.Paging.Next, "")
+	case stepComments:
+		var l list[comment]
+		if err := decode(res, &l); err != nil {
+			return nil, nil, nil, c.malformed(op, err)
+		}
+		err = c.commentsPage(st, &b, stp.Thread, l)
+	case stepTagged:
+		var l list[post]
+		if err := decode(res, &l); err != nil {
+			return nil, nil, nil, c.malformed(op, err)
+		}
+		for _, p := range l.Data {
+			t := p.CreatedTime.Time
+			if st.below(t) {
+				return b.items, b.ext, b.follow, nil
+			}
+			st.Walk.saw(t, p.ID)
+			if st.isNew(t, p.ID) && p.From.ID != c.cfg.PageID {
+				b.items = append(b.items, c.mentionItem(p, st.Walk.Backfill))
+			}
+		}
+		err = b.next(c, stp, l.Paging.Next, "")
+	}
+	if err != nil {
+		return nil, nil, nil, c.malformed(op, err)
+	}
+	return b.items, b.ext, b.follow, nil
+}
+
+// batch collects one page's results.
+type batch struct {
+	items []inbox.Item
+	ext   []inbox.ExternalReply
+	// follow lists the pages to read next: a thread's further comments or
+	// messages first, the list's own next page last.
+	follow []step
+}
+
+func (b *batch) next(c *Connector, cur step, next, thread string) error {
+	if next == "" {
+		return nil
+	}
+	rel, err := c.relativeURL(next)
+	if err != nil {
+		return err
+	}
+	if thread == "" {
+		thread = cur.Thread
+	}
+	b.follow = append(b.follow, step{Kind: cur.Kind, Thread: thread, URL: rel})
+	return nil
+}
+
+// messagesPage handles a conversation's messages, newest first.
+func (c *Connector) messagesPage(st *sourceState, b *batch, convID string, l list[message]) error {
+	var fresh []message
+	reachedOld := false
+	for _, m := range l.Data {
+		t := m.CreatedTime.Time
+		if st.below(t) {
+			reachedOld = true
+			break
+		}
+		st.Walk.saw(t, m.ID)
+		if st.isNew(t, m.ID) {
+			fresh = append(fresh, m)
+		}
+	}
+	// Oldest first, so a Page message can name the citizen message it follows.
+	lastCitizen := ""
+	for i := len(fresh) - 1; i >= 0; i-- {
+		m := fresh[i]
+		if m.From.ID == c.cfg.PageID {
+			b.ext = append(b.ext, c.externalReply(m.ID, lastCitizen, convID, m.Message, m.CreatedTime.Time))
+			continue
+		}
+		lastCitizen = m.ID
+		b.items = append(b.items, c.messageItem(m, convID, st.Walk.Backfill))
+	}
+	if reachedOld {
+		return nil
+	}
+	return b.next(c, step{Kind: stepMessages, Thread: convID}, l.Paging.Next, convID)
+}
+
+// commentsPage handles a post's comments (stream: replies included), newest first.
+func (c *Connector) commentsPage(st *sourceState, b *batch, postID string, l list[comment]) error {
+	for _, cm := range l.Data {
+		t := cm.CreatedTime.Time
+		if st.below(t) {
+			return nil
+		}
+		st.Walk.saw(t, cm.ID)
+		if !st.isNew(t, cm.ID) {
+			continue
+		}
+		if cm.From.ID == c.cfg.PageID {
+			parent := postID
+			if cm.Parent != nil {
+				parent = cm.Parent.ID
+			}
+			b.ext = append(b.ext, c.externalReply(cm.ID, parent, postID, cm.Message, t))
+			continue
+		}
+		b.items = append(b.items, c.commentItem(cm, postID, st.Walk.Backfill))
+	}
+	return b.next(c, step{Kind: stepComments, Thread: postID}, l.Paging.Next, postID)
+}
+
+func (c *Connector) malformed(op string, err error) error {
+	return &connectors.Error{Class: connectors.Transient, Op: op,
+		Message: "Facebook's answer did not have the documented shape: " + c.scrubString(err.Error()), Err: c.scrub(err)}
+}
