@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// backup copies the data file while the daemon is stopped (the API offers a
+// hot backup while it runs). The copy is written to a temporary file next to
+// the target and renamed, so FILE is never a half-written backup.
+func backup(ctx context.Context, e env, args []string) error {
+	const usage = "--config FILE --out FILE"
+	fs := newFlags("backup")
+	path := configFlag(fs)
+	out := fs.String("out", "", "write the backup to `FILE` (mode 0600; replaced if it exists)")
+	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
+		return err
+	}
+	if err := requireConfig(fs, e, usage, *path); err != nil {
+		return err
+	}
+	if *out == "" {
+		flagUsage(fs, e.stderr, usage)
+		return usageErrorf(e.stderr, "backup: --out is required")
+	}
+	cfg, err := loadConfig(*path, e.getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(cfg, newLogger(e.stderr, cfg.Log), false,
+		"download a hot backup from the API (GET /api/v1/backup) or stop the daemon")
+	if err != nil {
+		return err
+	}
+	n, err := writeBackup(ctx, *out, st.Backup)
+	if cerr := st.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close data file: %w", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "backup of %s written to %s (%d bytes)\n", dataFile(cfg), *out, n)
+	return nil
+}
+
+// writeBackup runs copyTo (the store's Backup) into a temporary file and
+// renames it to out.
+func writeBackup(ctx context.Context, out string, copyTo func(context.Context, io.Writer) (int64, error)) (n int64, err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*") // mode 0600
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if n, err = copyTo(ctx, tmp); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), out); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/inboxd/inboxd/pkg/config"
+	"github.com/inboxd/inboxd/pkg/store"
+)
+
+// version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+// Empty, the module version or VCS revision from the build info is used.
+var version string
+
+// dataFileName is the bbolt file inside data_dir.
+const dataFileName = "inboxd.db"
+
+// env is what a command may touch of the outside world; tests fill it in.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) (string, bool)
+	// ready, when set, is called by serve with the address it listens on
+	// once it accepts connections.
+	ready func(addr string)
+}
+
+// run is the whole program: args are the command-line arguments without the
+// program name.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runEnv(ctx, args, env{stdout: stdout, stderr: stderr, getenv: os.LookupEnv})
+}
+
+type command struct {
+	name    string // "token create"
+	usage   string // flags and arguments
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+// commands is the command table; a command of two words ("token create")
+// is looked up by both.
+func commands() []command {
+	return []command{
+		{"serve", "--config FILE", "run the daemon: poll the accounts, serve the API", serve},
+		{"token create", "--config FILE --name NAME --role admin|operator|viewer [--unit UNIT]", "create an API token and print it (daemon stopped)", tokenCreate},
+		{"token list", "--config FILE", "list API tokens (never their secrets)", tokenList},
+		{"token revoke", "--config FILE NAME", "delete an API token", tokenRevoke},
+		{"backup", "--config FILE --out FILE", "copy the data file to FILE, mode 0600 (daemon stopped)", backup},
+		{"config check", "--config FILE", "validate a config file and report every error", configCheck},
+		{"version", "", "print the version", printVersion},
+	}
+}
+
+func runEnv(ctx context.Context, args []string, e env) error {
+	err := dispatch(ctx, args, e)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 {
+		printUsage(e.stderr)
+		return &usageError{errors.New("no command given")}
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		printUsage(e.stderr)
+		return errHelp
+	}
+	var group bool // args[0] names a group of commands, like "token"
+	for _, c := range commands() {
+		words := strings.Fields(c.name)
+		if words[0] != args[0] {
+			continue
+		}
+		if len(words) == 1 {
+			return c.run(ctx, e, args[1:])
+		}
+		group = true
+		if len(args) > 1 && words[1] == args[1] {
+			return c.run(ctx, e, args[2:])
+		}
+	}
+	printUsage(e.stderr)
+	if group {
+		if len(args) == 1 {
+			return usageErrorf(e.stderr, "%s: missing subcommand", args[0])
+		}
+		return usageErrorf(e.stderr, "%s: unknown subcommand %q", args[0], args[1])
+	}
+	return usageErrorf(e.stderr, "unknown command %q", args[0])
+}
+
+func printUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("usage: inboxd <command> [flags]\n\ncommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %s\n        %s\n", strings.TrimSpace(c.name+" "+c.usage), c.summary)
+	}
+	b.WriteString("\nRun 'inboxd <command> -h' for a command's flags.\n")
+	_, _ = io.WriteString(w, b.String())
+}
+
+// usageError is a command-line mistake, already reported on stderr together
+// with the usage (main exits 2 without repeating it).
+type usageError struct{ err error }
+
+func (u *usageError) Error() string { return u.err.Error() }
+func (u *usageError) Unwrap() error { return u.err }
+
+func usageErrorf(w io.Writer, format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	fmt.Fprintf(w, "inboxd: %v\n", err)
+	return &usageError{err}
+}
+
+// errHelp ends a command after its usage was asked for and printed.
+var errHelp = errors.New("help requested")
+
+// newFlags makes a command's flag set; parse reports its errors.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("inboxd "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse prints errors and usage itself, once
+	fs.Usage = func() {}
+	return fs
+}
+
+// parse parses flags and positional arguments in any order (so both
+// "token revoke --config F NAME" and "token revoke NAME --config F" work),
+// and returns the positional ones.
+func parse(fs *flag.FlagSet, e env, usage string, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				flagUsage(fs, e.stderr, usage)
+				return nil, errHelp
+			}
+			flagUsage(fs, e.stderr, usage)
+			return nil, usageErrorf(e.stderr, "%s: %v", strings.TrimPrefix(fs.Name(), "inboxd "), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func flagUsage(fs *flag.FlagSet, w io.Writer, usage string) {
+	fmt.Fprintf(w, "usage: %s %s\n", fs.Name(), usage)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// configFlag registers the --config flag every command but version has.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "configuration `FILE` (see config.example.yaml)")
+}
+
+func requireConfig(fs *flag.FlagSet, e env, usage, path string) error {
+	if path == "" {
+		flagUsage(fs, e.stderr, usage)
+		return usageErrorf(e.stderr, "%s: --config is required", strings.TrimPrefix(fs.Name(), "inboxd "))
+	}
+	return nil
+}
+
+func loadConfig(path string, getenv func(string) (string, bool)) (*config.Config, error) {
+	cfg, err := config.Load(path, getenv)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("invalid configuration:\n%w", err)
+		}
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, l config.Log) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: l.SlogLevel()}
+	if l.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func dataFile(cfg *config.Config) string { return filepath.Join(cfg.DataDir, dataFileName) }
+
+// lockedError says that a running daemon holds the data file, and what the
+// operator can do instead.
+type lockedError struct {
+	path, hint string
+	err        error
+}
+
+func (l *lockedError) Error() string {
+	return fmt.Sprintf("inboxd is running and holds %s; %s", l.path, l.hint)
+}
+func (l *lockedError) Unwrap() error { return l.err }
+
+// openStore opens the data file, creating data_dir (0700) and the file when
+// create is set; otherwise a missing file is an error (there is nothing to
+// list or back up). lockHint tells the operator what to do when a running
+// daemon holds the file.
+func openStore(cfg *config.Config, logger *slog.Logger, create bool, lockHint string) (*store.Store, error) {
+	path := dataFile(cfg)
+	if create {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data_dir: %w", err)
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no data file at %s (check data_dir; inboxd serve creates it)", path)
+		}
+		return nil, err
+	}
+	st, err := store.Open(path, store.Options{Location: cfg.Location, Logger: logger})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, &lockedError{path: path, hint: lockHint, err: err}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return st, nil
+}
+
+func configCheck(_ context.Context, e env, args []string) error {
+	const usage = "--config FILE"
+	fs := newFlags("config check")
+	path := configFlag(fs)
+	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
+		return err
+	}
+	if err := requireConfig(fs, e, usage, *path); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path, e.getenv)
+	if err != nil {
+		return err
+	}
+	noun := "accounts"
+	if len(cfg.Accounts) == 1 {
+		noun = "account"
+	}
+	fmt.Fprintf(e.stdout, "config OK: %d %s\n", len(cfg.Accounts), noun)
+	return nil
+}
+
+// parseNoArgs parses a command that takes flags only.
+func parseNoArgs(fs *flag.FlagSet, e env, usage string, args []string) ([]string, error) {
+	pos, err := parse(fs, e, usage, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		flagUsage(fs, e.stderr, usage)
+		return nil, usageErrorf(e.stderr, "%s: unexpected argument %q", strings.TrimPrefix(fs.Name(), "inboxd "), pos[0])
+	}
+	return nil, nil
+}
+
+func printVersion(_ context.Context, e env, args []string) error {
+	fs := newFlags("version")
+	if _, err := parseNoArgs(fs, e, "", args); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "inboxd %s (%s, %s/%s)\n", currentVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
+
+func currentVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	return versionString(version, info, ok)
+}
+
+// versionString prefers the version set with -ldflags, then the module
+// version (go install module@version), then the VCS revision.
+func versionString(ldflags string, info *debug.BuildInfo, ok bool) string {
+	if ldflags != "" {
+		return ldflags
+	}
+	if !ok || info == nil {
+		return "devel"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += "-dirty"
+	}
+	return "devel-" + rev
+}
