@@ -1,0 +1,84 @@
+// Package store is inboxd's durable queue: one bbolt file holding the items,
+// their indexes and counters, the outbox of replies, API tokens, per-account
+// poll cursors and pipeline state.
+//
+// # Rules
+//
+// Every logical change is one write transaction: an item, every index entry
+// that points at it and every counter it feeds are written together, so a
+// crash leaves either all of them or none. Lists are cursor seeks on an
+// index; stats read counters. Values are copied before a transaction ends.
+// Events go to Options.Notify after the commit, in commit order.
+//
+// # Bucket tree (schema version 1, see schemaVersion)
+//
+// Notation: "a|b" is a and b joined by one 0x00 byte; id16 is a ULID's 16
+// bytes (big-endian time first, so ids sort by creation); t8 is a uint64
+// big-endian of Unix nanoseconds; u4 is a uint32 big-endian. Strings used in
+// keys (status, unit, account, tag, ...) never contain 0x00.
+//
+//	meta            "schema" -> u4 schema version
+//	items           id16 -> item JSON, exactly as the API serves it
+//	dedup           channel|account|external_id -> id16
+//	ix_status       status|id16              (every item)
+//	ix_status_unit  status|unit|id16         (every item; unit "" = none)
+//	ix_unit         unit|id16
+//	ix_account      account|id16
+//	ix_channel      channel|id16
+//	ix_kind         kind|id16
+//	ix_assignee     assignee|id16            (assigned items)
+//	ix_tag          tag|id16                 (one per tag)
+//	ix_thread       channel|account|thread|id16          (items with a thread)
+//	ix_thread_author channel|account|thread|author|id16  (items with a thread)
+//	ix_waiting      unit|t8(received_at) id16  (new and open items)
+//	ix_waiting_all  t8(received_at) id16       (new and open items)
+//	notes           item id16 note id16 -> note JSON
+//	audit           item id16 entry id16 -> audit entry JSON
+//	counters        see below -> int64 big-endian (absent = 0)
+//	replies         id16 -> reply JSON, exactly as the API serves it
+//	rx_item         item id16 reply id16
+//	rx_state        state|reply id16
+//	rx_account      account|reply id16
+//	rx_account_state account|state|reply id16
+//	outbox          account|t8(due) reply id16   (queued replies only; due =
+//	                next_attempt_at, else created_at)
+//	rx_pending      threadkey|reply id16  (queued, sending and unknown replies;
+//	                threadkey = channel|account|thread, or
+//	                channel|account|"#"external_id for an item without thread)
+//	rx_idem         item id16 idempotency key -> reply id16
+//	ext_dedup       channel|account|external_id of a sent or external reply -> reply id16
+//	resp_hour       unitkey|u4(hours since epoch)  -> histogram (kept 31 days)
+//	resp_day        unitkey|u4(days since epoch, UTC) -> histogram (kept 31 days)
+//	resp_month      unitkey|u4(year*100+month in Options.Location) -> histogram (kept)
+//	tokens          name -> token JSON (with the SHA-256 hash of the secret)
+//	token_hash      sha256(secret) -> name
+//	accounts        account -> AccountState JSON
+//	account_kv      account|key -> value
+//	cursors         account -> poll cursor
+//
+// unitkey is 0x01 for the whole office and 0x02 followed by the unit name for
+// one unit (0x02 alone for items without unit).
+//
+// A histogram is a run of (byte bucket, uvarint count) pairs sorted by
+// bucket; bucket 0 holds times under a second and bucket i ≥ 1 times in
+// [2^((i-1)/4), 2^(i/4)) seconds, so a percentile is within ±9 %.
+//
+// Counter keys (each item counts once in every one of its keys):
+//
+//	"st|" status                   items per status
+//	"su|" unit "|" status          items per unit and status
+//	"sa|" account "|" status       items per account and status
+//	"sc|" channel "|" status       items per channel and status
+//	"tu|" unit, "ta|" account, "tc|" channel          items per unit/account/channel
+//	"tua|" unit "|" account, "tuc|" unit "|" channel  the same within a unit
+//	"rs|" state, "rsu|" unit "|" state                 replies per state (per unit of their item)
+//
+// # Migrations
+//
+// The meta bucket's schema version is checked on Open: a newer file is
+// refused (ErrNewerSchema); an older one is brought up to date by the
+// migrations list, one step per version, inside the opening transaction.
+package store
+
+// schemaVersion is the layout described in the package comment.
+const schemaVersion = 1

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+// actorPlatform is the audit actor of changes seen on the platform.
+const actorPlatform = "platform"
+
+// Ingest stores one poll page in ONE transaction: new items (dedup on
+// channel+account+external_id), external replies, indexes, counters and the
+// account's cursor (a nil cursor leaves the stored one as it is). A page
+// with nothing new and an unchanged cursor opens no write transaction.
+func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.ExternalReply, cursor []byte) (IngestResult, error) {
+	var res IngestResult
+	if account == "" {
+		return res, &ValidationError{Field: "account", Message: "must not be empty"}
+	}
+	page := make([]inbox.Item, len(items))
+	for i, it := range items {
+		if it.Account == "" {
+			it.Account = account
+		}
+		if it.Account != account {
+			return res, &ValidationError{Field: fmt.Sprintf("items[%d].account", i), Message: fmt.Sprintf("is %q, the page is for %q", it.Account, account)}
+		}
+		if err := it.Validate(); err != nil {
+			return res, &ValidationError{Field: fmt.Sprintf("items[%d]", i), Message: err.Error()}
+		}
+		if it.Priority == "" {
+			it.Priority = inbox.PriorityNormal
+		}
+		if !it.Priority.Valid() {
+			return res, &ValidationError{Field: fmt.Sprintf("items[%d].priority", i), Message: fmt.Sprintf("unknown priority %q", it.Priority)}
+		}
+		if !validText(it.Unit) || !validText(string(it.Channel)) || !validText(it.Account) {
+			return res, &ValidationError{Field: fmt.Sprintf("items[%d]", i), Message: "unit and account must not hold control characters"}
+		}
+		tags, err := normaliseTags(it.Tags)
+		if err != nil {
+			return res, &ValidationError{Field: fmt.Sprintf("items[%d].tags", i), Message: err.Error()}
+		}
+		it.Tags = tags
+		page[i] = it
+	}
+	ext := make([]inbox.ExternalReply, len(external))
+	for i, e := range external {
+		if e.Account == "" {
+			e.Account = account
+		}
+		switch {
+		case !e.Channel.Valid():
+			return res, &ValidationError{Field: fmt.Sprintf("external[%d].channel", i), Message: fmt.Sprintf("unknown channel %q", e.Channel)}
+		case e.ExternalID == "":
+			return res, &ValidationError{Field: fmt.Sprintf("external[%d].external_id", i), Message: "must not be empty"}
+		case e.ParentExternalID == "" && e.ThreadID == "":
+			return res, &ValidationError{Field: fmt.Sprintf("external[%d]", i), Message: "needs parent_external_id or thread_id"}
+		}
+		ext[i] = e
+	}
+
+	// A re-read page usually brings nothing new: check that in a read
+	// transaction, which needs no fsync and no writer lock.
+	var need bool
+	err := s.view(func(tx *bolt.Tx) error {
+		need = ingestNeedsWrite(tx, account, page, ext, cursor)
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if !need {
+		res.Duplicates = len(page)
+		return res, nil
+	}
+
+	err = s.write(func(w *wctx) error {
+		res = IngestResult{}
+		tx := w.tx
+		dedup := tx.Bucket(bDedup)
+		seen := make(map[string]bool, len(page))
+		for i := range page {
+			it := page[i]
+			dk := dedupKey(string(it.Channel), it.Account, it.ExternalID)
+			if seen[string(dk)] || dedup.Get(dk) != nil {
+				res.Duplicates++
+				continue
+			}
+			seen[string(dk)] = true
+			id := w.s.newID(w.now)
+			it.ID = idString(id)
+			it.ReceivedAt = w.now
+			it.Status = inbox.StatusNew
+			it.AnsweredAt = nil
+			if err := dedup.Put(dk, id); err != nil {
+				return err
+			}
+			if err := w.putItem(&it, nil); err != nil {
+				return err
+			}
+			res.New++
+			res.NewIDs = append(res.NewIDs, it.ID)
+			w.emit(Event{Type: EventItemCreated, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
+		}
+		for _, e := range ext {
+			applied, err := w.applyExternal(e)
+			if err != nil {
+				return err
+			}
+			if applied {
+				res.ExternalApplied++
+			}
+		}
+		if cursor != nil {
+			if err := tx.Bucket(bCursors).Put([]byte(account), cursor); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return IngestResult{}, err
+	}
+	return res, nil
+}
+
+func ingestNeedsWrite(tx *bolt.Tx, account string, page []inbox.Item, ext []inbox.ExternalReply, cursor []byte) bool {
+	if cursor != nil && !bytes.Equal(tx.Bucket(bCursors).Get([]byte(account)), cursor) {
+		return true
+	}
+	dedup := tx.Bucket(bDedup)
+	for i := range page {
+		if dedup.Get(dedupKey(string(page[i].Channel), page[i].Account, page[i].ExternalID)) == nil {
+			return true
+		}
+	}
+	for _, e := range ext {
+		if tx.Bucket(bExtDedup).Get(dedupKey(string(e.Channel), e.Account, e.ExternalID)) != nil {
+			continue
+		}
+		if id, _ := externalTarget(tx, e); id != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// externalTarget finds the item an external reply answers: its parent when
+// known, else the latest item of its thread written before it.
+func externalTarget(tx *bolt.Tx, e inbox.ExternalReply) ([]byte, error) {
+	if e.ParentExternalID != "" {
+		if id := tx.Bucket(bDedup).Get(dedupKey(string(e.Channel), e.Account, e.ParentExternalID)); id != nil {
+			return clone(id), nil
+		}
+	}
+	if e.ThreadID == "" {
+		return nil, nil
+	}
+	p := prefix(string(e.Channel), e.Account, e.ThreadID)
+	c := tx.Bucket(bIxThread).Cursor()
+	k, _ := c.Seek(append(append([]byte(nil), p...), bytes.Repeat([]byte{0xff}, idLen+1)...))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && len(k) == len(p)+idLen && bytes.HasPrefix(k, p); k, _ = c.Prev() {
+		it, err := getItem(tx, k[len(p):])
+		if err != nil {
+			return nil, err
+		}
+		if e.CreatedAt.IsZero() || !it.CreatedAt.After(e.CreatedAt) {
+			return clone(k[len(p):]), nil
+		}
+	}
+	return nil, nil
+}
+
+// applyExternal records a reply the account wrote on the platform directly
+// and answers what it answers. A reply inboxd sent itself (same external id)
+// or one seen before is not recorded twice.
+func (w *wctx) applyExternal(e inbox.ExternalReply) (bool, error) {
+	ek := dedupKey(string(e.Channel), e.Account, e.ExternalID)
+	if w.tx.Bucket(bExtDedup).Get(ek) != nil {
+		return false, nil
+	}
+	itemID, err := externalTarget(w.tx, e)
+	if err != nil || itemID == nil {
+		return false, err
+	}
+	it, err := getItem(w.tx, itemID)
+	if err != nil {
+		return false, err
+	}
+	at := e.CreatedAt.UTC()
+	if at.IsZero() {
+		at = w.now
+	}
+	r := inbox.Reply{
+		ID:         idString(w.s.newID(w.now)),
+		ItemID:     it.ID,
+		Text:       e.Text,
+		Private:    it.Kind == inbox.KindMessage,
+		State:      inbox.ReplySent,
+		ExternalID: e.ExternalID,
+		Author:     e.Account,
+		CreatedAt:  at,
+		SentAt:     &at,
+		External:   true,
+	}
+	rid, _ := parseID(r.ID)
+	if err := w.tx.Bucket(bExtDedup).Put(ek, rid); err != nil {
+		return false, err
+	}
+	if err := w.putReply(&r, nil, &it); err != nil {
+		return false, err
+	}
+	if err := w.answer(&it, at, actorPlatform); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Cursor returns the account's committed poll cursor (nil if none).
+func (s *Store) Cursor(account string) ([]byte, error) {
+	var c []byte
+	err := s.view(func(tx *bolt.Tx) error {
+		c = clone(tx.Bucket(bCursors).Get([]byte(account)))
+		return nil
+	})
+	return c, err
+}
+
+var _ = json.Marshal

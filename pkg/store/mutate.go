@@ -1,0 +1,201 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+// Field limits of operator input.
+const (
+	MaxTags        = 20
+	MaxTagLen      = 50
+	MaxNameLen     = 100 // assignee, unit
+	MaxNoteLen     = 10_000
+	reservedNoUnit = "-" // the filter value for "no unit"
+)
+
+// normaliseTags trims, lowercases and de-duplicates tags, keeping order.
+func normaliseTags(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(in))
+	seen := map[string]bool{}
+	for _, t := range in {
+		t = strings.ToLower(strings.TrimSpace(t))
+		switch {
+		case t == "":
+			return nil, errors.New("a tag must not be empty")
+		case len([]rune(t)) > MaxTagLen:
+			return nil, fmt.Errorf("tag %q is longer than %d characters", t, MaxTagLen)
+		case !validText(t):
+			return nil, fmt.Errorf("tag %q holds a control character", t)
+		case seen[t]:
+			continue
+		}
+		seen[t] = true
+		out = append(out, t)
+	}
+	if len(out) > MaxTags {
+		return nil, fmt.Errorf("at most %d tags, got %d", MaxTags, len(out))
+	}
+	return out, nil
+}
+
+func checkName(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case len([]rune(v)) > MaxNameLen:
+		return "", &ValidationError{Field: field, Message: fmt.Sprintf("is longer than %d characters", MaxNameLen)}
+	case !validText(v):
+		return "", &ValidationError{Field: field, Message: "must not hold control characters"}
+	case field == "unit" && v == reservedNoUnit:
+		return "", &ValidationError{Field: field, Message: `"-" is reserved for "no unit"; use an empty unit`}
+	}
+	return v, nil
+}
+
+// Update applies a partial change; a refused status move is
+// *inbox.TransitionError (wrapped), a bad field a *ValidationError.
+func (s *Store) Update(id, actor string, ch Change) (inbox.Item, error) {
+	// Validate what does not depend on the stored item first.
+	if ch.Priority != nil && !ch.Priority.Valid() {
+		return inbox.Item{}, &ValidationError{Field: "priority", Message: fmt.Sprintf("unknown priority %q; one of low, normal, high, urgent", *ch.Priority)}
+	}
+	if ch.Status != nil && !ch.Status.Valid() {
+		return inbox.Item{}, &ValidationError{Field: "status", Message: fmt.Sprintf("unknown status %q", *ch.Status)}
+	}
+	var assignee, unit *string
+	if ch.Assignee != nil {
+		v, err := checkName("assignee", *ch.Assignee)
+		if err != nil {
+			return inbox.Item{}, err
+		}
+		assignee = &v
+	}
+	if ch.Unit != nil {
+		v, err := checkName("unit", *ch.Unit)
+		if err != nil {
+			return inbox.Item{}, err
+		}
+		unit = &v
+	}
+	var tags []string
+	if ch.Tags != nil {
+		var err error
+		if tags, err = normaliseTags(*ch.Tags); err != nil {
+			return inbox.Item{}, &ValidationError{Field: "tags", Message: err.Error()}
+		}
+	}
+	var out inbox.Item
+	err := s.write(func(w *wctx) error {
+		old, iid, err := getItemByID(w.tx, id)
+		if err != nil {
+			return err
+		}
+		it := old
+		type change struct{ field, from, to string }
+		var changes []change
+		if ch.Status != nil && *ch.Status != it.Status {
+			if err := inbox.CheckTransition(it.Status, *ch.Status); err != nil {
+				return fmt.Errorf("item %s: %w", id, err)
+			}
+			changes = append(changes, change{"status", string(it.Status), string(*ch.Status)})
+			it.Status = *ch.Status
+		}
+		if assignee != nil && *assignee != it.Assignee {
+			changes = append(changes, change{"assignee", it.Assignee, *assignee})
+			it.Assignee = *assignee
+		}
+		if unit != nil && *unit != it.Unit {
+			changes = append(changes, change{"unit", it.Unit, *unit})
+			it.Unit = *unit
+		}
+		if ch.Tags != nil && strings.Join(tags, ",") != strings.Join(it.Tags, ",") {
+			changes = append(changes, change{"tags", strings.Join(it.Tags, ","), strings.Join(tags, ",")})
+			it.Tags = tags
+		}
+		if ch.Priority != nil && *ch.Priority != it.Priority {
+			changes = append(changes, change{"priority", string(it.Priority), string(*ch.Priority)})
+			it.Priority = *ch.Priority
+		}
+		out = it
+		if len(changes) == 0 {
+			w.noop = true
+			return nil
+		}
+		if err := w.putItem(&it, &old); err != nil {
+			return err
+		}
+		if it.Unit != old.Unit {
+			if err := w.moveReplyCounters(iid, old.Unit, it.Unit); err != nil {
+				return err
+			}
+		}
+		for _, c := range changes {
+			if err := w.audit(iid, actor, c.field, c.from, c.to); err != nil {
+				return err
+			}
+		}
+		w.emit(Event{Type: EventItemUpdated, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
+		return nil
+	})
+	if err != nil {
+		return inbox.Item{}, err
+	}
+	return out, nil
+}
+
+// moveReplyCounters re-counts an item's replies under its new unit.
+func (w *wctx) moveReplyCounters(iid []byte, from, to string) error {
+	c := w.tx.Bucket(bRxItem).Cursor()
+	for k, _ := c.Seek(iid); k != nil && len(k) == 2*idLen && string(k[:idLen]) == string(iid); k, _ = c.Next() {
+		r, err := getReply(w.tx, k[idLen:])
+		if err != nil {
+			return err
+		}
+		w.deltas["rsu\x00"+from+"\x00"+string(r.State)]--
+		w.deltas["rsu\x00"+to+"\x00"+string(r.State)]++
+	}
+	return nil
+}
+
+// AddNote adds an internal note to an item.
+func (s *Store) AddNote(id, actor, text string) (inbox.Note, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return inbox.Note{}, &ValidationError{Field: "text", Message: "must not be empty"}
+	case len([]rune(text)) > MaxNoteLen:
+		return inbox.Note{}, &ValidationError{Field: "text", Message: fmt.Sprintf("is longer than %d characters", MaxNoteLen)}
+	}
+	var n inbox.Note
+	err := s.write(func(w *wctx) error {
+		it, iid, err := getItemByID(w.tx, id)
+		if err != nil {
+			return err
+		}
+		nid := w.s.newID(w.now)
+		n = inbox.Note{ID: idString(nid), ItemID: it.ID, Text: text, Author: actor, CreatedAt: w.now}
+		raw, err := json.Marshal(n)
+		if err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bNotes).Put(withID(iid, nid), raw); err != nil {
+			return err
+		}
+		if err := w.audit(iid, actor, "note", "", n.ID); err != nil {
+			return err
+		}
+		w.emit(Event{Type: EventItemUpdated, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
+		return nil
+	})
+	if err != nil {
+		return inbox.Note{}, err
+	}
+	return n, nil
+}

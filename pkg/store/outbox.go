@@ -1,0 +1,561 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+// Outbox limits and actors.
+const (
+	maxIdempotencyKey = 200
+	actorOutbox       = "outbox"
+)
+
+// pendingState reports whether a reply holds back later replies of its thread.
+func pendingState(s inbox.ReplyState) bool {
+	return s == inbox.ReplyQueued || s == inbox.ReplySending || s == inbox.ReplyUnknown
+}
+
+func replyDue(r *inbox.Reply) time.Time {
+	if r.NextAttemptAt != nil {
+		return *r.NextAttemptAt
+	}
+	return r.CreatedAt
+}
+
+// replyIndex lists every index entry of a reply of item it (see doc.go).
+func replyIndex(r *inbox.Reply, rid []byte, it *inbox.Item) []ixEntry {
+	itemID, _ := parseID(r.ItemID)
+	st := string(r.State)
+	e := []ixEntry{
+		{bRxItem, withID(itemID, rid)},
+		{bRxState, withID(prefix(st), rid)},
+		{bRxAccount, withID(prefix(it.Account), rid)},
+		{bRxAccountState, withID(prefix(it.Account, st), rid)},
+	}
+	if r.State == inbox.ReplyQueued {
+		e = append(e, ixEntry{bOutbox, withID(putT8(prefix(it.Account), replyDue(r)), rid)})
+	}
+	if pendingState(r.State) {
+		e = append(e, ixEntry{bRxPending, withID(prefix(threadKey(it)), rid)})
+	}
+	return e
+}
+
+// putReply stores r (new when old is nil) with its indexes and counters.
+func (w *wctx) putReply(r, old *inbox.Reply, it *inbox.Item) error {
+	rid, err := parseID(r.ID)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := w.tx.Bucket(bReplies).Put(rid, raw); err != nil {
+		return err
+	}
+	var oldIx []ixEntry
+	if old != nil {
+		oldIx = replyIndex(old, rid, it)
+		w.count(replyCounters(old.State, it.Unit), -1)
+	}
+	w.count(replyCounters(r.State, it.Unit), 1)
+	return w.updateIndex(oldIx, replyIndex(r, rid, it))
+}
+
+func getReply(tx *bolt.Tx, rid []byte) (inbox.Reply, error) {
+	var r inbox.Reply
+	v := tx.Bucket(bReplies).Get(rid)
+	if v == nil {
+		return r, fmt.Errorf("reply %s: %w", idString(rid), ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, fmt.Errorf("reply %s: decode: %w", idString(rid), err)
+	}
+	return r, nil
+}
+
+// recoverSending moves every reply left in sending (the process died while a
+// connector held it) to unknown: it may have reached the platform.
+func (w *wctx) recoverSending() (int, error) {
+	p := prefix(string(inbox.ReplySending))
+	var ids [][]byte
+	c := w.tx.Bucket(bRxState).Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		ids = append(ids, clone(k[len(p):]))
+	}
+	for _, rid := range ids {
+		_, err := w.moveReply(rid, inbox.ReplyUnknown, func(r *inbox.Reply) {
+			r.LastError = "inboxd stopped while sending; whether the platform got it is unknown"
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// moveReply moves a reply to state to (refused moves are
+// *inbox.ReplyStateError), applying edit first.
+func (w *wctx) moveReply(rid []byte, to inbox.ReplyState, edit func(r *inbox.Reply)) (inbox.Reply, error) {
+	old, err := getReply(w.tx, rid)
+	if err != nil {
+		return old, err
+	}
+	if old.External || !inbox.CanMoveReply(old.State, to) {
+		return old, fmt.Errorf("reply %s: %w", old.ID, &inbox.ReplyStateError{From: old.State, To: to})
+	}
+	it, _, err := getItemByID(w.tx, old.ItemID)
+	if err != nil {
+		return old, err
+	}
+	r := old
+	r.State = to
+	if edit != nil {
+		edit(&r)
+	}
+	if err := w.putReply(&r, &old, &it); err != nil {
+		return r, err
+	}
+	typ := EventReplyUpdated
+	switch to {
+	case inbox.ReplySent:
+		typ = EventReplySent
+	case inbox.ReplyFailed, inbox.ReplyUnknown:
+		typ = EventReplyFailed
+	}
+	w.emit(Event{Type: typ, ItemID: it.ID, ReplyID: r.ID, Account: it.Account, Unit: it.Unit})
+	return r, nil
+}
+
+// EnqueueReply queues a reply. An idempotency key seen before for the same
+// item returns the existing reply with created=false (ErrConflict if the
+// text or privacy differ).
+func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, created bool, err error) {
+	if strings.TrimSpace(nr.Text) == "" {
+		return reply, false, &ValidationError{Field: "text", Message: "must not be empty"}
+	}
+	if len(nr.IdempotencyKey) > maxIdempotencyKey {
+		return reply, false, &ValidationError{Field: "idempotency_key", Message: fmt.Sprintf("is longer than %d bytes", maxIdempotencyKey)}
+	}
+	err = s.write(func(w *wctx) error {
+		it, iid, err := getItemByID(w.tx, itemID)
+		if err != nil {
+			return err
+		}
+		target, err := inbox.ReplyTargetFor(it.Channel, it.Kind, nr.Private)
+		if err != nil {
+			return &ValidationError{Field: "private", Message: err.Error()}
+		}
+		if n := inbox.TextLength(nr.Text); n > target.Limit {
+			return &ValidationError{Field: "text", Message: fmt.Sprintf("is %d characters; a %s reply to a %s %s allows %d", n, privacy(target.Private), it.Channel, it.Kind, target.Limit)}
+		}
+		var idemKey []byte
+		if nr.IdempotencyKey != "" {
+			idemKey = append(append([]byte(nil), iid...), nr.IdempotencyKey...)
+			if rid := w.tx.Bucket(bRxIdem).Get(idemKey); rid != nil {
+				old, err := getReply(w.tx, rid)
+				if err != nil {
+					return err
+				}
+				if old.Text != nr.Text || old.Private != target.Private {
+					return fmt.Errorf("idempotency key %q was used for a different reply to this item: %w", nr.IdempotencyKey, ErrConflict)
+				}
+				reply = old
+				return nil
+			}
+		}
+		r := inbox.Reply{
+			ID:             idString(w.s.newID(w.now)),
+			ItemID:         it.ID,
+			Text:           nr.Text,
+			Private:        target.Private,
+			State:          inbox.ReplyQueued,
+			Author:         nr.Author,
+			CreatedAt:      w.now,
+			IdempotencyKey: nr.IdempotencyKey,
+		}
+		if idemKey != nil {
+			rid, _ := parseID(r.ID)
+			if err := w.tx.Bucket(bRxIdem).Put(idemKey, rid); err != nil {
+				return err
+			}
+		}
+		if err := w.putReply(&r, nil, &it); err != nil {
+			return err
+		}
+		w.emit(Event{Type: EventReplyQueued, ItemID: it.ID, ReplyID: r.ID, Account: it.Account, Unit: it.Unit})
+		reply, created = r, true
+		return nil
+	})
+	if err != nil {
+		return inbox.Reply{}, false, err
+	}
+	return reply, created, nil
+}
+
+func privacy(private bool) string {
+	if private {
+		return "private"
+	}
+	return "public"
+}
+
+// heldBack reports whether an earlier reply of the same thread is still
+// queued, sending or unknown.
+func heldBack(tx *bolt.Tx, it *inbox.Item, rid []byte) bool {
+	p := prefix(threadKey(it))
+	k, _ := tx.Bucket(bRxPending).Cursor().Seek(p)
+	return k != nil && bytes.HasPrefix(k, p) && bytes.Compare(k[len(p):], rid) < 0
+}
+
+// dueScan walks the account's queued replies in due order up to until,
+// skipping those held back by their thread, and calls fn with the first
+// free one.
+func dueScan(tx *bolt.Tx, account string, until *time.Time, fn func(due time.Time, r inbox.Reply, it inbox.Item) error) (bool, error) {
+	p := prefix(account)
+	c := tx.Bucket(bOutbox).Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		if len(k) != len(p)+8+idLen {
+			continue
+		}
+		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[len(p):]))).UTC()
+		if until != nil && due.After(*until) {
+			return false, nil
+		}
+		rid := clone(k[len(p)+8:])
+		r, err := getReply(tx, rid)
+		if err != nil {
+			return false, err
+		}
+		it, _, err := getItemByID(tx, r.ItemID)
+		if err != nil {
+			return false, err
+		}
+		if heldBack(tx, &it, rid) {
+			continue
+		}
+		return true, fn(due, r, it)
+	}
+	return false, nil
+}
+
+// lastInbound is the latest created_at of the author's items in the thread.
+func lastInbound(tx *bolt.Tx, it *inbox.Item) (time.Time, error) {
+	last := it.CreatedAt
+	if it.ThreadID == "" {
+		return last, nil
+	}
+	p := prefix(string(it.Channel), it.Account, it.ThreadID, it.Author.ID)
+	c := tx.Bucket(bIxThreadAuthor).Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		if len(k) != len(p)+idLen {
+			continue
+		}
+		o, err := getItem(tx, k[len(p):])
+		if err != nil {
+			return last, err
+		}
+		if o.CreatedAt.After(last) {
+			last = o.CreatedAt
+		}
+	}
+	return last, nil
+}
+
+// ClaimNext moves the account's next due reply to sending (attempts+1,
+// attempted_at=now) and returns it; ok=false when none is due. Replies of a
+// thread go in order: one in backoff, sending or unknown holds back later
+// replies of its own thread only.
+func (s *Store) ClaimNext(account string) (c Claim, ok bool, err error) {
+	// Most polls find nothing due: answer those from a read transaction.
+	now := s.now().UTC()
+	err = s.view(func(tx *bolt.Tx) error {
+		ok, err = dueScan(tx, account, &now, func(time.Time, inbox.Reply, inbox.Item) error { return nil })
+		return err
+	})
+	if err != nil || !ok {
+		return Claim{}, false, err
+	}
+	ok = false
+	err = s.write(func(w *wctx) error {
+		found, err := dueScan(w.tx, account, &w.now, func(_ time.Time, r inbox.Reply, it inbox.Item) error {
+			rid, _ := parseID(r.ID)
+			claimed, err := w.moveReply(rid, inbox.ReplySending, func(r *inbox.Reply) {
+				r.Attempts++
+				at := w.now
+				r.AttemptedAt = &at
+			})
+			if err != nil {
+				return err
+			}
+			li, err := lastInbound(w.tx, &it)
+			if err != nil {
+				return err
+			}
+			c = Claim{Reply: claimed, Item: it, LastInboundAt: li}
+			return nil
+		})
+		ok = found
+		return err
+	})
+	if err != nil {
+		return Claim{}, false, err
+	}
+	return c, ok, nil
+}
+
+// NextDue returns when the account's earliest queued reply that is not held
+// back by its thread becomes due.
+func (s *Store) NextDue(account string) (at time.Time, ok bool, err error) {
+	err = s.view(func(tx *bolt.Tx) error {
+		ok, err = dueScan(tx, account, nil, func(due time.Time, _ inbox.Reply, _ inbox.Item) error {
+			at = due
+			return nil
+		})
+		return err
+	})
+	return at, ok, err
+}
+
+func (s *Store) replyMove(replyID string, to inbox.ReplyState, edit func(w *wctx, r *inbox.Reply) error, after func(w *wctx, r *inbox.Reply) error) (inbox.Reply, error) {
+	rid, err := parseID(replyID)
+	if err != nil {
+		return inbox.Reply{}, err
+	}
+	var out inbox.Reply
+	err = s.write(func(w *wctx) error {
+		var editErr error
+		r, err := w.moveReply(rid, to, func(r *inbox.Reply) {
+			if edit != nil {
+				editErr = edit(w, r)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if editErr != nil {
+			return editErr
+		}
+		if after != nil {
+			if err := after(w, &r); err != nil {
+				return err
+			}
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return inbox.Reply{}, err
+	}
+	return out, nil
+}
+
+// MarkSent records the platform id, answers the item (and earlier waiting
+// items of the same thread from the same author) and feeds the
+// first-response counters.
+func (s *Store) MarkSent(replyID, externalID string) (inbox.Reply, error) {
+	return s.replyMove(replyID, inbox.ReplySent, func(w *wctx, r *inbox.Reply) error {
+		at := w.now
+		r.SentAt = &at
+		r.ExternalID = externalID
+		r.NextAttemptAt = nil
+		return nil
+	}, func(w *wctx, r *inbox.Reply) error {
+		it, _, err := getItemByID(w.tx, r.ItemID)
+		if err != nil {
+			return err
+		}
+		if externalID != "" {
+			// So the same reply seen again on the platform is not recorded twice.
+			rid, _ := parseID(r.ID)
+			if err := w.tx.Bucket(bExtDedup).Put(dedupKey(string(it.Channel), it.Account, externalID), rid); err != nil {
+				return err
+			}
+		}
+		return w.answer(&it, w.now, actorOutbox)
+	})
+}
+
+// MarkFailed records a permanent failure with the reason an operator can act on.
+func (s *Store) MarkFailed(replyID, reason string) (inbox.Reply, error) {
+	return s.replyMove(replyID, inbox.ReplyFailed, func(_ *wctx, r *inbox.Reply) error {
+		r.LastError = reason
+		r.NextAttemptAt = nil
+		return nil
+	}, nil)
+}
+
+// MarkUnknown records that the reply may or may not have been posted.
+func (s *Store) MarkUnknown(replyID, reason string) (inbox.Reply, error) {
+	return s.replyMove(replyID, inbox.ReplyUnknown, func(_ *wctx, r *inbox.Reply) error {
+		r.LastError = reason
+		r.NextAttemptAt = nil
+		return nil
+	}, nil)
+}
+
+// RetryAt puts a sending/unknown reply back in the queue, due at the given time.
+func (s *Store) RetryAt(replyID string, at time.Time, reason string) (inbox.Reply, error) {
+	return s.replyMove(replyID, inbox.ReplyQueued, func(_ *wctx, r *inbox.Reply) error {
+		t := at.UTC()
+		r.NextAttemptAt = &t
+		r.LastError = reason
+		return nil
+	}, nil)
+}
+
+// Requeue is an operator's retry of a failed or unknown reply.
+func (s *Store) Requeue(replyID, actor string) (inbox.Reply, error) {
+	return s.operatorMove(replyID, actor, inbox.ReplyQueued, func(r *inbox.Reply) error {
+		if r.State != inbox.ReplyFailed && r.State != inbox.ReplyUnknown {
+			return &inbox.ReplyStateError{From: r.State, To: inbox.ReplyQueued}
+		}
+		return nil
+	})
+}
+
+// Cancel withdraws a queued reply or drops an unknown one.
+func (s *Store) Cancel(replyID, actor string) (inbox.Reply, error) {
+	return s.operatorMove(replyID, actor, inbox.ReplyCancelled, nil)
+}
+
+// operatorMove is a reply move an operator asked for, audited on the item.
+func (s *Store) operatorMove(replyID, actor string, to inbox.ReplyState, check func(r *inbox.Reply) error) (inbox.Reply, error) {
+	var from inbox.ReplyState
+	return s.replyMove(replyID, to, func(w *wctx, r *inbox.Reply) error {
+		old, err := getReply(w.tx, mustID(r.ID))
+		if err != nil {
+			return err
+		}
+		from = old.State
+		if check != nil {
+			if err := check(&old); err != nil {
+				return fmt.Errorf("reply %s: %w", r.ID, err)
+			}
+		}
+		r.NextAttemptAt = nil
+		return nil
+	}, func(w *wctx, r *inbox.Reply) error {
+		iid, _ := parseID(r.ItemID)
+		return w.audit(iid, actor, "reply "+r.ID, string(from), string(to))
+	})
+}
+
+func mustID(s string) []byte {
+	b, _ := parseID(s)
+	return b
+}
+
+// Reply returns one reply.
+func (s *Store) Reply(id string) (inbox.Reply, error) {
+	rid, err := parseID(id)
+	if err != nil {
+		return inbox.Reply{}, err
+	}
+	var r inbox.Reply
+	err = s.view(func(tx *bolt.Tx) error {
+		r, err = getReply(tx, rid)
+		return err
+	})
+	return r, err
+}
+
+// Replies lists replies, newest first.
+func (s *Store) Replies(f ReplyFilter) (ReplyPage, error) {
+	limit := clampLimit(f.Limit)
+	var after []byte
+	if f.Cursor != "" {
+		var err error
+		if after, err = decodeCursor(f.Cursor); err != nil {
+			return ReplyPage{}, err
+		}
+	}
+	if f.State != "" && !f.State.Valid() {
+		return ReplyPage{}, &ValidationError{Field: "state", Message: fmt.Sprintf("unknown reply state %q", f.State)}
+	}
+	var page ReplyPage
+	err := s.view(func(tx *bolt.Tx) error {
+		var src *indexIter
+		switch {
+		case f.ItemID != "":
+			iid, err := parseID(f.ItemID)
+			if err != nil {
+				return nil // no such item: no replies
+			}
+			src = newIndexIter(tx.Bucket(bRxItem), iid, true, after)
+		case f.Account != "" && f.State != "":
+			src = newIndexIter(tx.Bucket(bRxAccountState), prefix(f.Account, string(f.State)), true, after)
+		case f.State != "":
+			src = newIndexIter(tx.Bucket(bRxState), prefix(string(f.State)), true, after)
+		case f.Account != "":
+			src = newIndexIter(tx.Bucket(bRxAccount), prefix(f.Account), true, after)
+		default:
+			src = newIndexIter(tx.Bucket(bReplies), nil, true, after)
+		}
+		items := map[string]inbox.Item{}
+		for rid := src.id(); rid != nil; rid = src.next() {
+			if len(page.Replies) == limit {
+				page.NextCursor = encodeCursor(page.Replies[len(page.Replies)-1].ID)
+				break
+			}
+			r, err := getReply(tx, rid)
+			if err != nil {
+				return err
+			}
+			if (f.State != "" && r.State != f.State) || (f.ItemID != "" && r.ItemID != f.ItemID) {
+				continue
+			}
+			if f.Account != "" || f.Unit != "" {
+				it, ok := items[r.ItemID]
+				if !ok {
+					if it, _, err = getItemByID(tx, r.ItemID); err != nil {
+						return err
+					}
+					items[r.ItemID] = it
+				}
+				if (f.Account != "" && it.Account != f.Account) || (f.Unit != "" && it.Unit != unitFilter(f.Unit)) {
+					continue
+				}
+			}
+			page.Replies = append(page.Replies, r)
+		}
+		return nil
+	})
+	return page, err
+}
+
+// Unknown returns the account's replies in state unknown, oldest first.
+func (s *Store) Unknown(account string) ([]Claim, error) {
+	var out []Claim
+	err := s.view(func(tx *bolt.Tx) error {
+		p := prefix(account, string(inbox.ReplyUnknown))
+		c := tx.Bucket(bRxAccountState).Cursor()
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+			r, err := getReply(tx, k[len(p):])
+			if err != nil {
+				return err
+			}
+			it, _, err := getItemByID(tx, r.ItemID)
+			if err != nil {
+				return err
+			}
+			li, err := lastInbound(tx, &it)
+			if err != nil {
+				return err
+			}
+			out = append(out, Claim{Reply: r, Item: it, LastInboundAt: li})
+		}
+		return nil
+	})
+	return out, err
+}

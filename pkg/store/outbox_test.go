@@ -1,0 +1,350 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+func claim(t *testing.T, s *Store) Claim {
+	t.Helper()
+	c, ok, err := s.ClaimNext("acct")
+	if err != nil || !ok {
+		t.Fatalf("ClaimNext = %v, %v", ok, err)
+	}
+	return c
+}
+
+func noClaim(t *testing.T, s *Store) {
+	t.Helper()
+	c, ok, err := s.ClaimNext("acct")
+	if err != nil || ok {
+		t.Fatalf("ClaimNext gave %s (%v), want nothing", c.Reply.ID, err)
+	}
+}
+
+func wantStateErr(t *testing.T, err error, from, to inbox.ReplyState) {
+	t.Helper()
+	var se *inbox.ReplyStateError
+	if !errors.As(err, &se) || se.From != from || se.To != to {
+		t.Fatalf("err = %v, want ReplyStateError %s→%s", err, from, to)
+	}
+}
+
+func TestEnqueueReplyValidatesAndIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	now := e.clock.Now()
+	ids := e.ingest(
+		fbComment("c1", "post1", "u1", now),
+		item(inbox.ChannelFacebook, inbox.KindMention, "p2", "p2", "u2", now),
+		item(inbox.ChannelTwitter, inbox.KindMention, "tw1", "conv1", "u3", now),
+		item(inbox.ChannelFacebook, inbox.KindMessage, "m1", "t_9", "u4", now),
+	)
+	_, _, err := e.s.EnqueueReply(ids[0], NewReply{Text: "  "})
+	wantValidation(t, err, "text")
+	_, _, err = e.s.EnqueueReply(ids[1], NewReply{Text: "hi", Private: true})
+	wantValidation(t, err, "private")
+	_, _, err = e.s.EnqueueReply(ids[2], NewReply{Text: strings.Repeat("é", inbox.LimitTweet+1)})
+	wantValidation(t, err, "text")
+	if _, created, err := e.s.EnqueueReply(ids[2], NewReply{Text: strings.Repeat("é", inbox.LimitTweet)}); err != nil || !created {
+		t.Fatalf("tweet at the limit: %v", err)
+	}
+	_, _, err = e.s.EnqueueReply(ids[0], NewReply{Text: "x", IdempotencyKey: strings.Repeat("k", 201)})
+	wantValidation(t, err, "idempotency_key")
+	if _, _, err := e.s.EnqueueReply("01ARZ3NDEKTSV4RRFFQ69G5FAV", NewReply{Text: "x"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown item: %v", err)
+	}
+	// A Messenger answer is private whatever was asked.
+	m, _, err := e.s.EnqueueReply(ids[3], NewReply{Text: "hello", Author: "op"})
+	if err != nil || !m.Private {
+		t.Fatalf("messenger reply = %+v, %v", m, err)
+	}
+
+	e.ev.take()
+	r1, created, err := e.s.EnqueueReply(ids[0], NewReply{Text: "thanks", Author: "siti", IdempotencyKey: "k1"})
+	if err != nil || !created || r1.State != inbox.ReplyQueued || r1.Author != "siti" || r1.ItemID != ids[0] || !r1.CreatedAt.Equal(now) {
+		t.Fatalf("enqueue = %+v, %v, %v", r1, created, err)
+	}
+	if evs := e.ev.take(); len(evs) != 1 || evs[0].Type != EventReplyQueued || evs[0].ReplyID != r1.ID {
+		t.Fatalf("events = %+v", evs)
+	}
+	r2, created, err := e.s.EnqueueReply(ids[0], NewReply{Text: "thanks", Author: "siti", IdempotencyKey: "k1"})
+	if err != nil || created || r2.ID != r1.ID {
+		t.Fatalf("same key same body = %+v, %v, %v", r2, created, err)
+	}
+	if _, _, err := e.s.EnqueueReply(ids[0], NewReply{Text: "other", IdempotencyKey: "k1"}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("same key other body: %v", err)
+	}
+	if _, _, err := e.s.EnqueueReply(ids[0], NewReply{Text: "thanks", Private: true, IdempotencyKey: "k1"}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("same key other privacy: %v", err)
+	}
+	// Keys are scoped to the item.
+	if _, created, err := e.s.EnqueueReply(ids[1], NewReply{Text: "thanks", IdempotencyKey: "k1"}); err != nil || !created {
+		t.Fatalf("same key other item: %v %v", created, err)
+	}
+	page := must[ReplyPage](t)(e.s.Replies(ReplyFilter{ItemID: ids[0]}))
+	if len(page.Replies) != 1 {
+		t.Fatalf("item has %d replies", len(page.Replies))
+	}
+}
+
+func TestOutboxStateMachine(t *testing.T) {
+	e := newEnv(t)
+	now := e.clock.Now()
+	id := e.ingest(fbComment("c1", "post1", "u1", now))[0]
+	r, _, _ := e.s.EnqueueReply(id, NewReply{Text: "one", Author: "op"})
+
+	// Only sending/unknown replies may be marked sent; only sending ones failed.
+	_, err := e.s.MarkSent(r.ID, "x")
+	wantStateErr(t, err, inbox.ReplyQueued, inbox.ReplySent)
+	_, err = e.s.MarkFailed(r.ID, "x")
+	wantStateErr(t, err, inbox.ReplyQueued, inbox.ReplyFailed)
+	_, err = e.s.Requeue(r.ID, "op")
+	wantStateErr(t, err, inbox.ReplyQueued, inbox.ReplyQueued)
+
+	e.clock.Advance(time.Second)
+	c := claim(t, e.s)
+	if c.Reply.ID != r.ID || c.Reply.State != inbox.ReplySending || c.Reply.Attempts != 1 || c.Reply.AttemptedAt == nil || !c.Reply.AttemptedAt.Equal(e.clock.Now()) {
+		t.Fatalf("claim = %+v", c.Reply)
+	}
+	if c.Item.ID != id || !c.LastInboundAt.Equal(now) {
+		t.Fatalf("claim item %s last inbound %v", c.Item.ID, c.LastInboundAt)
+	}
+	noClaim(t, e.s)
+	_, err = e.s.Cancel(r.ID, "op")
+	wantStateErr(t, err, inbox.ReplySending, inbox.ReplyCancelled)
+
+	// A transient failure: back in the queue for later.
+	e.ev.take()
+	retryAt := e.clock.Now().Add(time.Minute)
+	q, err := e.s.RetryAt(r.ID, retryAt, "timeout before write")
+	if err != nil || q.State != inbox.ReplyQueued || q.NextAttemptAt == nil || !q.NextAttemptAt.Equal(retryAt) || q.LastError != "timeout before write" {
+		t.Fatalf("RetryAt = %+v, %v", q, err)
+	}
+	if due, ok, err := e.s.NextDue("acct"); !ok || err != nil || !due.Equal(retryAt) {
+		t.Fatalf("NextDue = %v %v %v", due, ok, err)
+	}
+	noClaim(t, e.s)
+	e.clock.Advance(time.Minute)
+	c = claim(t, e.s)
+	if c.Reply.Attempts != 2 {
+		t.Fatalf("attempts = %d", c.Reply.Attempts)
+	}
+	// It may have reached the platform: unknown, never re-sent blindly.
+	u, err := e.s.MarkUnknown(r.ID, "connection reset after write")
+	if err != nil || u.State != inbox.ReplyUnknown {
+		t.Fatalf("MarkUnknown = %+v, %v", u, err)
+	}
+	noClaim(t, e.s)
+	unk := must[[]Claim](t)(e.s.Unknown("acct"))
+	if len(unk) != 1 || unk[0].Reply.ID != r.ID || unk[0].Item.ID != id {
+		t.Fatalf("Unknown = %+v", unk)
+	}
+	// Verified as posted.
+	e.clock.Advance(time.Minute)
+	sent, err := e.s.MarkSent(r.ID, "fb_123")
+	if err != nil || sent.State != inbox.ReplySent || sent.ExternalID != "fb_123" || sent.SentAt == nil || !sent.SentAt.Equal(e.clock.Now()) {
+		t.Fatalf("MarkSent = %+v, %v", sent, err)
+	}
+	it := e.get(id)
+	if it.Status != inbox.StatusAnswered || it.AnsweredAt == nil || !it.AnsweredAt.Equal(e.clock.Now()) {
+		t.Fatalf("item after send = %+v", it)
+	}
+	types := []string{}
+	for _, ev := range e.ev.take() {
+		types = append(types, string(ev.Type))
+	}
+	if strings.Join(types, " ") != "reply.updated reply.updated reply.failed reply.sent item.updated" {
+		t.Fatalf("events = %v", types)
+	}
+	_, err = e.s.Cancel(r.ID, "op")
+	wantStateErr(t, err, inbox.ReplySent, inbox.ReplyCancelled)
+
+	// failed → requeued by an operator → cancelled while queued.
+	r2, _, _ := e.s.EnqueueReply(id, NewReply{Text: "two", Author: "op"})
+	claim(t, e.s)
+	if f, err := e.s.MarkFailed(r2.ID, "outside the 24 h window"); err != nil || f.State != inbox.ReplyFailed || f.LastError != "outside the 24 h window" {
+		t.Fatalf("MarkFailed = %+v, %v", f, err)
+	}
+	if q, err := e.s.Requeue(r2.ID, "siti"); err != nil || q.State != inbox.ReplyQueued {
+		t.Fatalf("Requeue = %+v, %v", q, err)
+	}
+	if c, err := e.s.Cancel(r2.ID, "siti"); err != nil || c.State != inbox.ReplyCancelled {
+		t.Fatalf("Cancel = %+v, %v", c, err)
+	}
+	noClaim(t, e.s)
+	d := must[Detail](t)(e.s.Detail(id))
+	var replyAudit []string
+	for _, a := range d.Audit {
+		if strings.HasPrefix(a.Field, "reply ") {
+			replyAudit = append(replyAudit, a.Actor+":"+a.From+"→"+a.To)
+		}
+	}
+	if strings.Join(replyAudit, " ") != "siti:failed→queued siti:queued→cancelled" {
+		t.Fatalf("reply audit = %v", replyAudit)
+	}
+	st := must[Stats](t)(e.s.Stats(""))
+	if st.Replies[inbox.ReplySent] != 1 || st.Replies[inbox.ReplyCancelled] != 1 || st.Replies[inbox.ReplyQueued] != 0 {
+		t.Fatalf("reply stats = %v", st.Replies)
+	}
+	if _, err := e.s.Reply("01ARZ3NDEKTSV4RRFFQ69G5FAV"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown reply: %v", err)
+	}
+	// Replies lists newest first and filters by state.
+	all := must[ReplyPage](t)(e.s.Replies(ReplyFilter{Account: "acct"}))
+	if len(all.Replies) != 2 || all.Replies[0].ID != r2.ID {
+		t.Fatalf("Replies = %+v", all.Replies)
+	}
+	sentOnly := must[ReplyPage](t)(e.s.Replies(ReplyFilter{State: inbox.ReplySent, Unit: "-"}))
+	if len(sentOnly.Replies) != 1 || sentOnly.Replies[0].ID != r.ID {
+		t.Fatalf("sent replies = %+v", sentOnly.Replies)
+	}
+	if p := must[ReplyPage](t)(e.s.Replies(ReplyFilter{Unit: "dinkes"})); len(p.Replies) != 0 {
+		t.Fatalf("unit filter = %+v", p.Replies)
+	}
+}
+
+func TestSendingBecomesUnknownOnReopen(t *testing.T) {
+	e := newEnv(t)
+	id := e.ingest(fbComment("c1", "post1", "u1", e.clock.Now()))[0]
+	r, _, _ := e.s.EnqueueReply(id, NewReply{Text: "one", Author: "op"})
+	claim(t, e.s)
+	e.reopen() // as after a crash while the connector held the reply
+	got := must[inbox.Reply](t)(e.s.Reply(r.ID))
+	if got.State != inbox.ReplyUnknown || got.LastError == "" {
+		t.Fatalf("after reopen = %+v", got)
+	}
+	noClaim(t, e.s) // never re-sent by itself
+	st := must[Stats](t)(e.s.Stats(""))
+	if st.Replies[inbox.ReplySending] != 0 || st.Replies[inbox.ReplyUnknown] != 1 {
+		t.Fatalf("reply counters = %v", st.Replies)
+	}
+}
+
+func TestThreadOrderAndBackoffHoldOnlyTheirThread(t *testing.T) {
+	e := newEnv(t)
+	now := e.clock.Now()
+	ids := e.ingest(
+		fbComment("a1", "postA", "u1", now),
+		fbComment("b1", "postB", "u2", now),
+		fbComment("a2", "postA", "u1", now.Add(time.Second)),
+	)
+	rA1, _, _ := e.s.EnqueueReply(ids[0], NewReply{Text: "A first"})
+	rA2, _, _ := e.s.EnqueueReply(ids[2], NewReply{Text: "A second"})
+	rB1, _, _ := e.s.EnqueueReply(ids[1], NewReply{Text: "B"})
+
+	if c := claim(t, e.s); c.Reply.ID != rA1.ID {
+		t.Fatalf("first claim %s, want A1", c.Reply.Text)
+	}
+	// A1 is sending: A2 waits, B goes.
+	if c := claim(t, e.s); c.Reply.ID != rB1.ID {
+		t.Fatalf("second claim %q, want B (A2 must wait for A1)", c.Reply.Text)
+	}
+	noClaim(t, e.s)
+	// A1 in backoff still holds A2 back, even though A2 is due earlier.
+	if _, err := e.s.RetryAt(rA1.ID, now.Add(time.Minute), "rate limited"); err != nil {
+		t.Fatal(err)
+	}
+	noClaim(t, e.s)
+	if due, ok, _ := e.s.NextDue("acct"); !ok || !due.Equal(now.Add(time.Minute)) {
+		t.Fatalf("NextDue = %v %v, want A1's retry time", due, ok)
+	}
+	e.clock.Advance(time.Minute)
+	if c := claim(t, e.s); c.Reply.ID != rA1.ID {
+		t.Fatalf("after backoff claim %q, want A1", c.Reply.Text)
+	}
+	// Unknown holds back too.
+	if _, err := e.s.MarkUnknown(rA1.ID, "reset"); err != nil {
+		t.Fatal(err)
+	}
+	noClaim(t, e.s)
+	if _, err := e.s.MarkSent(rA1.ID, "fb_a1"); err != nil {
+		t.Fatal(err)
+	}
+	c := claim(t, e.s)
+	if c.Reply.ID != rA2.ID || !c.LastInboundAt.Equal(now.Add(time.Second)) {
+		t.Fatalf("claim %q last inbound %v, want A2 and u1's latest message", c.Reply.Text, c.LastInboundAt)
+	}
+	// A failed reply does not block its thread for ever.
+	if _, err := e.s.MarkFailed(rA2.ID, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	rA3, _, _ := e.s.EnqueueReply(ids[2], NewReply{Text: "A third"})
+	if c := claim(t, e.s); c.Reply.ID != rA3.ID {
+		t.Fatalf("claim %q after a failed one, want A3", c.Reply.Text)
+	}
+	if _, ok, _ := e.s.ClaimNext("other"); ok {
+		t.Fatal("another account's claim got this account's reply")
+	}
+}
+
+func TestSentReplyAnswersEarlierItemsOfSameAuthorAndFeedsStats(t *testing.T) {
+	e := newEnv(t)
+	t0 := e.clock.Now()
+	bf := fbComment("c0", "post1", "alice", t0.Add(-2*time.Hour))
+	bf.Backfill = true
+	ids := e.ingest(
+		bf,
+		fbComment("c1", "post1", "alice", t0.Add(-time.Hour)),
+		fbComment("c2", "post1", "bob", t0.Add(-50*time.Minute)),
+		fbComment("c3", "post1", "alice", t0.Add(-40*time.Minute)),
+		fbComment("c4", "post1", "alice", t0.Add(time.Hour)), // written after the answer
+	)
+	if _, err := e.s.Update(ids[1], "op", Change{Unit: ptr("dinkes")}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(10 * time.Minute)
+	r, _, _ := e.s.EnqueueReply(ids[3], NewReply{Text: "done"})
+	claim(t, e.s)
+	e.clock.Advance(20 * time.Minute) // 30 min after receipt
+	if _, err := e.s.MarkSent(r.ID, "fb_1"); err != nil {
+		t.Fatal(err)
+	}
+	want := []inbox.Status{"answered", "answered", "new", "answered", "new"}
+	for i, id := range ids {
+		if st := e.get(id).Status; st != want[i] {
+			t.Errorf("item %d: %s, want %s", i, st, want[i])
+		}
+	}
+	all := must[Stats](t)(e.s.Stats(""))
+	fr := all.FirstResponse["24h"]
+	// c1 and c3 count (30 min each); the backfilled c0 does not.
+	if fr.Count != 2 || fr.P50Seconds < 1800*0.9 || fr.P50Seconds > 1800*1.1 {
+		t.Fatalf("first response 24h = %+v", fr)
+	}
+	if all.FirstResponse["30d"].Count != 2 || all.FirstResponse["7d"].Count != 2 {
+		t.Fatalf("windows = %+v", all.FirstResponse)
+	}
+	unit := must[Stats](t)(e.s.Stats("dinkes"))
+	if unit.FirstResponse["24h"].Count != 1 || unit.ByStatus[inbox.StatusAnswered] != 1 || unit.Unit != "dinkes" {
+		t.Fatalf("unit stats = %+v", unit)
+	}
+	m := must[MonthReport](t)(e.s.Monthly("", 2026, time.November))
+	if m.Count != 2 || m.Month != "2026-11" {
+		t.Fatalf("monthly = %+v", m)
+	}
+	if m := must[MonthReport](t)(e.s.Monthly("dinkes", 2026, time.November)); m.Count != 1 {
+		t.Fatalf("unit monthly = %+v", m)
+	}
+	if m := must[MonthReport](t)(e.s.Monthly("", 2026, time.October)); m.Count != 0 {
+		t.Fatalf("other month = %+v", m)
+	}
+	// The hourly figures leave the 24 h window after a day, the monthly stay.
+	e.clock.Advance(25 * time.Hour)
+	if n := must[Stats](t)(e.s.Stats("")).FirstResponse["24h"].Count; n != 0 {
+		t.Fatalf("24h after a day = %d", n)
+	}
+	if n := must[Stats](t)(e.s.Stats("")).FirstResponse["7d"].Count; n != 2 {
+		t.Fatalf("7d after a day = %d", n)
+	}
+	e.clock.Advance(31 * 24 * time.Hour)
+	if n := must[Stats](t)(e.s.Stats("")).FirstResponse["30d"].Count; n != 0 {
+		t.Fatalf("30d after a month = %d", n)
+	}
+	if m := must[MonthReport](t)(e.s.Monthly("", 2026, time.November)); m.Count != 2 {
+		t.Fatalf("monthly after a month = %+v", m)
+	}
+}

@@ -1,0 +1,430 @@
+package store
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+// List limits.
+const (
+	DefaultLimit   = 50
+	MaxLimit       = 200
+	DefaultMaxScan = 5000
+)
+
+const cursorVersion = 1
+
+// encodeCursor makes the opaque page cursor: the last id served. Ids never
+// change and new ones sort after all existing ones, so a cursor stays valid
+// while items arrive or change.
+func encodeCursor(id string) string {
+	b, err := parseID(id)
+	if err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(append([]byte{cursorVersion}, b...))
+}
+
+func decodeCursor(s string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 1+idLen || b[0] != cursorVersion {
+		return nil, fmt.Errorf("%w: %q", ErrInvalidCursor, s)
+	}
+	return b[1:], nil
+}
+
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultLimit
+	case n > MaxLimit:
+		return MaxLimit
+	}
+	return n
+}
+
+// unitFilter maps the filter value "-" (no unit) to the stored "".
+func unitFilter(u string) string {
+	if u == "-" {
+		return ""
+	}
+	return u
+}
+
+// indexIter walks the ids under one key prefix of an index bucket (keys
+// prefix+id16; a nil prefix walks a bucket keyed by id16), strictly after
+// (or before, descending) the id after.
+type indexIter struct {
+	c    *bolt.Cursor
+	p    []byte
+	desc bool
+	cur  []byte
+}
+
+func newIndexIter(b *bolt.Bucket, p []byte, desc bool, after []byte) *indexIter {
+	it := &indexIter{c: b.Cursor(), p: p, desc: desc}
+	var k []byte
+	switch {
+	case !desc && after == nil:
+		k, _ = it.c.Seek(p)
+	case !desc:
+		seek := withID(p, after)
+		k, _ = it.c.Seek(seek)
+		if bytes.Equal(k, seek) {
+			k, _ = it.c.Next()
+		}
+	default:
+		seek := withID(p, after)
+		if after == nil {
+			seek = append(append([]byte(nil), p...), bytes.Repeat([]byte{0xff}, idLen+1)...)
+		}
+		// Seek finds the first key ≥ seek; the one before it is the
+		// first strictly below.
+		if k, _ = it.c.Seek(seek); k == nil {
+			k, _ = it.c.Last()
+		} else {
+			k, _ = it.c.Prev()
+		}
+	}
+	it.set(k)
+	return it
+}
+
+func (it *indexIter) set(k []byte) {
+	if k == nil || len(k) != len(it.p)+idLen || !bytes.HasPrefix(k, it.p) {
+		it.cur = nil
+		return
+	}
+	it.cur = k[len(it.p):]
+}
+
+func (it *indexIter) id() []byte { return it.cur }
+
+func (it *indexIter) next() []byte {
+	if it.cur == nil {
+		return nil
+	}
+	var k []byte
+	if it.desc {
+		k, _ = it.c.Prev()
+	} else {
+		k, _ = it.c.Next()
+	}
+	it.set(k)
+	return it.cur
+}
+
+// mergeIter merges several index walks by id (an OR of statuses).
+type mergeIter struct {
+	srcs []*indexIter
+	desc bool
+}
+
+func (m *mergeIter) pick() *indexIter {
+	var best *indexIter
+	for _, s := range m.srcs {
+		if s.cur == nil {
+			continue
+		}
+		if best == nil {
+			best = s
+			continue
+		}
+		c := bytes.Compare(s.cur, best.cur)
+		if (m.desc && c > 0) || (!m.desc && c < 0) {
+			best = s
+		}
+	}
+	return best
+}
+
+func (m *mergeIter) id() []byte {
+	if b := m.pick(); b != nil {
+		return b.cur
+	}
+	return nil
+}
+
+func (m *mergeIter) next() []byte {
+	if b := m.pick(); b != nil {
+		b.next()
+	}
+	return m.id()
+}
+
+// plan picks the index walk for a filter and says whether every candidate
+// must still be checked against the filter.
+func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
+	m := &mergeIter{desc: desc}
+	unit := unitFilter(f.Unit)
+	covered := map[string]bool{}
+	switch {
+	case len(f.Statuses) > 0 && f.Unit != "":
+		for _, st := range dedupStatuses(f.Statuses) {
+			m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxStatusUnit), prefix(string(st), unit), desc, after))
+		}
+		covered["status"], covered["unit"] = true, true
+	case f.Assignee != "":
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAssignee), prefix(f.Assignee), desc, after))
+		covered["assignee"] = true
+	case f.Tag != "":
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxTag), prefix(strings.ToLower(strings.TrimSpace(f.Tag))), desc, after))
+		covered["tag"] = true
+	case f.Unit != "":
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxUnit), prefix(unit), desc, after))
+		covered["unit"] = true
+	case len(f.Statuses) > 0:
+		for _, st := range dedupStatuses(f.Statuses) {
+			m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxStatus), prefix(string(st)), desc, after))
+		}
+		covered["status"] = true
+	case f.Account != "":
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAccount), prefix(f.Account), desc, after))
+		covered["account"] = true
+	case f.Kind != "":
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxKind), prefix(string(f.Kind)), desc, after))
+		covered["kind"] = true
+	case f.Channel != "":
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxChannel), prefix(string(f.Channel)), desc, after))
+		covered["channel"] = true
+	default:
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bItems), nil, desc, after))
+	}
+	check := f.Query != "" ||
+		(len(f.Statuses) > 0 && !covered["status"]) ||
+		(f.Unit != "" && !covered["unit"]) ||
+		(f.Assignee != "" && !covered["assignee"]) ||
+		(f.Tag != "" && !covered["tag"]) ||
+		(f.Account != "" && !covered["account"]) ||
+		(f.Kind != "" && !covered["kind"]) ||
+		(f.Channel != "" && !covered["channel"])
+	return m, check
+}
+
+func dedupStatuses(in []inbox.Status) []inbox.Status {
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func matches(f *Filter, it *inbox.Item) bool {
+	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, it.Status) {
+		return false
+	}
+	if (f.Unit != "" && it.Unit != unitFilter(f.Unit)) ||
+		(f.Assignee != "" && it.Assignee != f.Assignee) ||
+		(f.Account != "" && it.Account != f.Account) ||
+		(f.Kind != "" && it.Kind != f.Kind) ||
+		(f.Channel != "" && it.Channel != f.Channel) {
+		return false
+	}
+	if f.Tag != "" && !slices.Contains(it.Tags, strings.ToLower(strings.TrimSpace(f.Tag))) {
+		return false
+	}
+	if f.Query != "" {
+		q := strings.ToLower(f.Query)
+		if !strings.Contains(strings.ToLower(it.Text), q) &&
+			!strings.Contains(strings.ToLower(it.Author.Name), q) &&
+			!strings.Contains(strings.ToLower(it.Author.Handle), q) {
+			return false
+		}
+	}
+	return true
+}
+
+func validateFilter(f *Filter) error {
+	for _, st := range f.Statuses {
+		if !st.Valid() {
+			return &ValidationError{Field: "status", Message: fmt.Sprintf("unknown status %q", st)}
+		}
+	}
+	if f.Channel != "" && !f.Channel.Valid() {
+		return &ValidationError{Field: "channel", Message: fmt.Sprintf("unknown channel %q", f.Channel)}
+	}
+	if f.Kind != "" && !f.Kind.Valid() {
+		return &ValidationError{Field: "kind", Message: fmt.Sprintf("unknown kind %q", f.Kind)}
+	}
+	if f.Order != "" && f.Order != NewestFirst && f.Order != OldestFirst {
+		return &ValidationError{Field: "order", Message: fmt.Sprintf("must be %q or %q", NewestFirst, OldestFirst)}
+	}
+	return nil
+}
+
+// list runs a filter; raw selects stored JSON instead of decoded items.
+func (s *Store) list(f Filter, raw bool) (ListPage, error) {
+	if err := validateFilter(&f); err != nil {
+		return ListPage{}, err
+	}
+	limit := clampLimit(f.Limit)
+	maxScan := f.MaxScan
+	if maxScan <= 0 {
+		maxScan = DefaultMaxScan
+	}
+	var after []byte
+	if f.Cursor != "" {
+		var err error
+		if after, err = decodeCursor(f.Cursor); err != nil {
+			return ListPage{}, err
+		}
+	}
+	desc := f.Order != OldestFirst
+	var page ListPage
+	err := s.view(func(tx *bolt.Tx) error {
+		items := tx.Bucket(bItems)
+		m, check := plan(tx, &f, desc, after)
+		scanned := 0
+		var last []byte
+		for id := m.id(); id != nil; id = m.next() {
+			if page.len() == limit {
+				page.NextCursor = encodeCursor(idString(last))
+				return nil
+			}
+			if f.Query != "" && scanned == maxScan {
+				// Bounded text search: come back short, continue later.
+				page.NextCursor = encodeCursor(idString(last))
+				return nil
+			}
+			scanned++
+			last = id
+			v := items.Get(id)
+			if v == nil {
+				return fmt.Errorf("index points at missing item %s", idString(id))
+			}
+			if check || !raw {
+				var it inbox.Item
+				if err := json.Unmarshal(v, &it); err != nil {
+					return fmt.Errorf("item %s: decode: %w", idString(id), err)
+				}
+				if check && !matches(&f, &it) {
+					continue
+				}
+				if !raw {
+					page.Items = append(page.Items, it)
+					continue
+				}
+			}
+			page.Raw = append(page.Raw, clone(v))
+		}
+		return nil
+	})
+	return page, err
+}
+
+func (p *ListPage) len() int { return len(p.Items) + len(p.Raw) }
+
+// List returns a page of decoded items.
+func (s *Store) List(f Filter) (ListPage, error) { return s.list(f, false) }
+
+// ListRaw returns a page of items as stored JSON, for serving as-is.
+func (s *Store) ListRaw(f Filter) (ListPage, error) { return s.list(f, true) }
+
+// Get returns one item.
+func (s *Store) Get(id string) (inbox.Item, error) {
+	var it inbox.Item
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		it, _, err = getItemByID(tx, id)
+		return err
+	})
+	return it, err
+}
+
+// Detail returns an item with its thread, replies, notes and audit trail.
+func (s *Store) Detail(id string) (Detail, error) {
+	var d Detail
+	err := s.view(func(tx *bolt.Tx) error {
+		it, iid, err := getItemByID(tx, id)
+		if err != nil {
+			return err
+		}
+		d.Item = it
+		d.Thread = []inbox.Item{}
+		if it.ThreadID != "" {
+			th, err := thread(tx, it.Channel, it.Account, it.ThreadID)
+			if err != nil {
+				return err
+			}
+			for _, o := range th {
+				if o.ID != it.ID {
+					d.Thread = append(d.Thread, o)
+				}
+			}
+		}
+		d.Replies = []inbox.Reply{}
+		c := tx.Bucket(bRxItem).Cursor()
+		for k, _ := c.Seek(iid); k != nil && bytes.HasPrefix(k, iid); k, _ = c.Next() {
+			r, err := getReply(tx, k[idLen:])
+			if err != nil {
+				return err
+			}
+			d.Replies = append(d.Replies, r)
+		}
+		d.Notes = []inbox.Note{}
+		if err := forEachUnder(tx.Bucket(bNotes), iid, func(v []byte) error {
+			var n inbox.Note
+			err := json.Unmarshal(v, &n)
+			d.Notes = append(d.Notes, n)
+			return err
+		}); err != nil {
+			return err
+		}
+		d.Audit = []inbox.AuditEntry{}
+		return forEachUnder(tx.Bucket(bAudit), iid, func(v []byte) error {
+			var a inbox.AuditEntry
+			err := json.Unmarshal(v, &a)
+			d.Audit = append(d.Audit, a)
+			return err
+		})
+	})
+	return d, err
+}
+
+func forEachUnder(b *bolt.Bucket, p []byte, fn func(v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Thread returns every item of a thread of an account, oldest first.
+func (s *Store) Thread(channel inbox.Channel, account, threadID string) ([]inbox.Item, error) {
+	var out []inbox.Item
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		out, err = thread(tx, channel, account, threadID)
+		return err
+	})
+	return out, err
+}
+
+func thread(tx *bolt.Tx, channel inbox.Channel, account, threadID string) ([]inbox.Item, error) {
+	out := []inbox.Item{}
+	if threadID == "" {
+		return out, nil
+	}
+	p := prefix(string(channel), account, threadID)
+	c := tx.Bucket(bIxThread).Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		if len(k) != len(p)+idLen {
+			continue
+		}
+		it, err := getItem(tx, k[len(p):])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	slices.SortStableFunc(out, func(a, b inbox.Item) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+// Response windows of Stats, in hours.
+var responseWindows = []struct {
+	name  string
+	hours uint32
+}{{"24h", 24}, {"7d", 7 * 24}, {"30d", 30 * 24}}
+
+// Stats reads the counters; unit "" is the whole office ("-" is the items
+// without unit). It reads a fixed number of records whatever the queue size.
+func (s *Store) Stats(unit string) (Stats, error) {
+	all := unit == ""
+	if unit == "-" {
+		unit = ""
+	}
+	now := s.now().UTC()
+	st := Stats{
+		ByStatus:      map[inbox.Status]int64{},
+		ByChannel:     map[inbox.Channel]int64{},
+		ByAccount:     map[string]int64{},
+		ByUnit:        map[string]int64{},
+		FirstResponse: map[string]ResponseWindow{},
+		Replies:       map[inbox.ReplyState]int64{},
+	}
+	if !all {
+		st.Unit = unit
+		if st.Unit == "" {
+			st.Unit = "-"
+		}
+	}
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bCounters)
+		for _, status := range inbox.Statuses {
+			k := "st\x00" + string(status)
+			if !all {
+				k = "su\x00" + unit + "\x00" + string(status)
+			}
+			st.ByStatus[status] = getCounter(c, k)
+		}
+		for _, state := range inbox.ReplyStates {
+			k := "rs\x00" + string(state)
+			if !all {
+				k = "rsu\x00" + unit + "\x00" + string(state)
+			}
+			st.Replies[state] = getCounter(c, k)
+		}
+		if all {
+			scanCounters(c, "tc\x00", func(k string, v int64) { st.ByChannel[inbox.Channel(k)] = v })
+			scanCounters(c, "ta\x00", func(k string, v int64) { st.ByAccount[k] = v })
+			scanCounters(c, "tu\x00", func(k string, v int64) { st.ByUnit[k] = v })
+		} else {
+			scanCounters(c, "tuc\x00"+unit+"\x00", func(k string, v int64) { st.ByChannel[inbox.Channel(k)] = v })
+			scanCounters(c, "tua\x00"+unit+"\x00", func(k string, v int64) { st.ByAccount[k] = v })
+			if n := getCounter(c, "tu\x00"+unit); n > 0 {
+				st.ByUnit[unit] = n
+			}
+		}
+		// Oldest waiting: the first key of the received-time index.
+		var k []byte
+		p := []byte(nil)
+		if all {
+			k, _ = tx.Bucket(bIxWaitingAll).Cursor().First()
+		} else {
+			p = prefix(unit)
+			k, _ = tx.Bucket(bIxWaiting).Cursor().Seek(p)
+			if len(k) != len(p)+8+idLen || string(k[:len(p)]) != string(p) {
+				k = nil
+			}
+		}
+		if k != nil {
+			t := time.Unix(0, int64(binary.BigEndian.Uint64(k[len(p):]))).UTC()
+			st.OldestWaiting = &t
+			st.OldestAgeSec = max(0, now.Sub(t).Seconds())
+		}
+		uk := unitKey(unit, all)
+		nowHour := uint32(now.Unix() / 3600)
+		for _, w := range responseWindows {
+			h := windowHist(tx, uk, nowHour, w.hours)
+			st.FirstResponse[w.name] = h.window()
+		}
+		return nil
+	})
+	st.Waiting = st.ByStatus[inbox.StatusNew] + st.ByStatus[inbox.StatusOpen]
+	return st, err
+}
+
+// Monthly returns first-response figures for a calendar month in
+// Options.Location; unit "" is the whole office, "-" the items without unit.
+func (s *Store) Monthly(unit string, year int, month time.Month) (MonthReport, error) {
+	if month < time.January || month > time.December || year < 1 || year > 9999 {
+		return MonthReport{}, &ValidationError{Field: "month", Message: fmt.Sprintf("%04d-%02d is not a month", year, int(month))}
+	}
+	all := unit == ""
+	r := MonthReport{Month: fmt.Sprintf("%04d-%02d", year, int(month)), Unit: unit}
+	if unit == "-" {
+		unit = ""
+	}
+	err := s.view(func(tx *bolt.Tx) error {
+		var h hist
+		k := putU4(unitKey(unit, all), uint32(year*100+int(month)))
+		h.addEncoded(tx.Bucket(bRespMonth).Get(k))
+		w := h.window()
+		r.Count, r.P50Seconds, r.P90Seconds = w.Count, w.P50Seconds, w.P90Seconds
+		return nil
+	})
+	return r, err
+}
+
+func getCounter(b *bolt.Bucket, k string) int64 {
+	if v := b.Get([]byte(k)); len(v) == 8 {
+		return int64(binary.BigEndian.Uint64(v))
+	}
+	return 0
+}
+
+// scanCounters calls fn with the rest of each key under p that has no
+// further 0x00 (so "tu|" does not pick up "tua|" keys).
+func scanCounters(b *bolt.Bucket, p string, fn func(rest string, v int64)) {
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(p)); k != nil && strings.HasPrefix(string(k), p); k, v = c.Next() {
+		rest := string(k[len(p):])
+		if strings.IndexByte(rest, 0) >= 0 || len(v) != 8 {
+			continue
+		}
+		fn(rest, int64(binary.BigEndian.Uint64(v)))
+	}
+}
