@@ -147,4 +147,3 @@ func checkText(v *validationErrors, field, s string, max int) {
 		v.add(field, "must not contain control characters")
 	}
 }
-

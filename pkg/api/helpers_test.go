@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var testNow = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
 const (
-	unitA = "dinas-pu"       // public works
+	unitA = "dinas-pu"        // public works
 	unitB = "dinas-kesehatan" // health
 )
 
@@ -318,6 +318,20 @@ func (e *env) failNext(account, reason string) inbox.Reply {
 		e.t.Fatal(err)
 	}
 	return r
+}
+
+// cancelQueued empties the outbox, so the next claim is the next reply queued.
+func (e *env) cancelQueued() {
+	e.t.Helper()
+	page, err := e.st.Replies(store.ReplyFilter{State: inbox.ReplyQueued, Limit: 200})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, r := range page.Replies {
+		if _, err := e.st.Cancel(r.ID, "test"); err != nil {
+			e.t.Fatal(err)
+		}
+	}
 }
 
 var errTest = errors.New("scheduler says no")

@@ -292,7 +292,7 @@ func validateReply(it inbox.Item, body newReply) error {
 	case strings.TrimSpace(body.Text) == "":
 		v.add("text", "must not be empty")
 	case terr == nil && n > target.Limit:
-		v.add("text", "is %d characters; the limit for a %s is %d", n, replyKindName(it, target), target.Limit)
+		v.add("text", "is %d characters; the %s limit is %d", n, replyKindName(it, target), target.Limit)
 	}
 	return v.err()
 }
@@ -341,4 +341,3 @@ func (s *Server) addReply(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, status, reply)
 }
-

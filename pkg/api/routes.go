@@ -103,9 +103,9 @@ func routeTable() []route {
 			ID: "addReply", Tag: "replies", Summary: "Queue a reply to the item",
 			Description: "202 with the queued reply and a Location. An Idempotency-Key seen before for this item with the same body " +
 				"returns the same reply with 200; with a different body, 409.",
-			Headers:  []param{{"Idempotency-Key", "Optional; scoped to the item; at most 200 printable characters.", str("")}},
-			Body:     "NewReply", Status: 202, Response: "Reply", ResponseHeaders: []string{"Location"},
-			Errors:   []int{400, 404, 409, 413, 415, 422}}},
+			Headers: []param{{"Idempotency-Key", "Optional; scoped to the item; at most 200 printable characters.", str("")}},
+			Body:    "NewReply", Status: 202, Response: "Reply", ResponseHeaders: []string{"Location"},
+			Errors: []int{400, 404, 409, 413, 415, 422}}},
 
 		{Method: "GET", Path: "/api/v1/replies", Need: inbox.RoleViewer, Handle: (*Server).listReplies, Doc: opDoc{
 			ID: "listReplies", Tag: "replies", Summary: "List replies, newest first",
