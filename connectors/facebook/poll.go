@@ -25,7 +25,8 @@ const (
 	tagFields     = "id,from,message,created_time,permalink_url"
 )
 
-// Poll reads what arrived since cursor, at most max_pages_per_poll pages.
+// Poll reads what arrived since cursor, at most max_pages_per_poll pages
+// per source.
 func (c *Connector) Poll(ctx context.Context, cursor []byte) (connectors.Page, error) {
 	pc, err := decodeCursor(cursor)
 	if err != nil {
@@ -49,8 +50,11 @@ func (c *Connector) Poll(ctx context.Context, cursor []byte) (connectors.Page, e
 	}
 
 	var page connectors.Page
-	budget := c.cfg.MaxPagesPerPoll
+sources:
 	for _, src := range c.cfg.Sources {
+		// max_pages_per_poll bounds each source, so a long walk on one
+		// source never starves the others.
+		budget := c.cfg.MaxPagesPerPoll
 		st := next.Sources[src]
 		if st.Walk == nil {
 			st.Walk = &walk{Target: st.Watermark, TargetIDs: slices.Clone(st.Boundary),
@@ -61,12 +65,13 @@ func (c *Connector) Poll(ctx context.Context, cursor []byte) (connectors.Page, e
 			budget--
 			items, ext, follow, err := c.fetch(ctx, st, stp)
 			if err != nil {
-				if len(page.Items)+len(page.External) > 0 {
-					// Keep what was read; the error comes back next poll.
-					page.More = true
-					break
+				if len(page.Items)+len(page.External) == 0 {
+					return connectors.Page{}, err
 				}
-				return connectors.Page{}, err
+				// Keep what was read (its cursor is safe to commit); the
+				// error comes back on the next poll, which More asks for soon.
+				page.More = true
+				break sources
 			}
 			st.Walk.Pending = append(follow, st.Walk.Pending[1:]...)
 			page.Items = append(page.Items, items...)
@@ -151,6 +156,10 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inb
 			if st.below(p.UpdatedTime.Time) {
 				return b.items, b.ext, b.follow, nil
 			}
+			// Every comment on this post up to its updated_time is read in
+			// this walk, so the watermark may rise to it: a quiet Page
+			// keeps its feed request to the last few posts.
+			st.Walk.saw(p.UpdatedTime.Time, p.ID)
 			if p.Comments != nil {
 				if err := c.commentsPage(st, &b, p.ID, *p.Comments); err != nil {
 					return nil, nil, nil, c.malformed(op, err)

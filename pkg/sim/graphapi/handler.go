@@ -389,7 +389,11 @@ func (s *Server) nextURL(rc *reqCtx, path string, q url.Values, after string) st
 	}
 	nq.Set("after", after)
 	nq.Set("access_token", rc.token)
-	return base + rc.version + strings.TrimPrefix(path, "/") + "?" + nq.Encode()
+	path = strings.TrimPrefix(path, "/")
+	if first, rest, ok := strings.Cut(path, "/"); ok && versionRe.MatchString(first) {
+		path = rest
+	}
+	return base + rc.version + path + "?" + nq.Encode()
 }
 
 func (s *Server) pagingBody(rc *reqCtx, data []map[string]any, cursors map[string]string, more bool, path string, q url.Values) map[string]any {

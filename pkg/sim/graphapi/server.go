@@ -324,6 +324,17 @@ func (s *Server) AddMessage(from Actor, text string, at time.Time, atts ...Attac
 	return c.id, m.id
 }
 
+// AddPageMessage records a message the Page's staff wrote to a citizen
+// outside the API (in Meta Business Suite): it is in the conversation but
+// not among PageReplies.
+func (s *Server) AddPageMessage(to Actor, text string, at time.Time) (convID, msgID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.conversationLocked(to)
+	m := s.addMessageLocked(c, s.Page(), to, text, at, nil)
+	return c.id, m.id
+}
+
 func (s *Server) conversationLocked(user Actor) *conversation {
 	if id, ok := s.convByUser[user.ID]; ok {
 		c := s.convs[id]
