@@ -163,3 +163,10 @@ func ids(items []inbox.Item) []string {
 }
 
 func extID(i int) string { return fmt.Sprintf("m%05d", i) }
+
+func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
+
+func isValidation(err error) bool {
+	var ve *ValidationError
+	return errors.As(err, &ve)
+}

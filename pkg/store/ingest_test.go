@@ -429,7 +429,7 @@ func TestStatusTransitionsAllPairs(t *testing.T) {
 		{"new", "open"}: true, {"new", "answered"}: true, {"new", "closed"}: true, {"new", "ignored"}: true,
 		{"open", "answered"}: true, {"open", "closed"}: true, {"open", "ignored"}: true,
 		{"answered", "open"}: true, {"answered", "closed"}: true,
-		{"closed", "open"}: true,
+		{"closed", "open"}:  true,
 		{"ignored", "open"}: true,
 	}
 	e := newEnv(t)
