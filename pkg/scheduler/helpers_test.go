@@ -67,6 +67,7 @@ type sendStep struct {
 	err     error
 	reached bool
 	panic   any
+	block   chan struct{} // when set, Send announces itself on started and waits for it to close
 }
 
 // fakeConn is a scripted connector: Poll answers pollSteps in order (then
@@ -84,6 +85,7 @@ type fakeConn struct {
 	postings map[string]int    // reply id → times it landed
 	usage    connectors.Usage
 	sent     chan string // when set, receives each reply id that landed
+	started  chan string // receives the reply id of a blocked Send
 	seq      int
 }
 
@@ -132,8 +134,12 @@ func (c *fakeConn) Send(ctx context.Context, out connectors.Outgoing) (string, e
 		c.posted[out.Reply.ID] = id
 		c.postings[out.Reply.ID]++
 	}
-	sent := c.sent
+	sent, started := c.sent, c.started
 	c.mu.Unlock()
+	if step.block != nil {
+		started <- out.Reply.ID
+		<-step.block
+	}
 	if step.reached && sent != nil {
 		sent <- out.Reply.ID
 	}
