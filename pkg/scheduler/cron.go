@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -43,9 +44,18 @@ func (j jittered) Next(t time.Time) time.Time {
 }
 
 // parseSchedule accepts what config accepts: a standard five-field spec or a
-// descriptor (@hourly, @every 1m).
-func parseSchedule(spec string) (cron.Schedule, error) {
-	return cron.ParseStandard(spec)
+// descriptor (@hourly, @every 1m), read in loc unless it names its own
+// zone (CRON_TZ=...).
+func parseSchedule(spec string, loc *time.Location) (cron.Schedule, error) {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, err
+	}
+	explicit := strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=")
+	if ss, ok := sched.(*cron.SpecSchedule); ok && !explicit && loc != nil {
+		ss.Location = loc
+	}
+	return sched, nil
 }
 
 // jitterFor picks an account's offset: at most MaxJitter and at most a tenth

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +42,7 @@ type Options struct {
 	Now      func() time.Time      // default time.Now; every pause and grace is read on it
 	Registry prometheus.Registerer // where metrics go; nil: a private registry
 	Rand     *rand.Rand            // jitter source; default seeded from the clock
+	Location *time.Location        // time zone of five-field schedules; default UTC
 
 	BackoffBase       time.Duration // first backoff after a failure
 	BackoffMax        time.Duration // config backoff_max
@@ -134,6 +137,9 @@ func New(opts Options) (*Scheduler, error) {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
 	if opts.Rand == nil {
 		seed := uint64(opts.Now().UnixNano())
 		opts.Rand = rand.New(rand.NewPCG(seed, seed>>1|1))
@@ -175,7 +181,7 @@ func New(opts Options) (*Scheduler, error) {
 	clog := cronLogger{log: s.log, panics: func() { m.panics.WithLabelValues("cron").Inc() }}
 	s.cron = cron.New(
 		cron.WithLogger(clog),
-		cron.WithLocation(time.UTC),
+		cron.WithLocation(opts.Location),
 		cron.WithChain(cron.Recover(clog), cron.SkipIfStillRunning(clog)),
 	)
 	return s, nil
@@ -278,7 +284,7 @@ func (s *Scheduler) SetAccounts(ctx context.Context, accounts []Account) error {
 		case a.Enabled && a.Connector == nil:
 			return fmt.Errorf("account %q: no connector", a.Name)
 		}
-		sched, err := parseSchedule(a.Schedule)
+		sched, err := parseSchedule(a.Schedule, s.opts.Location)
 		if err != nil {
 			return fmt.Errorf("account %q: schedule %q: %w", a.Name, a.Schedule, err)
 		}
@@ -466,6 +472,7 @@ func (s *Scheduler) Accounts() []store.AccountState {
 		out = append(out, cloneState(a.st))
 		a.mu.Unlock()
 	}
+	slices.SortFunc(out, func(a, b store.AccountState) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

@@ -269,7 +269,7 @@ func TestStopCancelsRunningPoll(t *testing.T) {
 }
 
 func TestJitteredSchedule(t *testing.T) {
-	spec, err := parseSchedule("*/5 * * * *")
+	spec, err := parseSchedule("*/5 * * * *", time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,13 +284,13 @@ func TestJitteredSchedule(t *testing.T) {
 			t.Errorf("Next(%v) = %v, want %v", tc.from, got, tc.want)
 		}
 	}
-	never, _ := parseSchedule("0 0 30 2 *")
+	never, _ := parseSchedule("0 0 30 2 *", time.UTC)
 	if got := (jittered{Schedule: never, offset: time.Second}).Next(at(9, 0, 0)); !got.IsZero() {
 		t.Errorf("a spec that never fires got %v", got)
 	}
 
 	s := &Scheduler{opts: Options{MaxJitter: DefaultMaxJitter}, now: newClock().Now, rnd: rand.New(rand.NewPCG(3, 4))}
-	every5s, _ := parseSchedule("@every 5s")
+	every5s, _ := parseSchedule("@every 5s", time.UTC)
 	seen := map[time.Duration]bool{}
 	for range 50 {
 		d := s.jitterFor(every5s)
@@ -305,6 +305,27 @@ func TestJitteredSchedule(t *testing.T) {
 	for range 50 {
 		if d := s.jitterFor(spec); d >= DefaultMaxJitter {
 			t.Fatalf("jitter %v above MaxJitter", d)
+		}
+	}
+}
+
+func TestScheduleTimeZone(t *testing.T) {
+	jakarta := time.FixedZone("WIB", 7*3600)
+	from := time.Date(2026, 11, 20, 0, 30, 0, 0, time.UTC) // 07:30 WIB
+	for _, tc := range []struct {
+		spec string
+		want time.Time
+	}{
+		{"0 8 * * *", time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)},             // 08:00 WIB
+		{"CRON_TZ=UTC 0 8 * * *", time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}, // its own zone wins
+		{"@every 1m", time.Date(2026, 11, 20, 0, 31, 0, 0, time.UTC)},            // no zone involved
+	} {
+		sched, err := parseSchedule(tc.spec, jakarta)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.spec, err)
+		}
+		if got := sched.Next(from); !got.Equal(tc.want) {
+			t.Errorf("%s: Next = %v, want %v", tc.spec, got.UTC(), tc.want)
 		}
 	}
 }
