@@ -67,7 +67,7 @@ func (s *Server) v1TweetJSON(t *Tweet, extended bool) map[string]any {
 	if len(t.Media) > 0 {
 		var media []map[string]any
 		for i, md := range t.Media {
-			id := t.ID + strconv.Itoa(i)
+			id := mediaID(t.ID, i)
 			media = append(media, map[string]any{
 				"id": json.Number(id), "id_str": id, "media_url_https": md.URL,
 				"url": "https://t.co/" + id, "type": md.Type,

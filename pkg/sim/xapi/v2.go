@@ -140,7 +140,14 @@ func mediaKey(owner string, i int, m Media) string {
 	if m.Type == "video" || m.Type == "animated_gif" {
 		prefix = "7_"
 	}
-	return prefix + owner + strconv.Itoa(i)
+	return prefix + mediaID(owner, i)
+}
+
+// mediaID derives a media id from its post's id (media ids are a namespace
+// of their own on X; these only need to be stable and 64-bit).
+func mediaID(owner string, i int) string {
+	n, _ := strconv.ParseUint(owner, 10, 64)
+	return strconv.FormatUint(n-uint64(i)-1, 10)
 }
 
 // includes collects the expanded objects of a response.
