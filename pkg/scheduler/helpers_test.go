@@ -29,8 +29,9 @@ var _ Store = (*store.Store)(nil)
 
 // clock is the injected fake clock.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu   sync.Mutex
+	t    time.Time
+	real bool // follow the wall clock (for the few tests of real timers)
 }
 
 func newClock() *clock { return &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)} }
@@ -38,6 +39,9 @@ func newClock() *clock { return &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, ti
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.real {
+		return time.Now()
+	}
 	return c.t
 }
 
@@ -217,11 +221,15 @@ type env struct {
 	s      *Scheduler
 	reg    *prometheus.Registry
 	notify atomic.Pointer[func(store.Event)]
+	tweak  func(*Options)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith lets a test change the scheduler's options.
+func newEnvWith(t *testing.T, tweak func(*Options)) *env {
 	t.Helper()
-	e := &env{t: t, clock: newClock(), path: filepath.Join(t.TempDir(), "inboxd.db")}
+	e := &env{t: t, clock: newClock(), path: filepath.Join(t.TempDir(), "inboxd.db"), tweak: tweak}
 	e.open()
 	t.Cleanup(e.close)
 	return e
@@ -240,8 +248,12 @@ func (e *env) open() {
 	}
 	e.st = st
 	e.reg = prometheus.NewRegistry()
-	s, err := New(Options{Store: st, Logger: quietLogger(), Now: e.clock.Now, Registry: e.reg,
-		Rand: rand.New(rand.NewPCG(1, 2))})
+	opts := Options{Store: st, Logger: quietLogger(), Now: e.clock.Now, Registry: e.reg,
+		Rand: rand.New(rand.NewPCG(1, 2))}
+	if e.tweak != nil {
+		e.tweak(&opts)
+	}
+	s, err := New(opts)
 	if err != nil {
 		e.t.Fatalf("New: %v", err)
 	}

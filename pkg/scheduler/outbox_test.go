@@ -391,3 +391,53 @@ func histCount(t *testing.T, e *env, name string) uint64 {
 	}
 	return n
 }
+
+// The worker's timer (not a Notify) brings a reply in backoff back: run on
+// the wall clock with a millisecond backoff, waiting on the fake's channel.
+func TestOutboxTimerRetriesWithoutNotify(t *testing.T) {
+	e := newEnvWith(t, func(o *Options) { o.BackoffBase = time.Millisecond; o.BackoffMax = 2 * time.Millisecond })
+	e.clock.real = true
+	c := newConn("fb")
+	c.sent = make(chan string, 2)
+	c.script(nil, []sendStep{{err: cerr(connectors.Transient, "dial tcp: i/o timeout")}})
+	e.set(acct(c))
+	r := e.queue("fb", "p1", "Balasan.")
+	e.notify.Store(nil) // the store's events no longer wake the worker: only its timer can
+	if err := e.s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitFor(t, c.sent); got != r.ID {
+		t.Fatalf("sent %s", got)
+	}
+	if got := c.sendCalls(); len(got) != 2 {
+		t.Errorf("Send calls = %v, want 2 (one failure, one retry)", got)
+	}
+}
+
+func TestUsageRecordedFromSendsAndPolls(t *testing.T) {
+	e := newEnv(t)
+	fc := newConn("x")
+	reset := e.clock.Now().Add(10 * time.Minute)
+	fc.usage = connectors.Usage{RateRemaining: 42, RateLimit: 75, RateResetAt: reset, ReadsToday: 1234, ReadsDay: "2026-11-20"}
+	e.set(Account{Name: "x", Platform: "twitter", Schedule: "@every 1m", Connector: usageConn{fc}, Enabled: true})
+	e.s.tick("x")
+	u := e.state("x").Usage
+	if u["rate_remaining"] != 42.0 || u["rate_limit"] != 75.0 || u["reads_today"] != 1234.0 ||
+		u["reads_day"] != "2026-11-20" || u["rate_reset_at"] != reset.Format(time.RFC3339) {
+		t.Errorf("stored usage = %v", u)
+	}
+	if v := val(e.s.m.rateRemaining.WithLabelValues("x")); v != 42 {
+		t.Errorf("platform_rate_limit_remaining = %v", v)
+	}
+	fc.mu.Lock()
+	fc.usage.RateRemaining, fc.usage.ReadsToday = 41, 1240
+	fc.mu.Unlock()
+	e.queue("x", "t1", "Balasan.")
+	e.drain("x")
+	if v := val(e.s.m.rateRemaining.WithLabelValues("x")); v != 41 {
+		t.Errorf("after a send: platform_rate_limit_remaining = %v, want 41", v)
+	}
+	if v := val(e.s.m.readsToday.WithLabelValues("x")); v != 1240 {
+		t.Errorf("platform_reads_today = %v", v)
+	}
+}

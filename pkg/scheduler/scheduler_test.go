@@ -363,3 +363,19 @@ func seriesFor(t *testing.T, e *env, name, account string) int {
 	}
 	return n
 }
+
+func TestStateErrorTellsTheOperator(t *testing.T) {
+	until := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		err  StateError
+		want string
+	}{
+		{StateError{Account: "fb", State: StateNeedsReauth}, `account "fb" is needs_reauth: fix its token in the config and reload, or resume it after re-authorising`},
+		{StateError{Account: "x", State: StateUsageCapped, Until: &until}, `account "x" is usage_capped until 2026-12-01T00:00:00Z`},
+		{StateError{Account: "x", State: StateDisabled}, `account "x" is disabled in the config`},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}
