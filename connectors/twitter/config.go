@@ -25,7 +25,7 @@ const (
 // Defaults of Config.
 const (
 	DefaultAPIURL          = "https://api.x.com"
-	DefaultTokenURL        = "https://api.x.com/2/oauth2/token"
+	DefaultTokenURL        = DefaultAPIURL + "/2/oauth2/token"
 	DefaultHTTPTimeout     = 30 * time.Second
 	DefaultMaxPagesPerPoll = 10
 )
@@ -60,7 +60,7 @@ type OAuth2Config struct {
 	ClientSecret string // empty for a public client
 	AccessToken  string // optional: refreshed on first use when empty
 	RefreshToken string
-	TokenURL     string // default https://api.x.com/2/oauth2/token
+	TokenURL     string // default api_url + /2/oauth2/token (https://api.x.com/2/oauth2/token)
 }
 
 // Options are the connector's collaborators.
@@ -92,7 +92,9 @@ func (c *Config) applyDefaults() {
 		c.Sources = []string{SourceMentions, SourceDirectMessages}
 	}
 	if c.OAuth2 != nil && c.OAuth2.TokenURL == "" {
-		c.OAuth2.TokenURL = DefaultTokenURL
+		// X's token endpoint lives under the API host; deriving it keeps a
+		// connector pointed at a fake from refreshing against the real X.
+		c.OAuth2.TokenURL = strings.TrimSuffix(c.APIURL, "/") + "/2/oauth2/token"
 	}
 	if c.HTTPTimeout <= 0 {
 		c.HTTPTimeout = DefaultHTTPTimeout

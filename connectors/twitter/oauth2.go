@@ -137,7 +137,7 @@ func (ts *tokenSource) refreshLocked(ctx context.Context) error {
 			return &connectors.Error{Class: connectors.Auth, Op: op, Code: fmt.Sprint(re.Response.StatusCode),
 				Message: "X refused the OAuth 2.0 refresh token (" + reason + "); authorise the account again and put the new refresh_token in the config"}
 		}
-		return &connectors.Error{Class: connectors.Transient, Op: op, Message: "cannot reach the X token endpoint"}
+		return &connectors.Error{Class: connectors.Transient, Op: op, Message: "cannot reach the X token endpoint: " + redactURLError(err)}
 	}
 	next := storedTokens{
 		AccessToken:  tok.AccessToken,
