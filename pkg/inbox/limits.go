@@ -50,7 +50,7 @@ func ReplyTargetFor(ch Channel, k Kind, private bool) (ReplyTarget, error) {
 			}
 			return ReplyTarget{Limit: LimitTweet}, nil
 		case KindComment:
-			return ReplyTarget{}, fmt.Errorf("X has no comments")
+			return ReplyTarget{}, fmt.Errorf("comments are a Facebook kind; an X item cannot be one")
 		}
 	}
 	return ReplyTarget{}, fmt.Errorf("unknown channel %q or kind %q", ch, k)

@@ -11,7 +11,7 @@ func TestTransitionsAllPairs(t *testing.T) {
 		{StatusNew, StatusClosed}: true, {StatusNew, StatusIgnored}: true,
 		{StatusOpen, StatusAnswered}: true, {StatusOpen, StatusClosed}: true, {StatusOpen, StatusIgnored}: true,
 		{StatusAnswered, StatusOpen}: true, {StatusAnswered, StatusClosed}: true,
-		{StatusClosed, StatusOpen}: true,
+		{StatusClosed, StatusOpen}:  true,
 		{StatusIgnored, StatusOpen}: true,
 	}
 	for _, from := range Statuses {
