@@ -44,8 +44,8 @@ type Config struct {
 	GraphVersion    string // default DefaultGraphVersion
 	Sources         []string
 	Lookback        time.Duration // how far back the first poll reaches
-	MaxPagesPerPoll int // pages per source per poll
-	HumanAgent      bool // the app has Meta's Human Agent permission
+	MaxPagesPerPoll int           // pages per source per poll
+	HumanAgent      bool          // the app has Meta's Human Agent permission
 	HTTPTimeout     time.Duration
 }
 

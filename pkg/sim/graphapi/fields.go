@@ -85,19 +85,8 @@ func splitTop(s string) []string {
 	return append(parts, s[start:])
 }
 
-// fieldSet looks fields up by name.
+// fieldSet is a parsed field list.
 type fieldSet []field
-
-func (fs fieldSet) get(name string) (field, bool) {
-	for _, f := range fs {
-		if f.name == name {
-			return f, true
-		}
-	}
-	return field{}, false
-}
-
-func (fs fieldSet) has(name string) bool { _, ok := fs.get(name); return ok }
 
 // defaultFields returns the parsed default when the request named none.
 func defaultFields(requested []field, def string) fieldSet {

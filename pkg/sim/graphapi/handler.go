@@ -261,7 +261,7 @@ func (s *Server) routeLocked(rc *reqCtx, segs []string) (*response, *errorRespon
 		if err != nil {
 			return nil, errParam("Syntax error in fields: " + err.Error())
 		}
-		body, eresp := s.messagesEdge(rc, c, defaultFields(fs, "id,created_time"), "/"+c.id+"/messages", rc.form, rc.form.Get("fields"))
+		body, eresp := s.messagesEdge(rc, c, defaultFields(fs, "id,created_time"), "/"+c.id+"/messages", rc.form)
 		if eresp != nil {
 			return nil, eresp
 		}
@@ -461,7 +461,7 @@ func (s *Server) listConversations(rc *reqCtx) (*response, *errorResponse) {
 				if sub == nil {
 					sub = defaultFields(nil, "id,created_time")
 				}
-				body, e := s.messagesEdge(rc, c, sub, "/"+c.id+"/messages", edgeQuery(f), "")
+				body, e := s.messagesEdge(rc, c, sub, "/"+c.id+"/messages", edgeQuery(f))
 				if e != nil {
 					return nil, e
 				}
@@ -479,7 +479,7 @@ func (s *Server) person(a Actor) map[string]any {
 	return map[string]any{"name": a.Name, "email": a.ID + "@facebook.com", "id": a.ID}
 }
 
-func (s *Server) messagesEdge(rc *reqCtx, c *conversation, fields fieldSet, path string, q url.Values, _ string) (map[string]any, *errorResponse) {
+func (s *Server) messagesEdge(rc *reqCtx, c *conversation, fields fieldSet, path string, q url.Values) (map[string]any, *errorResponse) {
 	msgs := s.messagesOfLocked(c.id)
 	pos := make([]position, len(msgs))
 	for i, m := range msgs {
