@@ -214,7 +214,7 @@ func (u usageConn) Usage() connectors.Usage {
 
 // env is a scheduler over a real bbolt store in t.TempDir().
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *clock
 	path   string
 	st     *store.Store
@@ -224,10 +224,10 @@ type env struct {
 	tweak  func(*Options)
 }
 
-func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+func newEnv(t testing.TB) *env { return newEnvWith(t, nil) }
 
 // newEnvWith lets a test change the scheduler's options.
-func newEnvWith(t *testing.T, tweak func(*Options)) *env {
+func newEnvWith(t testing.TB, tweak func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, clock: newClock(), path: filepath.Join(t.TempDir(), "inboxd.db"), tweak: tweak}
 	e.open()

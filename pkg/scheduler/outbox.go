@@ -95,6 +95,7 @@ func (s *Scheduler) drainLoop(ctx context.Context, a *account) {
 // order, after resolving its unknown ones. It returns when it wants to look
 // again (zero: only when woken). Tests call it directly.
 func (s *Scheduler) drain(ctx context.Context, a *account) time.Time {
+	idle := 0 // passes that claimed nothing though a reply looked due
 	for ctx.Err() == nil {
 		conn, name, hold, ok := s.sendable(a)
 		if !ok {
@@ -110,8 +111,19 @@ func (s *Scheduler) drain(ctx context.Context, a *account) time.Time {
 			return s.now().Add(s.opts.Recheck)
 		}
 		if !ok {
-			return earliest(verifyNext, s.nextDue(name))
+			due, found := s.nextDue(name)
+			if found && !due.After(s.now()) && idle < 3 {
+				idle++ // it came due between ClaimNext and NextDue: claim it now
+				continue
+			}
+			if found && !due.After(s.now()) {
+				// Due but never claimable (held back by its thread):
+				// look again after Recheck, or when woken.
+				due = s.now().Add(s.opts.Recheck)
+			}
+			return earliest(verifyNext, due)
 		}
+		idle = 0
 		s.deliver(a, name, conn, c)
 	}
 	return time.Time{}
@@ -135,22 +147,14 @@ func (s *Scheduler) sendable(a *account) (conn connectors.Connector, name string
 	return a.cfg.Connector, a.cfg.Name, time.Time{}, true
 }
 
-// nextDue is when the account's earliest queued reply comes due. One due
-// already but not claimable waits behind its thread (a reply in backoff,
-// sending or unknown): look again after Recheck, or when woken.
-func (s *Scheduler) nextDue(name string) time.Time {
+// nextDue is when the account's earliest claimable queued reply comes due.
+func (s *Scheduler) nextDue(name string) (time.Time, bool) {
 	at, ok, err := s.store.NextDue(name)
-	now := s.now()
-	switch {
-	case err != nil:
+	if err != nil {
 		s.log.Error("next due reply", "account", name, "err", err)
-		return now.Add(s.opts.Recheck)
-	case !ok:
-		return time.Time{}
-	case !at.After(now):
-		return now.Add(s.opts.Recheck)
+		return s.now().Add(s.opts.Recheck), true
 	}
-	return at
+	return at, ok
 }
 
 // deliver sends one claimed (already "sending") reply and records the outcome.

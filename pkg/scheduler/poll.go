@@ -112,7 +112,7 @@ func (s *Scheduler) poll(ctx context.Context, a *account, operator bool) error {
 			a.st.State = StateIdle
 		}
 	case err != nil:
-		if !moved || stopsAccount(connectors.ClassOf(err)) {
+		if !moved || (stopsAccount(connectors.ClassOf(err)) && a.st.State != StateDisabled) {
 			s.applyFailure(&a.st, err, now)
 		} else {
 			a.st.LastError = lastError(err, now)

@@ -403,3 +403,28 @@ func countItems(t *testing.T, e *env, account string) int {
 	}
 	return len(p.Items)
 }
+
+// Replies the account wrote on the platform directly reach the store with
+// their page and answer the item they reply to.
+func TestPollPassesExternalReplies(t *testing.T) {
+	e := newEnv(t)
+	c := newConn("fb")
+	it := e.item("fb", "post9")
+	c.script([]pollStep{
+		{page: connectors.Page{Items: []inbox.Item{it}, Cursor: []byte("c1")}},
+		{page: connectors.Page{Cursor: []byte("c2"), External: []inbox.ExternalReply{{
+			Channel: inbox.ChannelFacebook, Account: "fb", ExternalID: "post9_reply1",
+			ParentExternalID: it.ExternalID, ThreadID: "post9", Text: "Sudah kami tindak lanjuti.",
+			CreatedAt: e.clock.Now()}}}},
+	}, nil)
+	e.set(acct(c))
+	e.s.tick("fb")
+	e.s.tick("fb")
+	p, err := e.st.List(store.Filter{Account: "fb", Statuses: []inbox.Status{inbox.StatusAnswered}})
+	if err != nil || len(p.Items) != 1 || p.Items[0].ExternalID != it.ExternalID {
+		t.Fatalf("answered items = %+v, %v", p.Items, err)
+	}
+	if v := val(e.s.m.externalReplies.WithLabelValues("fb")); v != 1 {
+		t.Errorf("external_replies_total = %v", v)
+	}
+}
