@@ -337,6 +337,18 @@ func (s *Server) RefreshToken() string {
 	return s.refreshToken
 }
 
+// Authorize plays an operator authorising the app again (OAuth 2.0 PKCE
+// with offline.access): it returns a new refresh token and invalidates
+// the previous one.
+func (s *Server) Authorize() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenSeq++
+	s.retiredRefresh[s.refreshToken] = true
+	s.refreshToken = fmt.Sprintf("sim-authorized-%d-%d", s.tokenSeq, s.now().UnixNano())
+	return s.refreshToken
+}
+
 // ConversationID returns X's id of the one-to-one DM conversation between
 // two users: the smaller id, a dash, the larger.
 func ConversationID(a, b string) string {
