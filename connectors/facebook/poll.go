@@ -63,8 +63,12 @@ sources:
 		for len(st.Walk.Pending) > 0 && budget > 0 {
 			stp := st.Walk.Pending[0]
 			budget--
+			// A page that fails half-way must not move the target: its
+			// items are dropped, so the watermark may not pass them.
+			target, targetIDs := st.Walk.Target, slices.Clone(st.Walk.TargetIDs)
 			items, ext, follow, err := c.fetch(ctx, st, stp)
 			if err != nil {
+				st.Walk.Target, st.Walk.TargetIDs = target, targetIDs
 				if len(page.Items)+len(page.External) == 0 {
 					return connectors.Page{}, err
 				}

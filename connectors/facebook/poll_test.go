@@ -106,7 +106,13 @@ func TestPollTagged(t *testing.T) {
 }
 
 func TestPollPagingAcrossPagesAndThreads(t *testing.T) {
-	e := newEnv(t, nil)
+	for _, maxPages := range []int{1, 3, 10} {
+		t.Run(fmt.Sprint("max_pages_", maxPages), func(t *testing.T) { testPagingAcrossPages(t, maxPages) })
+	}
+}
+
+func testPagingAcrossPages(t *testing.T, maxPages int) {
+	e := newEnv(t, func(c *Config) { c.MaxPagesPerPoll = maxPages })
 	want := map[string]bool{}
 	// 30 posts with two comments each: the feed needs two pages.
 	for i := range 30 {
@@ -134,10 +140,33 @@ func TestPollPagingAcrossPagesAndThreads(t *testing.T) {
 		want[e.fake.AddTaggedPost(budi, "tag", t0.Add(-time.Duration(i+1)*time.Minute))] = true
 	}
 
-	all, cursor := e.drain(nil)
+	// Walk to the end; after every page, also replay the poll from the
+	// previous cursor once, as after a crash before the next commit: the
+	// replay returns the same items (dedup absorbs them) and skips none.
 	got := map[string]int{}
-	for _, it := range all.Items {
-		got[it.ExternalID]++
+	var cursor []byte
+	for i := 0; ; i++ {
+		if i > 200 {
+			t.Fatal("walk does not end")
+		}
+		p := e.poll(cursor)
+		replay := e.poll(cursor)
+		if !slices.Equal(ids(p), ids(replay)) {
+			t.Fatalf("replaying a cursor gave different items")
+		}
+		for _, it := range p.Items {
+			got[it.ExternalID]++
+		}
+		cursor = p.Cursor
+		if !p.More {
+			break
+		}
+	}
+	dup, _ := e.drain(nil)
+	for _, it := range dup.Items {
+		if got[it.ExternalID] == 0 {
+			t.Errorf("a fresh drain found %s that the resumed walk missed", it.ExternalID)
+		}
 	}
 	for id := range want {
 		if got[id] != 1 {

@@ -3,6 +3,7 @@ package graphapi
 import (
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // FaultKind is a failure the fake can inject on an endpoint.
@@ -24,7 +25,7 @@ const (
 	// (default 400) without applying the request.
 	FaultGraphError
 	// FaultSlow applies the request, then holds the response until Release
-	// is closed or the client gives up (its context ends).
+	// is closed, Delay has passed or the client gives up (its context ends).
 	FaultSlow
 	// FaultMalformed applies the request and answers 200 with a truncated body.
 	FaultMalformed
@@ -41,8 +42,10 @@ type Fault struct {
 	Status        int
 	IsTransient   bool
 	RegainMinutes int
-	// Release ends a FaultSlow hold when closed.
+	// Release ends a FaultSlow hold when closed; Delay, if set, ends it
+	// after that long (for the demo; tests use Release).
 	Release <-chan struct{}
+	Delay   time.Duration
 	// Arrived, if set, receives one value when the faulty request arrives
 	// (tests use it instead of sleeping). The send does not block.
 	Arrived chan<- struct{}

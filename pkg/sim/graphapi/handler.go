@@ -103,10 +103,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if fault != nil {
 		switch fault.Kind {
 		case FaultSlow:
+			var delay <-chan time.Time
+			if fault.Delay > 0 {
+				timer := time.NewTimer(fault.Delay)
+				defer timer.Stop()
+				delay = timer.C
+			}
 			select {
 			case <-r.Context().Done():
 				return
 			case <-fault.Release:
+			case <-delay:
 			}
 		case FaultMalformed:
 			w.Header().Set("Content-Type", "application/json; charset=UTF-8")
