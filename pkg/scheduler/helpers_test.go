@@ -382,3 +382,21 @@ func val(m prometheus.Metric) float64 {
 	}
 	return -1
 }
+
+// pollNow runs an operator's poll synchronously and returns its error.
+func (e *env) pollNow(name string) error {
+	e.t.Helper()
+	return e.s.poll(context.Background(), e.s.account(name), true)
+}
+
+// waitPoll waits for the account's running poll (if any) to finish.
+func (e *env) waitPoll(name string) {
+	a := e.s.account(name)
+	a.pollMu.Lock() // held by the poll until it ends
+	defer a.pollMu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.st.State == StatePolling { // the poll released its lock only after settling the state
+		e.t.Fatalf("account %q still polling after its poll ended", name)
+	}
+}

@@ -40,12 +40,17 @@ func (s *Scheduler) tick(name string) {
 	}
 }
 
-// PollNow polls an account at once, in the caller's goroutine, and returns
-// the poll's error (classified by the connector). It is refused with a
-// *StateError while the account is paused by the platform, needs
+// PollNow starts a poll of an account at once and returns when it runs
+// (the API answers 202): the outcome lands in the account's state, items
+// in the queue. The poll runs on the scheduler's context, so a caller
+// going away does not cut it short; Stop does. It is refused with a
+// *StateError while the platform paused the account, it needs
 // re-authorisation or is disabled, and with ErrBusy while a poll runs; an
 // operator's poll does override the scheduler's own backoff.
 func (s *Scheduler) PollNow(ctx context.Context, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -58,35 +63,53 @@ func (s *Scheduler) PollNow(ctx context.Context, name string) error {
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	defer s.wg.Done()
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer context.AfterFunc(s.runCtx, cancel)()
-	return s.poll(ctx, a, true)
+	cfg, err := s.beginPoll(a, true)
+	if err != nil {
+		s.wg.Done()
+		return err
+	}
+	go func() {
+		defer s.wg.Done()
+		_ = s.finishPoll(s.runCtx, a, cfg) // logged and recorded in the state
+	}()
+	return nil
 }
 
 // poll runs one poll of an account: pages until the walk is done or the
 // page cap, each committed with its cursor, then the state machine.
 func (s *Scheduler) poll(ctx context.Context, a *account, operator bool) error {
-	if !a.pollMu.TryLock() {
-		return ErrBusy
-	}
-	defer a.pollMu.Unlock()
-
-	a.mu.Lock()
-	now := s.now()
-	if err := pollRefusal(&a.st, now, operator); err != nil {
-		a.mu.Unlock()
+	cfg, err := s.beginPoll(a, operator)
+	if err != nil {
 		return err
 	}
-	cfg := a.cfg
+	return s.finishPoll(ctx, a, cfg)
+}
+
+// beginPoll takes the account's poll lock and moves it to polling, or says
+// why it may not poll now. On success the caller must call finishPoll.
+func (s *Scheduler) beginPoll(a *account, operator bool) (Account, error) {
+	if !a.pollMu.TryLock() {
+		return Account{}, ErrBusy
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := s.now()
+	if err := pollRefusal(&a.st, now, operator); err != nil {
+		a.pollMu.Unlock()
+		return Account{}, err
+	}
 	a.st.State = StatePolling
 	a.st.LastPollAt = &now
 	s.persist(a)
-	s.m.setState(cfg.Name, StatePolling)
-	a.mu.Unlock()
+	s.m.setState(a.cfg.Name, StatePolling)
+	return a.cfg, nil
+}
 
+// finishPoll walks the pages and applies the outcome; it releases the
+// account's poll lock.
+func (s *Scheduler) finishPoll(ctx context.Context, a *account, cfg Account) error {
+	defer a.pollMu.Unlock()
 	started := time.Now() // wall clock: for the duration metric only
 	pages, newItems, err := s.walk(ctx, cfg)
 	outcome := "ok"
@@ -101,7 +124,7 @@ func (s *Scheduler) poll(ctx context.Context, a *account, operator bool) error {
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now = s.now()
+	now := s.now()
 	s.recordUsage(a, cfg.Connector)
 	// Somebody (a send meeting auth, Resume, a reload) moved the state
 	// while we polled: theirs stands, unless we too found the account stopped.

@@ -29,8 +29,8 @@ func TestPollCommitsEachPage(t *testing.T) {
 	}, nil)
 	e.set(acct(c))
 
-	if err := e.s.PollNow(context.Background(), "fb"); err != nil {
-		t.Fatalf("PollNow: %v", err)
+	if err := e.pollNow("fb"); err != nil {
+		t.Fatalf("poll: %v", err)
 	}
 	if got := string(mustCursor(t, e, "fb")); got != "c3" {
 		t.Errorf("cursor = %q, want c3", got)
@@ -67,9 +67,9 @@ func TestPollFailureMidWalkKeepsCommittedPages(t *testing.T) {
 	}, nil)
 	e.set(acct(c))
 
-	err := e.s.PollNow(context.Background(), "fb")
+	err := e.pollNow("fb")
 	if connectors.ClassOf(err) != connectors.Transient {
-		t.Fatalf("PollNow = %v, want transient", err)
+		t.Fatalf("poll = %v, want transient", err)
 	}
 	if got := string(mustCursor(t, e, "fb")); got != "c1" {
 		t.Fatalf("cursor after failure = %q, want c1 (page 1 committed)", got)
@@ -77,8 +77,8 @@ func TestPollFailureMidWalkKeepsCommittedPages(t *testing.T) {
 	if got := countItems(t, e, "fb"); got != 2 {
 		t.Fatalf("items after failure = %d, want 2", got)
 	}
-	if err := e.s.PollNow(context.Background(), "fb"); err != nil { // operator overrides backoff
-		t.Fatalf("second PollNow: %v", err)
+	if err := e.pollNow("fb"); err != nil { // operator overrides backoff
+		t.Fatalf("second poll: %v", err)
 	}
 	if got := string(c.cursors[2]); got != "c1" {
 		t.Errorf("resumed from %q, want c1", got)
@@ -320,32 +320,36 @@ func TestPollNowRules(t *testing.T) {
 	e := newEnv(t)
 	c := newConn("fb")
 	block := make(chan struct{})
-	c.script([]pollStep{{err: cerr(connectors.Transient, "reset")}, {block: block}}, nil)
+	c.script([]pollStep{{err: cerr(connectors.Transient, "reset")}, {block: block, page: page(e, "fb", "c1", false, 1)}}, nil)
 	e.set(acct(c))
-	if err := e.s.PollNow(context.Background(), "nope"); !errors.Is(err, ErrUnknownAccount) {
-		t.Errorf("unknown account: %v", err)
+	err := e.s.PollNow(context.Background(), "nope")
+	if !errors.Is(err, ErrUnknownAccount) || !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown account: %v (want ErrUnknownAccount, a store.ErrNotFound for the API)", err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := e.s.PollNow(cancelled, "fb"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled caller: %v", err)
 	}
 	e.s.tick("fb") // backoff
-	done := make(chan error, 1)
-	go func() { done <- e.s.PollNow(context.Background(), "fb") }() // operator overrides backoff; blocks
-	// Wait until the blocked poll holds the account, then a second one is refused.
-	for c.pollCalls() < 2 {
-		select {
-		case err := <-done:
-			t.Fatalf("PollNow returned early: %v", err)
-		default:
-		}
-		runtimeGosched()
+	// The operator overrides our backoff, and PollNow returns while the
+	// connector is still blocked: the poll runs on the scheduler's context.
+	if err := e.s.PollNow(context.Background(), "fb"); err != nil {
+		t.Fatalf("PollNow in backoff: %v", err)
+	}
+	if st := e.state("fb"); st.State != StatePolling {
+		t.Errorf("state while polling = %s", st.State)
 	}
 	if err := e.s.PollNow(context.Background(), "fb"); !errors.Is(err, ErrBusy) {
 		t.Errorf("concurrent PollNow = %v, want ErrBusy", err)
 	}
 	close(block)
-	if err := <-done; err != nil {
-		t.Fatalf("PollNow: %v", err)
+	e.waitPoll("fb")
+	if st := e.state("fb"); st.State != StateIdle || st.Failures != 0 {
+		t.Errorf("after the poll: %+v", st)
 	}
-	if st := e.state("fb"); st.State != StateIdle {
-		t.Errorf("state = %s", st.State)
+	if got := string(mustCursor(t, e, "fb")); got != "c1" {
+		t.Errorf("cursor = %q", got)
 	}
 	e.set(Account{Name: "fb", Platform: "facebook", Schedule: "@every 1m", Connector: c, Enabled: false})
 	if err := e.s.PollNow(context.Background(), "fb"); !isState(err, StateDisabled) {

@@ -249,16 +249,17 @@ func TestStopCancelsRunningPoll(t *testing.T) {
 	if err := e.s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- e.s.PollNow(context.Background(), "fb") }()
-	for c.pollCalls() < 2 {
+	if err := e.s.PollNow(context.Background(), "fb"); err != nil {
+		t.Fatal(err)
+	}
+	for c.pollCalls() < 2 { // the second page blocks until cancelled
 		runtimeGosched()
 	}
 	if err := e.s.Stop(context.Background()); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	if err := waitFor(t, done); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled poll returned %v", err)
+	if got := val(e.s.m.polls.WithLabelValues("fb", "cancelled")); got != 1 {
+		t.Errorf("polls_total{cancelled} = %v", got)
 	}
 	if got := string(mustCursor(t, e, "fb")); got != "c1" {
 		t.Errorf("cursor = %q, want the committed c1", got)

@@ -26,7 +26,9 @@ var States = []string{StateIdle, StatePolling, StateBackoff, StateRateLimited, S
 
 // Errors PollNow and Resume return; the API maps them to status codes.
 var (
-	ErrUnknownAccount = errors.New("unknown account")
+	// ErrUnknownAccount wraps store.ErrNotFound, so callers mapping store
+	// errors to 404 need no second case.
+	ErrUnknownAccount = fmt.Errorf("unknown account: %w", store.ErrNotFound)
 	ErrBusy           = errors.New("a poll of this account is already running")
 	ErrStopped        = errors.New("scheduler is stopped")
 )
