@@ -50,7 +50,7 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	fake  *graphapi.Server
 	srv   *httptest.Server
 	conn  *Connector
@@ -65,7 +65,7 @@ var (
 )
 
 // newEnv starts a fake Graph API and a connector pointed at it.
-func newEnv(t *testing.T, mutate func(*Config), fakeOpts ...func(*graphapi.Options)) *env {
+func newEnv(t testing.TB, mutate func(*Config), fakeOpts ...func(*graphapi.Options)) *env {
 	t.Helper()
 	clk := &clock{now: t0}
 	fo := graphapi.Options{PageID: testPageID, PageName: "Pemkab Contoh", PageToken: testToken, Now: clk.Now}

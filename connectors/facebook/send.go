@@ -3,6 +3,7 @@ package facebook
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -88,6 +89,9 @@ func (c *Connector) messagingType(lastInbound time.Time) (mtype, tag string, err
 }
 
 func (c *Connector) sendMessage(ctx context.Context, out connectors.Outgoing) (string, error) {
+	if out.Item.Author.ID == "" {
+		return "", connectors.Errorf(connectors.Permanent, "send message", "the message has no sender id to answer")
+	}
 	last := out.LastInboundAt
 	if last.IsZero() {
 		last = out.Item.CreatedAt
@@ -145,11 +149,13 @@ func (c *Connector) Verify(ctx context.Context, out connectors.Outgoing, since t
 	since = since.Truncate(time.Second) // Graph times have whole seconds
 	text := strings.TrimSpace(out.Reply.Text)
 	switch {
-	case it.Kind == inbox.KindMessage:
+	case it.Kind == inbox.KindMessage && it.ThreadID != "":
 		return c.verifyMessages(ctx, it.ThreadID+"/messages?fields=id,message,from,created_time&limit=25", since, text)
-	case out.Reply.Private:
-		q := "platform=messenger&user_id=" + it.Author.ID + "&fields=" + "id,messages.limit(25){id,message,from,created_time}"
-		res, err := c.call(ctx, "verify private reply", fb.GET, c.cfg.PageID+"/conversations?"+q, nil)
+	case it.Kind == inbox.KindMessage || out.Reply.Private:
+		// A private reply lands in the commenter's conversation, which
+		// inboxd does not know: find it by the person's id.
+		q := url.Values{"platform": {"messenger"}, "user_id": {it.Author.ID}, "fields": {"id,messages.limit(25){id,message,from,created_time}"}}
+		res, err := c.call(ctx, "verify private reply", fb.GET, c.cfg.PageID+"/conversations?"+q.Encode(), nil)
 		if err != nil {
 			return "", false, err
 		}

@@ -129,3 +129,32 @@ func TestNewValidatesConfig(t *testing.T) {
 		t.Errorf("Name() = %q", c.Name())
 	}
 }
+
+func TestConcurrentPollAndSend(t *testing.T) {
+	e := newEnv(t, nil)
+	post := e.fake.AddPost(graphapi.Actor{}, "p", t0.Add(-time.Hour))
+	var comments []string
+	for i := range 10 {
+		comments = append(comments, mustComment(t, e.fake, post, "", alice, "c", t0.Add(-time.Duration(i+1)*time.Minute)))
+	}
+	errs := make(chan error, 20)
+	for _, id := range comments {
+		go func() {
+			_, err := e.conn.Send(t.Context(), outgoing(inbox.Item{Kind: inbox.KindComment, ExternalID: id}, "ok", false, t0))
+			errs <- err
+		}()
+		go func() {
+			_, err := e.conn.Poll(t.Context(), nil)
+			errs <- err
+		}()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(e.fake.PageReplies()); n != 10 {
+		t.Fatalf("%d replies, want 10", n)
+	}
+	_ = e.conn.Usage()
+}
