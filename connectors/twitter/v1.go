@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	//lint:ignore SA1019 the issue pins go-twitter for v1.1 accounts; it is frozen, not broken
 	gotwitter "github.com/dghubble/go-twitter/twitter"
 
 	"github.com/inboxd/inboxd/connectors"
