@@ -178,3 +178,18 @@ func TestUsageFromRecordedHeaders(t *testing.T) {
 		t.Fatalf("usageFrom = %v %v %v, want 85 4 true", pct, regain, ok)
 	}
 }
+
+func TestBackfillSurvivesAnInterruptedFirstPoll(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Sources = []string{SourceMessages, SourceTagged} })
+	e.fake.AddMessage(alice, "halo", t0.Add(-2*time.Hour))
+	tag := e.fake.AddTaggedPost(budi, "t", t0.Add(-time.Hour))
+	e.fake.Fail(graphapi.EndpointTagged, graphapi.Fault{Kind: graphapi.FaultServerError})
+	p1, err := e.conn.Poll(t.Context(), nil)
+	if err != nil || !p1.More {
+		t.Fatalf("first poll: More=%v err=%v", p1.More, err)
+	}
+	p2 := e.poll(p1.Cursor)
+	if len(p2.Items) != 1 || p2.Items[0].ExternalID != tag || !p2.Items[0].Backfill {
+		t.Fatalf("second poll = %+v, want the look-back tag marked backfill", p2.Items)
+	}
+}

@@ -36,15 +36,21 @@ func (c *Connector) Poll(ctx context.Context, cursor []byte) (connectors.Page, e
 		pc = nil
 	}
 	now := c.now().UTC().Truncate(time.Second)
-	fresh := pc == nil
-	if fresh {
+	if pc == nil {
 		pc = &pollCursor{V: cursorVersion}
 	}
 	next := &pollCursor{V: cursorVersion, Sources: map[string]*sourceState{}}
 	for _, src := range c.cfg.Sources {
 		st := pc.Sources[src]
+		backfill := st == nil
 		if st == nil { // first poll, or a source added to the config
 			st = &sourceState{Watermark: now.Add(-c.cfg.Lookback)}
+		}
+		if st.Walk == nil {
+			// Started here, not in the loop below, so a walk an error keeps
+			// from starting still remembers that it is the look-back import.
+			st.Walk = &walk{Target: st.Watermark, TargetIDs: slices.Clone(st.Boundary),
+				Pending: []step{c.headStep(src, st)}, Backfill: backfill}
 		}
 		next.Sources[src] = st
 	}
@@ -56,10 +62,6 @@ sources:
 		// source never starves the others.
 		budget := c.cfg.MaxPagesPerPoll
 		st := next.Sources[src]
-		if st.Walk == nil {
-			st.Walk = &walk{Target: st.Watermark, TargetIDs: slices.Clone(st.Boundary),
-				Pending: []step{c.headStep(src, st)}, Backfill: fresh || pc.Sources[src] == nil}
-		}
 		for len(st.Walk.Pending) > 0 && budget > 0 {
 			stp := st.Walk.Pending[0]
 			budget--
