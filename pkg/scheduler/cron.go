@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -28,14 +29,30 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 		append([]slog.Attr{slog.Any("err", err)}, slog.Group("", kv...))...)
 }
 
-// jittered shifts a schedule by a fixed offset, so accounts with the same
-// spec do not all fire at the same second; the offset is the account's own.
+// jittered shifts a schedule by a fixed per-account offset, so accounts with
+// the same spec do not all fire at the same second.
 type jittered struct {
 	cron.Schedule
 	offset time.Duration
+	// fired is set by the first activation of an @every schedule: that one
+	// carries the whole offset, and the phase it sets then persists.
+	fired *atomic.Bool
+}
+
+func newJittered(sched cron.Schedule, offset time.Duration) jittered {
+	return jittered{Schedule: sched, offset: offset, fired: new(atomic.Bool)}
 }
 
 func (j jittered) Next(t time.Time) time.Time {
+	if _, every := j.Schedule.(cron.ConstantDelaySchedule); every {
+		// Next(t) is t+delay floored to the second, so a shift of whole
+		// seconds would vanish: delay the first run, keep the sub-second part.
+		if j.fired.CompareAndSwap(false, true) {
+			return j.Schedule.Next(t).Add(j.offset)
+		}
+		frac := j.offset % time.Second
+		return j.Schedule.Next(t.Add(-frac)).Add(frac)
+	}
 	next := j.Schedule.Next(t.Add(-j.offset))
 	if next.IsZero() { // the spec never fires again
 		return next

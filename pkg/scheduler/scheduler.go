@@ -424,7 +424,7 @@ func sameConnector(old, cfg Account) bool {
 }
 
 func (s *Scheduler) schedule(name string, sched cron.Schedule) cron.EntryID {
-	return s.cron.Schedule(jittered{Schedule: sched, offset: s.jitterFor(sched)},
+	return s.cron.Schedule(newJittered(sched, s.jitterFor(sched)),
 		cron.FuncJob(func() { s.tick(name) }))
 }
 

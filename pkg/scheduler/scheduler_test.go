@@ -274,7 +274,7 @@ func TestJitteredSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := jittered{Schedule: spec, offset: 7 * time.Second}
+	j := newJittered(spec, 7*time.Second)
 	at := func(h, m, s int) time.Time { return time.Date(2026, 11, 20, h, m, s, 0, time.UTC) }
 	for _, tc := range []struct{ from, want time.Time }{
 		{at(9, 0, 3), at(9, 0, 7)},
@@ -286,8 +286,20 @@ func TestJitteredSchedule(t *testing.T) {
 		}
 	}
 	never, _ := parseSchedule("0 0 30 2 *", time.UTC)
-	if got := (jittered{Schedule: never, offset: time.Second}).Next(at(9, 0, 0)); !got.IsZero() {
+	if got := newJittered(never, time.Second).Next(at(9, 0, 0)); !got.IsZero() {
 		t.Errorf("a spec that never fires got %v", got)
+	}
+
+	// @every: the first run carries the whole offset, later runs keep the phase.
+	every, _ := parseSchedule("@every 1m", time.UTC)
+	je := newJittered(every, 7300*time.Millisecond)
+	first := je.Next(at(9, 0, 0))
+	if want := at(9, 1, 7).Add(300 * time.Millisecond); !first.Equal(want) {
+		t.Errorf("first @every run = %v, want %v", first, want)
+	}
+	woke := first.Add(2 * time.Millisecond) // cron computes the next from its wake-up time
+	if got, want := je.Next(woke), at(9, 2, 7).Add(300*time.Millisecond); !got.Equal(want) {
+		t.Errorf("second @every run = %v, want %v", got, want)
 	}
 
 	s := &Scheduler{opts: Options{MaxJitter: DefaultMaxJitter}, now: newClock().Now, rnd: rand.New(rand.NewPCG(3, 4))}
