@@ -207,6 +207,17 @@ func TestProbe(t *testing.T) {
 			t.Fatalf("Probe = %+v, %v", r, err)
 		}
 	})
+	t.Run("v1.1 closed to the app", func(t *testing.T) {
+		e := newEnv(t, withV1)
+		if r, err := e.conn.Probe(context.Background()); err != nil || !r.OK() {
+			t.Fatalf("Probe with v1.1 access = %+v, %v", r, err)
+		}
+		e.fake.Inject(xapi.V1Mentions, xapi.Fault{Kind: xapi.FaultForbidden453})
+		r, err := e.conn.Probe(context.Background())
+		if err != nil || r.OK() || !strings.Contains(strings.Join(r.Problems, " "), "api: v2") {
+			t.Fatalf("Probe = %+v, %v; want the hint to switch to api: v2", r, err)
+		}
+	})
 	t.Run("X down", func(t *testing.T) {
 		e := newEnv(t)
 		e.fake.Inject(xapi.UsersMe, xapi.Fault{Kind: xapi.FaultServerError})

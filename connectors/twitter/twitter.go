@@ -436,6 +436,16 @@ func (c *Connector) Probe(ctx context.Context) (connectors.Report, error) {
 		r.Problems = append(r.Problems, fmt.Sprintf("The credentials belong to @%s (id %s), but user_id in the config is %s. Fix user_id, or use tokens of the official account.", me.Username, me.ID, c.cfg.UserID))
 	}
 	c.probePermissions(&r)
+	if v1api, ok := c.api.(*v1); ok {
+		if err := v1api.probe(ctx); err != nil {
+			switch connectors.ClassOf(err) {
+			case connectors.Permission, connectors.Auth, connectors.UsageCapped:
+				r.Problems = append(r.Problems, "The v1.1 check failed: "+messageOf(err))
+			default:
+				return r, err
+			}
+		}
+	}
 	return r, nil
 }
 

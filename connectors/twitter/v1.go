@@ -294,3 +294,13 @@ func (v *v1) sendDM(ctx context.Context, participant, text string) (string, erro
 	}
 	return ev.ID, nil
 }
+
+// probe makes the cheapest v1.1 read (one mention) to learn whether the
+// app's access level still includes v1.1.
+func (v *v1) probe(ctx context.Context) error {
+	return v.call(ctx, "probe v1.1 access", "statuses/mentions_timeline", false, func(c *gotwitter.Client) (*http.Response, error) {
+		tweets, resp, err := c.Timelines.MentionTimeline(&gotwitter.MentionTimelineParams{Count: 1, TrimUser: gotwitter.Bool(true)})
+		v.c.meter.countReads(v.c.now(), len(tweets))
+		return resp, err
+	})
+}
