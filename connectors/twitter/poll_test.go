@@ -289,3 +289,55 @@ func TestUsageCountsReadsPerUTCDay(t *testing.T) {
 		t.Fatalf("next day usage = %+v", u)
 	}
 }
+
+func TestPollDMWalkAcrossPolls(t *testing.T) {
+	for _, api := range apis {
+		t.Run(api.name, func(t *testing.T) {
+			e := newEnv(t, append(api.opts, func(c *Config, _ *xapi.Options) {
+				c.Sources = []string{SourceDirectMessages}
+				c.MaxPagesPerPoll = 1
+			})...)
+			seen := map[string]bool{}
+			collect := func(p []inbox.Item) {
+				for _, it := range p {
+					if seen[it.ExternalID] {
+						t.Fatalf("DM %s returned twice", it.ExternalID)
+					}
+					seen[it.ExternalID] = true
+				}
+			}
+			for i := range 120 {
+				e.fake.AddDM(xapi.DM{SenderID: budiID, Text: fmt.Sprint("lama ", i), At: t0.Add(time.Duration(i-200) * time.Minute)})
+			}
+			collect(e.drain().Items)
+			if len(seen) != 120 {
+				t.Fatalf("backfill brought %d DMs, want 120", len(seen))
+			}
+
+			var newest xapi.DMEvent
+			for i := range 30 {
+				newest = e.fake.AddDM(xapi.DM{SenderID: sitiID, Text: fmt.Sprint("baru ", i), At: t0.Add(time.Duration(i) * time.Second)})
+			}
+			// Pages grow 1, 10, 100: three polls, the last one reaching the watermark.
+			var sizes []int
+			for {
+				p := e.poll()
+				collect(p.Items)
+				sizes = append(sizes, len(p.Items))
+				c := decoded(t, e.cursor)
+				if !p.More {
+					if c.DMs.LastID != newest.ID || c.DMs.Walk.Active {
+						t.Fatalf("after the walk: cursor %+v, want last id %s", c.DMs, newest.ID)
+					}
+					break
+				}
+				if c.DMs.LastID == newest.ID {
+					t.Fatal("watermark moved before the walk reached the old one")
+				}
+			}
+			if !slices.Equal(sizes, []int{1, 10, 19}) || len(seen) != 150 {
+				t.Fatalf("walk pages brought %v (%d DMs in all), want [1 10 19]", sizes, len(seen))
+			}
+		})
+	}
+}

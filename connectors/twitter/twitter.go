@@ -307,6 +307,9 @@ func (c *Connector) pollDMs(ctx context.Context, cur *cursor, page *connectors.P
 				stop = true
 				break
 			}
+			if e.CreatedAt.Equal(d.Walk.NewestAt) { // same second as the new watermark, on a later page
+				d.Walk.Boundary = appendNew(d.Walk.Boundary, e.ID)
+			}
 			if e.SenderID == c.cfg.UserID {
 				page.External = append(page.External, c.ownDM(e))
 				continue
