@@ -260,3 +260,42 @@ func TestConfigValidation(t *testing.T) {
 		t.Fatalf("defaults: %+v, %v", c.cfg, err)
 	}
 }
+
+// flakyStore fails its first write.
+type flakyStore struct {
+	memTokens
+	failed bool
+}
+
+func (f *flakyStore) PutAccountValue(account, key string, value []byte) error {
+	if !f.failed {
+		f.failed = true
+		return errors.New("disk full")
+	}
+	return f.memTokens.PutAccountValue(account, key, value)
+}
+
+func TestOAuth2PersistFailureIsRetried(t *testing.T) {
+	e := newEnv(t, withOAuth2)
+	store := &flakyStore{}
+	cfg := e.cfg
+	cfg.Sources = []string{SourceMentions} // one request per poll
+	c, err := New(cfg, Options{HTTPClient: e.srv.Client(), Now: e.clock.Now, Tokens: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(3 * time.Hour)
+	if _, err := c.Poll(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !store.failed || store.puts != 0 {
+		t.Fatalf("first write should have failed (failed=%v puts=%d)", store.failed, store.puts)
+	}
+	// The refreshed pair is kept in memory and written on the next call.
+	if _, err := c.Poll(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := store.stored(t); st.RefreshToken != e.fake.RefreshToken() {
+		t.Fatal("rotated pair not persisted on retry")
+	}
+}

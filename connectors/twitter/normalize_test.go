@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -220,5 +221,27 @@ func checkPage(t *testing.T, p connectors.Page, items []inbox.Item, external []i
 		if p.External[i] != external[i] {
 			t.Errorf("external %d:\n got %+v\nwant %+v", i, p.External[i], external[i])
 		}
+	}
+}
+
+func TestErrorsOnlyInA200IsAFailure(t *testing.T) {
+	srv, _ := serveFiles(t, map[string]string{"/2/users/" + accountID + "/mentions": "v2_user_not_found.json"})
+	c := staticConnector(t, APIv2, srv.URL)
+	_, err := c.Poll(context.Background(), nil)
+	if ce := classified(t, err); ce.Class != connectors.NotFound || !strings.Contains(ce.Message, "Could not find user") {
+		t.Fatalf("got %v, want not_found", err)
+	}
+}
+
+func TestBadCursorIsPermanent(t *testing.T) {
+	c := staticConnector(t, APIv2, "http://127.0.0.1:1")
+	for _, raw := range []string{"{", `{"v":99}`} {
+		_, err := c.Poll(context.Background(), []byte(raw))
+		if ce := classified(t, err); ce.Class != connectors.Permanent {
+			t.Fatalf("cursor %q: %v", raw, err)
+		}
+	}
+	if c.Name() != "humas" {
+		t.Fatalf("Name = %q", c.Name())
 	}
 }
