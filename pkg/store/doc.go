@@ -20,18 +20,14 @@
 //	meta            "schema" -> u4 schema version
 //	items           id16 -> item JSON, exactly as the API serves it
 //	dedup           channel|account|external_id -> id16
-//	ix_status       status|id16              (every item)
-//	ix_status_unit  status|unit|id16         (every item; unit "" = none)
-//	ix_unit         unit|id16
+//	ix_status       status|id16 -> t8(received_at)       (every item)
+//	ix_status_unit  status|unit|id16 -> t8(received_at)  (every item; unit "" = none)
 //	ix_account      account|id16
-//	ix_channel      channel|id16
-//	ix_kind         kind|id16
+//	ix_channel_kind channel|kind|id16
 //	ix_assignee     assignee|id16            (assigned items)
 //	ix_tag          tag|id16                 (one per tag)
-//	ix_thread       channel|account|thread|id16          (items with a thread)
-//	ix_thread_author channel|account|thread|author|id16  (items with a thread)
-//	ix_waiting      unit|t8(received_at) id16  (new and open items)
-//	ix_waiting_all  t8(received_at) id16       (new and open items)
+//	ix_thread_author channel|account|thread|author|id16  (items with a thread;
+//	                the range channel|account|thread| is the whole thread)
 //	notes           item id16 note id16 -> note JSON
 //	audit           item id16 entry id16 -> audit entry JSON
 //	counters        see below -> int64 big-endian (absent = 0)
@@ -55,6 +51,11 @@
 //	accounts        account -> AccountState JSON
 //	account_kv      account|key -> value
 //	cursors         account -> poll cursor
+//
+// Ids are handed out in received order (received_at never steps back within
+// the file), so ix_status and ix_status_unit double as by-received indexes:
+// the oldest waiting item of a unit is the first key under new|unit| or
+// open|unit|, and its value is the received_at that Stats reports. A unit's list without status merges its five status ranges.
 //
 // unitkey is 0x01 for the whole office and 0x02 followed by the unit name for
 // one unit (0x02 alone for items without unit).

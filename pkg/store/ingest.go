@@ -95,7 +95,7 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 			seen[string(dk)] = true
 			id := w.s.newID(w.now)
 			it.ID = idString(id)
-			it.ReceivedAt = w.now
+			it.ReceivedAt = w.s.receivedAt(w.now)
 			it.Status = inbox.StatusNew
 			it.AnsweredAt = nil
 			if err := dedup.Put(dk, id); err != nil {
@@ -162,21 +162,14 @@ func externalTarget(tx *bolt.Tx, e inbox.ExternalReply) ([]byte, error) {
 	if e.ThreadID == "" {
 		return nil, nil
 	}
-	p := prefix(string(e.Channel), e.Account, e.ThreadID)
-	c := tx.Bucket(bIxThread).Cursor()
-	k, _ := c.Seek(append(append([]byte(nil), p...), bytes.Repeat([]byte{0xff}, idLen+1)...))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
-	for ; k != nil && len(k) == len(p)+idLen && bytes.HasPrefix(k, p); k, _ = c.Prev() {
-		it, err := getItem(tx, k[len(p):])
+	ids := threadIDs(tx, e.Channel, e.Account, e.ThreadID)
+	for i := len(ids) - 1; i >= 0; i-- {
+		it, err := getItem(tx, ids[i])
 		if err != nil {
 			return nil, err
 		}
 		if e.CreatedAt.IsZero() || !it.CreatedAt.After(e.CreatedAt) {
-			return clone(k[len(p):]), nil
+			return ids[i], nil
 		}
 	}
 	return nil, nil

@@ -148,6 +148,15 @@ func TestIDsIncreaseAcrossReopenAndClockSteps(t *testing.T) {
 	if b[0] <= a[0] {
 		t.Fatalf("id after clock step back %s ≤ earlier %s", b[0], a[0])
 	}
+	// received_at does not step back either, so id order stays received
+	// order (which the oldest-waiting figure relies on).
+	ra, rb := e.get(a[0]).ReceivedAt, e.get(b[0]).ReceivedAt
+	if rb.Before(ra) {
+		t.Fatalf("received_at stepped back: %v after %v", rb, ra)
+	}
+	if st := must[Stats](t)(e.s.Stats("")); st.OldestWaiting == nil || !st.OldestWaiting.Equal(ra) {
+		t.Fatalf("oldest waiting = %v, want %v", st.OldestWaiting, ra)
+	}
 }
 
 func TestExternalRepliesAnswerItemsOnce(t *testing.T) {

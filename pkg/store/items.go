@@ -15,32 +15,49 @@ import (
 type ixEntry struct {
 	bucket []byte
 	key    []byte
+	val    []byte // nil but for the status indexes (received_at, t8)
 }
 
-// itemIndex lists every index entry of an item (see doc.go).
+// itemIndex lists every index entry of an item (see doc.go). The keys
+// share one buffer: ingest calls this for every item.
 func itemIndex(it *inbox.Item, id []byte) []ixEntry {
 	st, ch := string(it.Status), string(it.Channel)
-	e := make([]ixEntry, 0, 16)
-	add := func(b []byte, p []byte) { e = append(e, ixEntry{b, append(p, id...)}) }
-	add(bIxStatus, prefix(st))
-	add(bIxStatusUnit, prefix(st, it.Unit))
-	add(bIxUnit, prefix(it.Unit))
-	add(bIxAccount, prefix(it.Account))
-	add(bIxChannel, prefix(ch))
-	add(bIxKind, prefix(string(it.Kind)))
+	n := 6*idLen + 2*len(st) + len(it.Unit) + len(it.Account) + len(ch) + len(it.Kind) + 16
 	if it.Assignee != "" {
-		add(bIxAssignee, prefix(it.Assignee))
+		n += len(it.Assignee) + 1 + idLen
 	}
 	for _, t := range it.Tags {
-		add(bIxTag, prefix(t))
+		n += len(t) + 1 + idLen
 	}
 	if it.ThreadID != "" {
-		add(bIxThread, prefix(ch, it.Account, it.ThreadID))
-		add(bIxThreadAuthor, prefix(ch, it.Account, it.ThreadID, it.Author.ID))
+		n += len(ch) + len(it.Account) + len(it.ThreadID) + len(it.Author.ID) + 4 + idLen
 	}
-	if it.Status.Waiting() {
-		add(bIxWaiting, putT8(prefix(it.Unit), it.ReceivedAt))
-		add(bIxWaitingAll, putT8(nil, it.ReceivedAt))
+	buf := make([]byte, 0, n)
+	e := make([]ixEntry, 0, 6+len(it.Tags))
+	add := func(b []byte, parts ...string) {
+		start := len(buf)
+		for _, p := range parts {
+			buf = append(buf, p...)
+			buf = append(buf, 0)
+		}
+		buf = append(buf, id...)
+		e = append(e, ixEntry{bucket: b, key: buf[start:len(buf):len(buf)]})
+	}
+	recv := putT8(nil, it.ReceivedAt)
+	add(bIxStatus, st)
+	e[0].val = recv
+	add(bIxStatusUnit, st, it.Unit)
+	e[1].val = recv
+	add(bIxAccount, it.Account)
+	add(bIxChannelKind, ch, string(it.Kind))
+	if it.Assignee != "" {
+		add(bIxAssignee, it.Assignee)
+	}
+	for _, t := range it.Tags {
+		add(bIxTag, t)
+	}
+	if it.ThreadID != "" {
+		add(bIxThreadAuthor, ch, it.Account, it.ThreadID, it.Author.ID)
 	}
 	return e
 }
@@ -63,6 +80,21 @@ func itemCounters(it *inbox.Item) []string {
 
 func replyCounters(state inbox.ReplyState, unit string) []string {
 	return []string{"rs\x00" + string(state), "rsu\x00" + unit + "\x00" + string(state)}
+}
+
+// countItem adds d to every counter of it; the key lists are cached per
+// transaction, since a page's items share a few combinations.
+func (w *wctx) countItem(it *inbox.Item, d int64) {
+	ck := [4]string{string(it.Status), it.Unit, it.Account, string(it.Channel)}
+	keys, ok := w.counterKeys[ck]
+	if !ok {
+		keys = itemCounters(it)
+		if w.counterKeys == nil {
+			w.counterKeys = map[[4]string][]string{}
+		}
+		w.counterKeys[ck] = keys
+	}
+	w.count(keys, d)
 }
 
 func (w *wctx) count(keys []string, d int64) {
@@ -119,7 +151,7 @@ func (w *wctx) updateIndex(old, new []ixEntry) error {
 		if kept[string(e.bucket)+"\x00"+string(e.key)] {
 			continue
 		}
-		if err := w.tx.Bucket(e.bucket).Put(e.key, nil); err != nil {
+		if err := w.tx.Bucket(e.bucket).Put(e.key, e.val); err != nil {
 			return err
 		}
 	}
@@ -143,12 +175,12 @@ func (w *wctx) putItem(it *inbox.Item, old *inbox.Item) error {
 	var oldIx []ixEntry
 	if old != nil {
 		oldIx = itemIndex(old, id)
-		w.count(itemCounters(old), -1)
+		w.countItem(old, -1)
 	}
-	w.count(itemCounters(it), 1)
+	w.countItem(it, 1)
 	if old == nil { // fast path for ingest: nothing to diff
 		for _, e := range itemIndex(it, id) {
-			if err := w.tx.Bucket(e.bucket).Put(e.key, nil); err != nil {
+			if err := w.tx.Bucket(e.bucket).Put(e.key, e.val); err != nil {
 				return err
 			}
 		}

@@ -16,16 +16,11 @@ var (
 	bDedup          = []byte("dedup")
 	bIxStatus       = []byte("ix_status")
 	bIxStatusUnit   = []byte("ix_status_unit")
-	bIxUnit         = []byte("ix_unit")
 	bIxAccount      = []byte("ix_account")
-	bIxChannel      = []byte("ix_channel")
-	bIxKind         = []byte("ix_kind")
+	bIxChannelKind  = []byte("ix_channel_kind")
 	bIxAssignee     = []byte("ix_assignee")
 	bIxTag          = []byte("ix_tag")
-	bIxThread       = []byte("ix_thread")
 	bIxThreadAuthor = []byte("ix_thread_author")
-	bIxWaiting      = []byte("ix_waiting")
-	bIxWaitingAll   = []byte("ix_waiting_all")
 	bNotes          = []byte("notes")
 	bAudit          = []byte("audit")
 	bCounters       = []byte("counters")
@@ -49,9 +44,9 @@ var (
 )
 
 var allBuckets = [][]byte{
-	bMeta, bItems, bDedup, bIxStatus, bIxStatusUnit, bIxUnit, bIxAccount,
-	bIxChannel, bIxKind, bIxAssignee, bIxTag, bIxThread, bIxThreadAuthor,
-	bIxWaiting, bIxWaitingAll, bNotes, bAudit, bCounters, bReplies, bRxItem,
+	bMeta, bItems, bDedup, bIxStatus, bIxStatusUnit, bIxAccount,
+	bIxChannelKind, bIxAssignee, bIxTag, bIxThreadAuthor,
+	bNotes, bAudit, bCounters, bReplies, bRxItem,
 	bRxState, bRxAccount, bRxAccountState, bOutbox, bRxPending, bRxIdem,
 	bExtDedup, bRespHour, bRespDay, bRespMonth, bTokens, bTokenHash,
 	bAccounts, bAccountKV, bCursors,

@@ -36,16 +36,16 @@ func replyIndex(r *inbox.Reply, rid []byte, it *inbox.Item) []ixEntry {
 	itemID, _ := parseID(r.ItemID)
 	st := string(r.State)
 	e := []ixEntry{
-		{bRxItem, withID(itemID, rid)},
-		{bRxState, withID(prefix(st), rid)},
-		{bRxAccount, withID(prefix(it.Account), rid)},
-		{bRxAccountState, withID(prefix(it.Account, st), rid)},
+		{bucket: bRxItem, key: withID(itemID, rid)},
+		{bucket: bRxState, key: withID(prefix(st), rid)},
+		{bucket: bRxAccount, key: withID(prefix(it.Account), rid)},
+		{bucket: bRxAccountState, key: withID(prefix(it.Account, st), rid)},
 	}
 	if r.State == inbox.ReplyQueued {
-		e = append(e, ixEntry{bOutbox, withID(putT8(prefix(it.Account), replyDue(r)), rid)})
+		e = append(e, ixEntry{bucket: bOutbox, key: withID(putT8(prefix(it.Account), replyDue(r)), rid)})
 	}
 	if pendingState(r.State) {
-		e = append(e, ixEntry{bRxPending, withID(prefix(threadKey(it)), rid)})
+		e = append(e, ixEntry{bucket: bRxPending, key: withID(prefix(threadKey(it)), rid)})
 	}
 	return e
 }

@@ -19,8 +19,8 @@ import (
 
 // indexBuckets are the buckets rebuilt from items and replies by recount.
 var indexBuckets = [][]byte{
-	bIxStatus, bIxStatusUnit, bIxUnit, bIxAccount, bIxChannel, bIxKind, bIxAssignee, bIxTag,
-	bIxThread, bIxThreadAuthor, bIxWaiting, bIxWaitingAll,
+	bIxStatus, bIxStatusUnit, bIxAccount, bIxChannelKind, bIxAssignee, bIxTag,
+	bIxThreadAuthor,
 	bRxItem, bRxState, bRxAccount, bRxAccountState, bOutbox, bRxPending,
 }
 
@@ -30,9 +30,9 @@ func checkConsistent(t *testing.T, s *Store) {
 	t.Helper()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		wantCounters := map[string]int64{}
-		wantIx := map[string]map[string]bool{}
+		wantIx := map[string]map[string]string{}
 		for _, b := range indexBuckets {
-			wantIx[string(b)] = map[string]bool{}
+			wantIx[string(b)] = map[string]string{}
 		}
 		items := map[string]inbox.Item{}
 		answered := 0
@@ -49,7 +49,7 @@ func checkConsistent(t *testing.T, s *Store) {
 				wantCounters[c]++
 			}
 			for _, e := range itemIndex(&it, k) {
-				wantIx[string(e.bucket)][string(e.key)] = true
+				wantIx[string(e.bucket)][string(e.key)] = string(e.val)
 			}
 			if got := tx.Bucket(bDedup).Get(dedupKey(string(it.Channel), it.Account, it.ExternalID)); !bytes.Equal(got, k) {
 				return fmt.Errorf("dedup of %s points at %x", it.ID, got)
@@ -77,7 +77,7 @@ func checkConsistent(t *testing.T, s *Store) {
 				wantCounters[c]++
 			}
 			for _, e := range replyIndex(&r, k, &it) {
-				wantIx[string(e.bucket)][string(e.key)] = true
+				wantIx[string(e.bucket)][string(e.key)] = string(e.val)
 			}
 			return nil
 		}); err != nil {
@@ -94,16 +94,16 @@ func checkConsistent(t *testing.T, s *Store) {
 			return fmt.Errorf("counters differ from a recount:\n got %v\nwant %v", gotCounters, wantCounters)
 		}
 		for _, b := range indexBuckets {
-			got := map[string]bool{}
-			if err := tx.Bucket(b).ForEach(func(k, _ []byte) error { got[string(k)] = true; return nil }); err != nil {
+			got := map[string]string{}
+			if err := tx.Bucket(b).ForEach(func(k, v []byte) error { got[string(k)] = string(v); return nil }); err != nil {
 				return err
 			}
 			if len(got) != len(wantIx[string(b)]) {
 				return fmt.Errorf("index %s has %d keys, a rebuild has %d", b, len(got), len(wantIx[string(b)]))
 			}
-			for k := range got {
-				if !wantIx[string(b)][k] {
-					return fmt.Errorf("index %s has stale key %q", b, k)
+			for k, v := range got {
+				if want, ok := wantIx[string(b)][k]; !ok || want != v {
+					return fmt.Errorf("index %s key %q: value %x, a rebuild has %x (present %v)", b, k, v, want, ok)
 				}
 			}
 		}

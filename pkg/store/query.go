@@ -179,7 +179,9 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxTag), prefix(strings.ToLower(strings.TrimSpace(f.Tag))), desc, after))
 		covered["tag"] = true
 	case f.Unit != "":
-		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxUnit), prefix(unit), desc, after))
+		for _, st := range inbox.Statuses { // every status of one unit
+			m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxStatusUnit), prefix(string(st), unit), desc, after))
+		}
 		covered["unit"] = true
 	case len(f.Statuses) > 0:
 		for _, st := range dedupStatuses(f.Statuses) {
@@ -189,12 +191,15 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	case f.Account != "":
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAccount), prefix(f.Account), desc, after))
 		covered["account"] = true
-	case f.Kind != "":
-		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxKind), prefix(string(f.Kind)), desc, after))
-		covered["kind"] = true
-	case f.Channel != "":
-		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxChannel), prefix(string(f.Channel)), desc, after))
-		covered["channel"] = true
+	case f.Kind != "" || f.Channel != "":
+		for _, ch := range inbox.Channels {
+			for _, k := range inbox.Kinds {
+				if (f.Channel == "" || f.Channel == ch) && (f.Kind == "" || f.Kind == k) {
+					m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxChannelKind), prefix(string(ch), string(k)), desc, after))
+				}
+			}
+		}
+		covered["kind"], covered["channel"] = true, true
 	default:
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bItems), nil, desc, after))
 	}
@@ -408,18 +413,28 @@ func (s *Store) Thread(channel inbox.Channel, account, threadID string) ([]inbox
 	return out, err
 }
 
+// threadIDs lists the ids of a thread's items in id order, from the
+// thread|author index (one range per thread, authors grouped inside it).
+func threadIDs(tx *bolt.Tx, channel inbox.Channel, account, threadID string) [][]byte {
+	var ids [][]byte
+	p := prefix(string(channel), account, threadID)
+	c := tx.Bucket(bIxThreadAuthor).Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		if len(k) > len(p)+idLen {
+			ids = append(ids, clone(k[len(k)-idLen:]))
+		}
+	}
+	slices.SortFunc(ids, bytes.Compare)
+	return ids
+}
+
 func thread(tx *bolt.Tx, channel inbox.Channel, account, threadID string) ([]inbox.Item, error) {
 	out := []inbox.Item{}
 	if threadID == "" {
 		return out, nil
 	}
-	p := prefix(string(channel), account, threadID)
-	c := tx.Bucket(bIxThread).Cursor()
-	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-		if len(k) != len(p)+idLen {
-			continue
-		}
-		it, err := getItem(tx, k[len(p):])
+	for _, id := range threadIDs(tx, channel, account, threadID) {
+		it, err := getItem(tx, id)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -66,22 +67,24 @@ func (s *Store) Stats(unit string) (Stats, error) {
 				st.ByUnit[unit] = n
 			}
 		}
-		// Oldest waiting: the first key of the received-time index.
-		var k []byte
-		p := []byte(nil)
-		if all {
-			k, _ = tx.Bucket(bIxWaitingAll).Cursor().First()
-		} else {
-			p = prefix(unit)
-			k, _ = tx.Bucket(bIxWaiting).Cursor().Seek(p)
-			if len(k) != len(p)+8+idLen || string(k[:len(p)]) != string(p) {
-				k = nil
+		// Oldest waiting: ids are given in received order, so it is the
+		// first id under new or open in the status index (two seeks).
+		for _, status := range []inbox.Status{inbox.StatusNew, inbox.StatusOpen} {
+			b, p := tx.Bucket(bIxStatus), prefix(string(status))
+			if !all {
+				b, p = tx.Bucket(bIxStatusUnit), prefix(string(status), unit)
+			}
+			k, v := b.Cursor().Seek(p)
+			if len(k) != len(p)+idLen || !bytes.HasPrefix(k, p) || len(v) != 8 {
+				continue
+			}
+			t := time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC()
+			if st.OldestWaiting == nil || t.Before(*st.OldestWaiting) {
+				st.OldestWaiting = &t
 			}
 		}
-		if k != nil {
-			t := time.Unix(0, int64(binary.BigEndian.Uint64(k[len(p):]))).UTC()
-			st.OldestWaiting = &t
-			st.OldestAgeSec = max(0, now.Sub(t).Seconds())
+		if st.OldestWaiting != nil {
+			st.OldestAgeSec = max(0, now.Sub(*st.OldestWaiting).Seconds())
 		}
 		uk := unitKey(unit, all)
 		nowHour := uint32(now.Unix() / 3600)

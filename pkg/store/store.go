@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ type Store struct {
 	notifyMu sync.Mutex
 	entropy  io.Reader // monotonic ULID entropy, owned by this store
 	lastID   ulid.ULID
+	lastRecv time.Time // received_at never steps back, so id order is received order
 }
 
 // migration upgrades a file from version v to v+1 inside the opening
@@ -143,6 +145,15 @@ func (s *Store) init(version uint32, migs map[uint32]migration) error {
 				}
 			}
 		}
+		if k, v := tx.Bucket(bItems).Cursor().Last(); k != nil {
+			var last struct {
+				ReceivedAt time.Time `json:"received_at"`
+			}
+			if err := json.Unmarshal(v, &last); err != nil {
+				return fmt.Errorf("item %s: %w", idString(k), err)
+			}
+			s.lastRecv = last.ReceivedAt
+		}
 		recovered, err = w.recoverSending()
 		return err
 	})
@@ -178,6 +189,16 @@ func (s *Store) newID(t time.Time) []byte {
 	return b
 }
 
+// receivedAt is now, or the last received_at when the clock stepped back
+// (called with writeMu held).
+func (s *Store) receivedAt(now time.Time) time.Time {
+	if now.Before(s.lastRecv) {
+		now = s.lastRecv
+	}
+	s.lastRecv = now
+	return now
+}
+
 // wctx is one write transaction with its pending counter deltas and events.
 type wctx struct {
 	s      *Store
@@ -186,7 +207,16 @@ type wctx struct {
 	deltas map[string]int64
 	events []Event
 	noop   bool // fn changed nothing: roll back instead of committing
+
+	counterKeys map[[4]string][]string // see countItem
 }
+
+// appendMostly are buckets whose keys mostly arrive in ascending order
+// (new ids at the end of each key range): filling their pages fuller than
+// bbolt's default half keeps the file and each commit's writes smaller.
+var appendMostly = [][]byte{bItems, bDedup, bIxStatus, bIxStatusUnit, bIxAccount, bIxChannelKind, bReplies, bRxState, bRxAccount, bRxAccountState, bRxItem}
+
+const appendFill = 0.9
 
 // errNoop rolls back a write transaction that changed nothing.
 var errNoop = errors.New("no change")
@@ -206,6 +236,11 @@ func (s *Store) write(fn func(w *wctx) error) error {
 	w := &wctx{s: s, now: s.now().UTC(), deltas: map[string]int64{}}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w.tx = tx
+		for _, name := range appendMostly {
+			if b := tx.Bucket(name); b != nil {
+				b.FillPercent = appendFill
+			}
+		}
 		if err := fn(w); err != nil {
 			return err
 		}
