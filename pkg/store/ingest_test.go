@@ -311,8 +311,18 @@ func TestListMatchesBruteForceForEveryFilter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var other []inbox.Item
+	for i := range 6 {
+		it := fbComment(fmt.Sprint("o", i), "t1", "u1", now)
+		it.Account = "acct2"
+		other = append(other, it)
+	}
+	oids := must[IngestResult](t)(e.s.Ingest("acct2", other, nil, nil)).NewIDs
+	if _, err := e.s.Update(oids[0], "op", Change{Status: ptr(inbox.StatusClosed)}); err != nil {
+		t.Fatal(err)
+	}
 	all := must[ListPage](t)(e.s.List(Filter{Limit: 200}))
-	if len(all.Items) != 120 {
+	if len(all.Items) != 126 {
 		t.Fatalf("%d items", len(all.Items))
 	}
 	waiting := []inbox.Status{inbox.StatusNew, inbox.StatusOpen}
@@ -334,6 +344,8 @@ func TestListMatchesBruteForceForEveryFilter(t *testing.T) {
 		{Query: "jalan rusak"},
 		{Query: "citizen u3", Statuses: waiting},
 		{Query: "rusak", MaxScan: 7},
+		{Account: "acct2", Statuses: waiting}, // the account is the shorter walk
+		{Unit: "dishub", Channel: inbox.ChannelTwitter, MaxScan: 3},
 	}
 	for _, f := range filters {
 		for _, limit := range []int{1, 7, 50} {

@@ -166,7 +166,21 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	m := &mergeIter{desc: desc}
 	unit := unitFilter(f.Unit)
 	covered := map[string]bool{}
+	// Statuses and an account, nothing more selective: walk whichever
+	// range the counters say is shorter.
+	byAccount := false
+	if len(f.Statuses) > 0 && f.Account != "" && f.Unit == "" && f.Assignee == "" && f.Tag == "" {
+		var inStatuses int64
+		c := tx.Bucket(bCounters)
+		for _, st := range dedupStatuses(f.Statuses) {
+			inStatuses += getCounter(c, "st\x00"+string(st))
+		}
+		byAccount = getCounter(c, "ta\x00"+f.Account) < inStatuses
+	}
 	switch {
+	case byAccount:
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAccount), prefix(f.Account), desc, after))
+		covered["account"] = true
 	case len(f.Statuses) > 0 && f.Unit != "":
 		for _, st := range dedupStatuses(f.Statuses) {
 			m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxStatusUnit), prefix(string(st), unit), desc, after))
@@ -292,8 +306,9 @@ func (s *Store) list(f Filter, raw bool) (ListPage, error) {
 				page.NextCursor = encodeCursor(idString(last))
 				return nil
 			}
-			if f.Query != "" && scanned == maxScan {
-				// Bounded text search: come back short, continue later.
+			if check && scanned == maxScan {
+				// Bounded search (text, or filters no index covers): come
+				// back short with a cursor to continue.
 				page.NextCursor = encodeCursor(idString(last))
 				return nil
 			}

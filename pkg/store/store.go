@@ -68,7 +68,9 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 	if opts.Location == nil {
 		loc, err := time.LoadLocation(DefaultLocation)
 		if err != nil {
-			return nil, fmt.Errorf("store: load time zone %s: %w", DefaultLocation, err)
+			// No zoneinfo on the host (a bare container): Jakarta has
+			// kept UTC+7 without daylight saving since 1964.
+			loc = time.FixedZone("WIB", 7*3600)
 		}
 		opts.Location = loc
 	}
