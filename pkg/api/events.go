@@ -99,9 +99,10 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
 	drain := func() bool {
 		for {
 			evs, missed := s.hub.Since(last, sseBatch)
-			if missed {
+			if missed && !gap { // one reset for the initial gap is enough
 				writeReset(&buf)
 			}
+			gap = false
 			for _, ev := range evs {
 				last = ev.ID
 				if unit != "" && ev.Unit != unit {
