@@ -165,7 +165,7 @@ func (w *wctx) putItem(it *inbox.Item, old *inbox.Item) error {
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(it)
+	raw, err := marshalItem(it)
 	if err != nil {
 		return err
 	}
