@@ -22,7 +22,7 @@ type sseEvent struct {
 
 // stream is one open event stream.
 type stream struct {
-	t    *testing.T
+	t    testing.TB
 	resp *http.Response
 	rd   *bufio.Reader
 }

@@ -48,7 +48,7 @@ func (c *fakeControl) record(call string) error {
 // env is a server over a real store on a bbolt file, with seeded items and
 // one token per role and scope.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	st      *store.Store
 	srv     *Server
 	control *fakeControl
@@ -89,7 +89,7 @@ const (
 
 const bootstrapSecret = "bootstrap-secret-for-tests-0123456789"
 
-func newEnv(t *testing.T, mutate ...func(*Options)) *env {
+func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, control: &fakeControl{}, logs: &syncBuffer{}, tokens: map[string]string{}, items: map[string]inbox.Item{}}
 	var srv *Server
