@@ -94,6 +94,7 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Unit = sc
 	}
+	f.MaxScan = s.maxScan
 	page, err := s.store.ListRaw(f)
 	if err != nil {
 		return err

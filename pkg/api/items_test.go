@@ -305,3 +305,34 @@ func TestAddNote(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchIsBoundedAndContinues: a q search examines a bounded number of
+// items per request and hands back a cursor to continue.
+func TestSearchIsBoundedAndContinues(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.SearchScanLimit = 2 })
+	var found []string
+	path := "/api/v1/items?q=siti"
+	requests := 0
+	for {
+		requests++
+		if requests > 10 {
+			t.Fatal("search does not end")
+		}
+		rec := e.do(asViewer, "GET", path, nil)
+		if rec.Code != 200 {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		l := decodeJSONBody[itemList](t, rec)
+		for _, it := range l.Items {
+			found = append(found, it.ExternalID)
+		}
+		if l.NextCursor == "" {
+			break
+		}
+		path = "/api/v1/items?q=siti&cursor=" + l.NextCursor
+	}
+	// The match is the oldest of five items: at 2 per request it takes 3.
+	if strings.Join(found, ",") != "123_456" || requests < 3 {
+		t.Fatalf("found %v in %d requests", found, requests)
+	}
+}

@@ -78,6 +78,9 @@ type Options struct {
 	HeartbeatInterval  time.Duration // SSE heartbeat; default 15s
 	TokenFlushInterval time.Duration // how often last-used times are written; default 1m
 	EventRingSize      int           // events kept for Last-Event-ID resume; default 4096
+	// SearchScanLimit bounds how many items one q search examines before it
+	// returns a short page with next_cursor; 0 is the store's default (5000).
+	SearchScanLimit int
 }
 
 // Server is the API's http.Handler.
@@ -93,6 +96,7 @@ type Server struct {
 	bootstrapHash []byte
 	ready         func() bool
 	heartbeat     time.Duration
+	maxScan       int
 
 	mux        *http.ServeMux
 	routes     []route
@@ -128,6 +132,7 @@ func New(opts Options) (*Server, error) {
 		ready:         opts.Ready,
 		heartbeat:     opts.HeartbeatInterval,
 		registry:      opts.Registry,
+		maxScan:       opts.SearchScanLimit,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -290,7 +295,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as the stdlib does
+			if v == http.ErrAbortHandler {
 				panic(v)
 			}
 			s.log.Error("panic serving request", "request_id", st.id, "method", r.Method, "path", r.URL.Path,
