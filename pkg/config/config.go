@@ -44,7 +44,9 @@ const (
 	DefaultMaxPagesPerPoll = 10
 	DefaultXAPI            = XAPIv2
 	DefaultXAPIURL         = "https://api.x.com"
-	DefaultXTokenURL       = "https://api.x.com/2/oauth2/token"
+	DefaultXTokenURL       = DefaultXAPIURL + XTokenPath
+	// XTokenPath is where token_url defaults to under api_url.
+	XTokenPath = "/2/oauth2/token"
 
 	// MinBootstrapTokenLen keeps a guessable bootstrap admin token out of a
 	// daemon that may listen on a public address.

@@ -495,3 +495,22 @@ func uncommentAccounts(s string) string {
 	}
 	return b.String()
 }
+
+func TestOAuth2TokenURLFollowsAPIURL(t *testing.T) {
+	const doc = `accounts:
+  - name: x
+    platform: twitter
+    api_url: http://127.0.0.1:9999
+    user_id: "42"
+    oauth2:
+      client_id: abc
+      refresh_token: rt
+`
+	cfg, err := Parse("t.yaml", []byte(doc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Accounts[0].Twitter.OAuth2.TokenURL; got != "http://127.0.0.1:9999/2/oauth2/token" {
+		t.Fatalf("token_url = %q; an account pointed at a fake must not refresh against api.x.com", got)
+	}
+}

@@ -397,7 +397,7 @@ func (d *decoder) twitterKey(e entry, p string, tw *Twitter) {
 		if isNull(resolve(e.val)) {
 			return
 		}
-		o := &OAuth2{TokenURL: DefaultXTokenURL}
+		o := &OAuth2{} // TokenURL defaults under api_url, once that is known
 		for _, oe := range d.entries(e.val, p) {
 			op := join(p, oe.key)
 			switch oe.key {
@@ -426,6 +426,11 @@ func (d *decoder) twitterKey(e entry, p string, tw *Twitter) {
 }
 
 func (d *decoder) twitterRequired(n, oauthNode *yaml.Node, path string, tw *Twitter) {
+	if tw.OAuth2 != nil && tw.OAuth2.TokenURL == "" {
+		// Under api_url, not at X: an account pointed at a fake or a proxy
+		// must never refresh its tokens against the real X.
+		tw.OAuth2.TokenURL = tw.APIURL + XTokenPath
+	}
 	if tw.UserID == "" {
 		d.errorf(n, join(path, "user_id"), "is required for a twitter account (the account's numeric id)")
 	}
