@@ -1,0 +1,424 @@
+// Command apiload measures the operator API over real HTTP on loopback.
+//
+// By default it builds its own set-up: a store with -items items spread over
+// -units units (a few per unit open), the real API server and, next to it, a
+// bare net/http handler that writes the very bytes the API answers, both on
+// 127.0.0.1. Then it runs:
+//
+//  1. an open-loop run at a fixed offered rate (-rate for -duration) of
+//     GET /api/v1/items?status=open&unit=<random>&limit=50, latency measured
+//     from each request's scheduled time (no coordinated omission);
+//  2. the same for GET /api/v1/stats;
+//  3. a closed-loop peak-throughput run (-workers for -peak) against the API
+//     and then against the bare handler, and their ratio.
+//
+// With -url and -token it drives an already running inboxd instead (steps 1
+// and 2 only). Example:
+//
+//	go run ./cmd/apiload -items 1000000 -data /var/tmp/apiload -rate 1000 -duration 20s
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/api"
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "apiload:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	url, token         string
+	items, units       int
+	openPerUnit        int
+	dataDir            string
+	rate               float64
+	duration, warmup   time.Duration
+	statsRate          float64
+	workers            int
+	peak               time.Duration
+	seed               uint64
+	skipPeak, skipOpen bool
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("apiload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.url, "url", "", "drive a running inboxd at this base URL instead of a self-hosted one")
+	fs.StringVar(&c.token, "token", "", "bearer token for -url (viewer is enough)")
+	fs.IntVar(&c.items, "items", 100_000, "items to store (self-hosted)")
+	fs.IntVar(&c.units, "units", 20, "units the items are spread over")
+	fs.IntVar(&c.openPerUnit, "open-per-unit", 60, "items per unit moved to open")
+	fs.StringVar(&c.dataDir, "data", "", "directory for the data file (kept and reused); default a temporary one")
+	fs.Float64Var(&c.rate, "rate", 1000, "offered requests per second in the open-loop runs")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of each open-loop run")
+	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "open-loop warm-up, not recorded")
+	fs.Float64Var(&c.statsRate, "stats-rate", 200, "offered requests per second for /api/v1/stats")
+	fs.IntVar(&c.workers, "workers", 16, "concurrent connections in the peak-throughput runs")
+	fs.DurationVar(&c.peak, "peak", 5*time.Second, "length of each peak-throughput run")
+	fs.Uint64Var(&c.seed, "seed", 1, "random seed (units picked, item texts)")
+	fs.BoolVar(&c.skipPeak, "no-peak", false, "skip the peak-throughput runs")
+	fs.BoolVar(&c.skipOpen, "no-open", false, "skip the open-loop runs")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.rate <= 0 || c.workers <= 0 || c.units <= 0 {
+		return errors.New("-rate, -workers and -units must be positive")
+	}
+	units := make([]string, c.units)
+	for i := range units {
+		units[i] = fmt.Sprintf("unit-%02d", i)
+	}
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute, DisableCompression: true,
+	}}
+
+	base, token, baseline := c.url, c.token, ""
+	if base == "" {
+		h, err := selfHost(ctx, c, units, stdout)
+		if err != nil {
+			return err
+		}
+		defer h.close()
+		base, token, baseline = h.apiURL, h.token, h.baselineURL
+	}
+	listPath := func(r *rand.Rand) string {
+		return "/api/v1/items?status=open&unit=" + units[r.IntN(len(units))] + "&limit=50"
+	}
+	statsPath := func(*rand.Rand) string { return "/api/v1/stats" }
+
+	if !c.skipOpen {
+		for _, run := range []struct {
+			name string
+			rate float64
+			path func(*rand.Rand) string
+		}{{"items", c.rate, listPath}, {"stats", c.statsRate, statsPath}} {
+			res, err := openLoop(ctx, client, base, token, run.path, run.rate, c.warmup, c.duration, c.seed)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "open loop %-5s offered %6.0f/s for %s: %s\n", run.name, run.rate, c.duration, res)
+		}
+	}
+	if !c.skipPeak && baseline != "" {
+		apiRate, err := closedLoop(ctx, client, base, token, listPath, c.workers, c.peak, c.seed)
+		if err != nil {
+			return err
+		}
+		bareRate, err := closedLoop(ctx, client, baseline, "", listPath, c.workers, c.peak, c.seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "peak items (%d workers, %s): api %.0f req/s, bare net/http same bytes %.0f req/s, ratio %.2f\n",
+			c.workers, c.peak, apiRate, bareRate, apiRate/bareRate)
+	}
+	return nil
+}
+
+// --- self-hosted set-up
+
+type host struct {
+	st          *store.Store
+	srv         *api.Server
+	apiHTTP     *http.Server
+	bareHTTP    *http.Server
+	apiURL      string
+	baselineURL string
+	token       string
+	tmp         string
+}
+
+func selfHost(ctx context.Context, c config, units []string, out io.Writer) (*host, error) {
+	h := &host{}
+	dir := c.dataDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "apiload-")
+		if err != nil {
+			return nil, err
+		}
+		dir, h.tmp = tmp, tmp
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(filepath.Join(dir, "inboxd.db"), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	h.st = st
+	if err := seed(ctx, st, c, units, out); err != nil {
+		h.close()
+		return nil, err
+	}
+	name := "apiload-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if h.token, _, err = st.CreateToken(name, inbox.RoleViewer, ""); err != nil {
+		h.close()
+		return nil, err
+	}
+	h.srv, err = api.New(api.Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		h.close()
+		return nil, err
+	}
+	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.close()
+		return nil, err
+	}
+	h.apiHTTP = h.srv.HTTPServer(apiLn.Addr().String())
+	go func() { _ = h.apiHTTP.Serve(apiLn) }()
+	h.apiURL = "http://" + apiLn.Addr().String()
+
+	// The bare handler answers with the API's own bytes for one unit.
+	body, err := fetch(ctx, http.DefaultClient, h.apiURL, h.token, "/api/v1/items?status=open&unit="+units[0]+"&limit=50")
+	if err != nil {
+		h.close()
+		return nil, err
+	}
+	bareLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.close()
+		return nil, err
+	}
+	length := strconv.Itoa(len(body))
+	h.bareHTTP = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", length)
+		_, _ = w.Write(body)
+	})}
+	go func() { _ = h.bareHTTP.Serve(bareLn) }()
+	h.baselineURL = "http://" + bareLn.Addr().String()
+	fmt.Fprintf(out, "self-hosted: api %s, bare %s, response %d bytes\n", h.apiURL, h.baselineURL, len(body))
+	return h, nil
+}
+
+func (h *host) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range []*http.Server{h.apiHTTP, h.bareHTTP} {
+		if s != nil {
+			_ = s.Shutdown(ctx)
+		}
+	}
+	if h.srv != nil {
+		_ = h.srv.Shutdown(ctx)
+	}
+	if h.st != nil {
+		_ = h.st.Close()
+	}
+	if h.tmp != "" {
+		_ = os.RemoveAll(h.tmp)
+	}
+}
+
+var words = []string{"jalan", "rusak", "lampu", "mati", "banjir", "sampah", "puskesmas", "antre", "izin", "usaha",
+	"air", "PDAM", "keruh", "sekolah", "bantuan", "sosial", "KTP", "kapan", "selesai", "mohon", "dicek", "terima", "kasih"}
+
+// seed fills the store up to c.items items (100 per Ingest, as a poll page
+// would) and opens c.openPerUnit items of each unit.
+func seed(ctx context.Context, st *store.Store, c config, units []string, out io.Writer) error {
+	have, err := st.Stats("")
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, n := range have.ByStatus {
+		total += n
+	}
+	r := rand.New(rand.NewPCG(c.seed, 2))
+	start := time.Now()
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for n := int(total); n < c.items; {
+		page := make([]inbox.Item, 0, 100)
+		for i := 0; i < 100 && n < c.items; i++ {
+			n++
+			text := ""
+			for w := 8 + r.IntN(20); w > 0; w-- {
+				text += words[r.IntN(len(words))] + " "
+			}
+			created = created.Add(time.Second)
+			page = append(page, inbox.Item{
+				Channel: inbox.ChannelFacebook, Account: "fb-load", Kind: inbox.KindComment,
+				ExternalID: fmt.Sprintf("%d_%d", 1000+n/50, n), ThreadID: strconv.Itoa(1000 + n/50),
+				Author: inbox.Author{ID: strconv.Itoa(r.IntN(50_000)), Name: "Warga " + strconv.Itoa(r.IntN(50_000))},
+				Text:   text, CreatedAt: created, Unit: units[r.IntN(len(units))],
+				Permalink: "https://www.facebook.com/1000/posts/" + strconv.Itoa(n),
+			})
+		}
+		if _, err := st.Ingest("fb-load", page, nil, []byte(strconv.Itoa(n))); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if n%100_000 == 0 {
+			fmt.Fprintf(out, "seeded %d items (%.0f items/s)\n", n, float64(n-int(total))/time.Since(start).Seconds())
+		}
+	}
+	open := inbox.StatusOpen
+	for _, u := range units {
+		page, err := st.List(store.Filter{Unit: u, Statuses: []inbox.Status{inbox.StatusOpen}, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(page.Items) > 0 {
+			continue // opened by an earlier run
+		}
+		news, err := st.List(store.Filter{Unit: u, Statuses: []inbox.Status{inbox.StatusNew}, Limit: c.openPerUnit})
+		if err != nil {
+			return err
+		}
+		for _, it := range news.Items {
+			if _, err := st.Update(it.ID, "apiload", store.Change{Status: &open}); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(out, "store ready: %d items, %d units, in %s\n", c.items, len(units), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// --- load runs
+
+func fetch(ctx context.Context, client *http.Client, base, token, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return body, nil
+}
+
+type result struct {
+	lat    []time.Duration
+	errors int64
+	sent   int64
+}
+
+func (r result) String() string {
+	if len(r.lat) == 0 {
+		return fmt.Sprintf("no successful requests, %d errors", r.errors)
+	}
+	slices.Sort(r.lat)
+	q := func(p float64) time.Duration { return r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))] }
+	return fmt.Sprintf("n=%d errors=%d p50=%s p90=%s p99=%s p99.9=%s max=%s", r.sent, r.errors,
+		q(.50).Round(time.Microsecond), q(.90).Round(time.Microsecond), q(.99).Round(time.Microsecond),
+		q(.999).Round(time.Microsecond), r.lat[len(r.lat)-1].Round(time.Microsecond))
+}
+
+// openLoop sends at a fixed rate whatever the server's speed; each
+// latency counts from the request's scheduled time.
+func openLoop(ctx context.Context, client *http.Client, base, token string, path func(*rand.Rand) string,
+	rate float64, warmup, d time.Duration, seed uint64) (result, error) {
+	interval := time.Duration(float64(time.Second) / rate)
+	r := rand.New(rand.NewPCG(seed, 3))
+	var (
+		mu  sync.Mutex
+		res result
+		wg  sync.WaitGroup
+	)
+	start := time.Now()
+	end := start.Add(warmup + d)
+	for i := 0; ; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		if at.After(end) {
+			break
+		}
+		if wait := time.Until(at); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				wg.Wait()
+				return res, ctx.Err()
+			}
+		}
+		record := at.Sub(start) >= warmup
+		p := path(r)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := fetch(ctx, client, base, token, p)
+			lat := time.Since(at)
+			if !record {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			res.sent++
+			if err != nil {
+				res.errors++
+				return
+			}
+			res.lat = append(res.lat, lat)
+		}()
+	}
+	wg.Wait()
+	return res, nil
+}
+
+// closedLoop runs workers back to back and returns successful requests/s.
+func closedLoop(ctx context.Context, client *http.Client, base, token string, path func(*rand.Rand) string,
+	workers int, d time.Duration, seed uint64) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var ok, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, uint64(w)+10))
+			for ctx.Err() == nil {
+				if _, err := fetch(ctx, client, base, token, path(r)); err == nil {
+					ok.Add(1)
+				} else if ctx.Err() == nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		return 0, fmt.Errorf("%d requests failed against %s", n, base)
+	}
+	return float64(ok.Load()) / time.Since(start).Seconds(), nil
+}
