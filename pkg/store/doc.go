@@ -55,7 +55,21 @@
 // Ids are handed out in received order (received_at never steps back within
 // the file), so ix_status and ix_status_unit double as by-received indexes:
 // the oldest waiting item of a unit is the first key under new|unit| or
-// open|unit|, and its value is the received_at that Stats reports. A unit's list without status merges its five status ranges.
+// open|unit|, and its value is the received_at that Stats reports.
+//
+// # Lists
+//
+// A list walks one or more key ranges of one index backwards (newest first)
+// or forwards from the cursor's id, merging ranges by id: statuses (OR-ed)
+// and a unit use ix_status_unit, one range per status ("50 newest waiting
+// items of a unit" is two seeks and fifty steps); otherwise the first of
+// assignee, tag, unit (five status ranges), statuses, account, channel/kind
+// that the filter names. Statuses plus an account take whichever the
+// counters say is shorter. Filters the chosen index does not cover, and
+// text queries, are checked on the item, at most Filter.MaxScan items per
+// call; the page then comes back short with a cursor to continue. The
+// cursor is the last id examined, so it stays valid while items arrive or
+// change.
 //
 // unitkey is 0x01 for the whole office and 0x02 followed by the unit name for
 // one unit (0x02 alone for items without unit).
