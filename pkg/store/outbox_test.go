@@ -348,3 +348,79 @@ func TestSentReplyAnswersEarlierItemsOfSameAuthorAndFeedsStats(t *testing.T) {
 		t.Fatalf("monthly after a month = %+v", m)
 	}
 }
+
+func TestRepliesPaginateNewestFirst(t *testing.T) {
+	e := newEnv(t)
+	ids := e.ingest(fbComment("c1", "post1", "u1", e.clock.Now()), fbComment("c2", "post2", "u2", e.clock.Now()))
+	var want []string
+	for i := range 7 {
+		r, _, err := e.s.EnqueueReply(ids[i%2], NewReply{Text: "r"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append([]string{r.ID}, want...)
+	}
+	if _, ok, err := e.s.NextDue("nobody"); ok || err != nil {
+		t.Fatalf("NextDue of an account without replies: %v %v", ok, err)
+	}
+	var got []string
+	f := ReplyFilter{Limit: 3, State: inbox.ReplyQueued, Account: "acct"}
+	for range 10 {
+		p := must[ReplyPage](t)(e.s.Replies(f))
+		for _, r := range p.Replies {
+			got = append(got, r.ID)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		f.Cursor = p.NextCursor
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("pages:\n got %v\nwant %v", got, want)
+	}
+	if p := must[ReplyPage](t)(e.s.Replies(ReplyFilter{ItemID: ids[1]})); len(p.Replies) != 3 {
+		t.Fatalf("item filter: %d replies", len(p.Replies))
+	}
+	if _, err := e.s.Replies(ReplyFilter{Cursor: "zz"}); !errors.Is(err, ErrInvalidCursor) {
+		t.Fatalf("bad cursor: %v", err)
+	}
+	_, err := e.s.Replies(ReplyFilter{State: "lost"})
+	wantValidation(t, err, "state")
+}
+
+func TestThreadAndOldestWaitingAge(t *testing.T) {
+	e := newEnv(t)
+	t0 := e.clock.Now()
+	first := e.ingest(fbComment("c2", "post1", "bob", t0.Add(time.Minute)), fbComment("c1", "post1", "alice", t0))
+	e.clock.Advance(time.Hour)
+	e.ingest(fbComment("c3", "post1", "alice", t0.Add(2*time.Minute)), fbComment("x", "post2", "alice", t0))
+	th := must[[]inbox.Item](t)(e.s.Thread(inbox.ChannelFacebook, "acct", "post1"))
+	var ext []string
+	for _, it := range th {
+		ext = append(ext, it.ExternalID)
+	}
+	if strings.Join(ext, ",") != "c1,c2,c3" {
+		t.Fatalf("thread = %v, want oldest first by created_at", ext)
+	}
+	if th := must[[]inbox.Item](t)(e.s.Thread(inbox.ChannelFacebook, "acct", "nope")); len(th) != 0 {
+		t.Fatalf("unknown thread = %v", th)
+	}
+	e.clock.Advance(30 * time.Minute)
+	st := must[Stats](t)(e.s.Stats(""))
+	if st.OldestWaiting == nil || !st.OldestWaiting.Equal(t0) || st.OldestAgeSec != 5400 || st.Waiting != 4 {
+		t.Fatalf("oldest = %v age %v waiting %d", st.OldestWaiting, st.OldestAgeSec, st.Waiting)
+	}
+	// Closing the two oldest moves the figure to the next waiting item.
+	for _, id := range first {
+		if _, err := e.s.Update(id, "op", Change{Status: ptr(inbox.StatusClosed)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st = must[Stats](t)(e.s.Stats(""))
+	if st.OldestWaiting == nil || !st.OldestWaiting.Equal(t0.Add(time.Hour)) || st.OldestAgeSec != 1800 {
+		t.Fatalf("after closing: oldest = %v age %v", st.OldestWaiting, st.OldestAgeSec)
+	}
+	if st := must[Stats](t)(e.s.Stats("-")); st.Unit != "-" || st.ByStatus[inbox.StatusClosed] != 2 {
+		t.Fatalf("no-unit stats = %+v", st)
+	}
+}
