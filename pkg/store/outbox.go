@@ -376,14 +376,41 @@ func (s *Store) MarkSent(replyID, externalID string) (inbox.Reply, error) {
 			return err
 		}
 		if externalID != "" {
-			// So the same reply seen again on the platform is not recorded twice.
+			// So the same reply seen again on the platform is not recorded
+			// twice; and if a poll already recorded it as written outside
+			// inboxd (a reply whose send timed out, verified later), that
+			// record gives way to this one.
+			ek := dedupKey(string(it.Channel), it.Account, externalID)
+			if prev := w.tx.Bucket(bExtDedup).Get(ek); prev != nil {
+				if err := w.dropExternal(clone(prev)); err != nil {
+					return err
+				}
+			}
 			rid, _ := parseID(r.ID)
-			if err := w.tx.Bucket(bExtDedup).Put(dedupKey(string(it.Channel), it.Account, externalID), rid); err != nil {
+			if err := w.tx.Bucket(bExtDedup).Put(ek, rid); err != nil {
 				return err
 			}
 		}
 		return w.answer(&it, w.now, actorOutbox)
 	})
+}
+
+// dropExternal deletes a reply recorded from the platform (External), with
+// its index entries and counters; other replies are left alone.
+func (w *wctx) dropExternal(rid []byte) error {
+	r, err := getReply(w.tx, rid)
+	if err != nil || !r.External {
+		return nil
+	}
+	it, _, err := getItemByID(w.tx, r.ItemID)
+	if err != nil {
+		return err
+	}
+	if err := w.updateIndex(replyIndex(&r, rid, &it), nil); err != nil {
+		return err
+	}
+	w.count(replyCounters(r.State, it.Unit), -1)
+	return w.tx.Bucket(bReplies).Delete(rid)
 }
 
 // MarkFailed records a permanent failure with the reason an operator can act on.

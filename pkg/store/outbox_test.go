@@ -424,3 +424,33 @@ func TestThreadAndOldestWaitingAge(t *testing.T) {
 		t.Fatalf("no-unit stats = %+v", st)
 	}
 }
+
+func TestVerifiedReplyReplacesItsExternalRecord(t *testing.T) {
+	e := newEnv(t)
+	id := e.ingest(fbComment("c1", "post1", "u1", e.clock.Now()))[0]
+	r, _, _ := e.s.EnqueueReply(id, NewReply{Text: "answer"})
+	claim(t, e.s)
+	if _, err := e.s.MarkUnknown(r.ID, "timeout after write"); err != nil {
+		t.Fatal(err)
+	}
+	// The next poll sees the reply on the platform before it is verified.
+	ext := []inbox.ExternalReply{{Channel: inbox.ChannelFacebook, ExternalID: "fb_9", ParentExternalID: "c1", Text: "answer", CreatedAt: e.clock.Now()}}
+	if res, err := e.s.Ingest("acct", nil, ext, nil); err != nil || res.ExternalApplied != 1 {
+		t.Fatalf("external = %+v, %v", res, err)
+	}
+	if _, err := e.s.MarkSent(r.ID, "fb_9"); err != nil {
+		t.Fatal(err)
+	}
+	d := must[Detail](t)(e.s.Detail(id))
+	if len(d.Replies) != 1 || d.Replies[0].ID != r.ID || d.Replies[0].External {
+		t.Fatalf("replies = %+v, want only the verified one", d.Replies)
+	}
+	if st := must[Stats](t)(e.s.Stats("")); st.Replies[inbox.ReplySent] != 1 || st.Replies[inbox.ReplyUnknown] != 0 {
+		t.Fatalf("reply counters = %v", st.Replies)
+	}
+	checkConsistent(t, e.s)
+	// Seen once more: still one.
+	if res, err := e.s.Ingest("acct", nil, ext, nil); err != nil || res.ExternalApplied != 0 {
+		t.Fatalf("again = %+v, %v", res, err)
+	}
+}
