@@ -1,7 +1,7 @@
 package api
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"net/http"
 	"net/url"
@@ -99,24 +99,37 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The store hands out each item's JSON as served: splice, don't re-encode.
-	n := 32 + len(page.NextCursor)
-	for _, raw := range page.Raw {
-		n += len(raw) + 1
+	// The store hands out each item's JSON as served: splice it straight
+	// into the response (the server buffers writes), no re-encode, no copy.
+	cursor := strconv.Quote(page.NextCursor)
+	const head, mid, tail = `{"items":[`, `],"next_cursor":`, "}\n"
+	n := len(head) + len(mid) + len(cursor) + len(tail)
+	for i, raw := range page.Raw {
+		n += len(raw)
+		if i > 0 {
+			n++
+		}
 	}
-	var b bytes.Buffer
-	b.Grow(n)
-	b.WriteString(`{"items":[`)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(n))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	bw := s.writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() { bw.Reset(nil); s.writers.Put(bw) }()
+	bw.WriteString(head)
 	for i, raw := range page.Raw {
 		if i > 0 {
-			b.WriteByte(',')
+			bw.WriteByte(',')
 		}
-		b.Write(raw)
+		bw.Write(raw)
 	}
-	b.WriteString(`],"next_cursor":`)
-	b.WriteString(strconv.Quote(page.NextCursor))
-	b.WriteString("}\n")
-	return writeBody(w, http.StatusOK, "application/json", b.Bytes())
+	bw.WriteString(mid)
+	bw.WriteString(cursor)
+	bw.WriteString(tail)
+	_ = bw.Flush() // a client gone mid-write is not our error
+	return nil
 }
 
 // itemInScope loads an item and hides it (404) from tokens of other units.

@@ -9,6 +9,7 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -106,7 +107,8 @@ type Server struct {
 	registry   *prometheus.Registry
 	openapi    []byte
 
-	touch *tokenToucher
+	touch   *tokenToucher
+	writers sync.Pool // *bufio.Writer for splicing list responses
 
 	shuttingDown atomic.Bool
 	streamMu     sync.Mutex
@@ -166,6 +168,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.hub = events.NewHub(opts.EventRingSize, strconv.FormatInt(s.now().UnixMilli(), 36))
 
+	s.writers.New = func() any { return bufio.NewWriterSize(nil, 8<<10) }
 	s.routes = routeTable()
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
