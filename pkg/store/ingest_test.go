@@ -601,3 +601,26 @@ func TestNotifyOrderMatchesCommitOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestDetailShowsTheNearestPartOfALongThread(t *testing.T) {
+	e := newEnv(t)
+	var page []inbox.Item
+	for i := range 3 * MaxDetailThread {
+		page = append(page, fbComment(extID(i), "viral", fmt.Sprint("u", i), e.clock.Now().Add(time.Duration(i)*time.Second)))
+	}
+	idl := e.ingest(page...)
+	for _, tc := range []struct{ at, first int }{{0, 1}, {150, 100}, {299, 199}} {
+		d := must[Detail](t)(e.s.Detail(idl[tc.at]))
+		if len(d.Thread) != MaxDetailThread {
+			t.Fatalf("item %d: thread of %d items, want %d", tc.at, len(d.Thread), MaxDetailThread)
+		}
+		if d.Thread[0].ID != idl[tc.first] {
+			t.Fatalf("item %d: thread starts at %s, want item %d", tc.at, d.Thread[0].ExternalID, tc.first)
+		}
+		for _, o := range d.Thread {
+			if o.ID == idl[tc.at] {
+				t.Fatalf("item %d is in its own thread list", tc.at)
+			}
+		}
+	}
+}

@@ -18,6 +18,9 @@ const (
 	DefaultLimit   = 50
 	MaxLimit       = 200
 	DefaultMaxScan = 5000
+	// MaxDetailThread bounds Detail.Thread to the items nearest the one
+	// asked for; Thread lists a whole thread.
+	MaxDetailThread = 100
 )
 
 const cursorVersion = 1
@@ -368,15 +371,24 @@ func (s *Store) Detail(id string) (Detail, error) {
 		d.Item = it
 		d.Thread = []inbox.Item{}
 		if it.ThreadID != "" {
-			th, err := thread(tx, it.Channel, it.Account, it.ThreadID)
-			if err != nil {
-				return err
-			}
-			for _, o := range th {
-				if o.ID != it.ID {
-					d.Thread = append(d.Thread, o)
+			// A post's comments share its thread and may run to thousands:
+			// show the ones nearest to this item.
+			ids := threadIDs(tx, it.Channel, it.Account, it.ThreadID)
+			at, _ := slices.BinarySearchFunc(ids, iid, bytes.Compare)
+			lo := max(0, at-MaxDetailThread/2)
+			hi := min(len(ids), lo+MaxDetailThread+1)
+			lo = max(0, hi-MaxDetailThread-1)
+			for _, id := range ids[lo:hi] {
+				if bytes.Equal(id, iid) {
+					continue
 				}
+				o, err := getItem(tx, id)
+				if err != nil {
+					return err
+				}
+				d.Thread = append(d.Thread, o)
 			}
+			slices.SortStableFunc(d.Thread, func(a, b inbox.Item) int { return a.CreatedAt.Compare(b.CreatedAt) })
 		}
 		d.Replies = []inbox.Reply{}
 		c := tx.Bucket(bRxItem).Cursor()
