@@ -251,3 +251,13 @@ func (e *env) cancelQueuedExcept(keep string) {
 		}
 	}
 }
+
+func TestPublishWithoutTheObjectStillSignals(t *testing.T) {
+	e := newEnv(t)
+	before := e.srv.hub.LastID()
+	e.srv.Publish(store.Event{Type: store.EventItemUpdated, ItemID: "01GONE", Unit: unitA})
+	evs, _ := e.srv.hub.Since(before, 0)
+	if len(evs) != 1 || evs[0].Type != "item.updated" || evs[0].Unit != unitA || !strings.Contains(string(evs[0].Data), `"item_id":"01GONE"`) {
+		t.Fatalf("events = %+v", evs)
+	}
+}

@@ -368,3 +368,21 @@ func TestNewNeedsStore(t *testing.T) {
 		t.Fatal("New without a store succeeded")
 	}
 }
+
+func TestTokenTouchKeptWhenTheWriteFails(t *testing.T) {
+	e := newEnv(t)
+	e.do(asViewer, "GET", "/api/v1/items", nil)
+	if err := e.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.touch.flush(); err == nil {
+		t.Fatal("flush to a closed store succeeded")
+	}
+	e.srv.touch.mu.Lock()
+	_, kept := e.srv.touch.pending[asViewer]
+	clear(e.srv.touch.pending) // the store stays closed: nothing to flush at cleanup
+	e.srv.touch.mu.Unlock()
+	if !kept {
+		t.Fatal("last-used time dropped after a failed write")
+	}
+}
