@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -63,6 +64,7 @@ type config struct {
 	peak               time.Duration
 	seed               uint64
 	skipPeak, skipOpen bool
+	cpuProfile         string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -84,8 +86,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed (units picked, item texts)")
 	fs.BoolVar(&c.skipPeak, "no-peak", false, "skip the peak-throughput runs")
 	fs.BoolVar(&c.skipOpen, "no-open", false, "skip the open-loop runs")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and client) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if c.rate <= 0 || c.workers <= 0 || c.units <= 0 {
 		return errors.New("-rate, -workers and -units must be positive")
@@ -327,6 +341,31 @@ func fetch(ctx context.Context, client *http.Client, base, token, path string) (
 	return body, nil
 }
 
+// drain is fetch without keeping the body, so the load generator's own
+// garbage does not weigh on the server it measures.
+func drain(ctx context.Context, client *http.Client, base, token, path string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+path, nil)
+	if err != nil {
+		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || (resp.ContentLength >= 0 && n != resp.ContentLength) {
+		return fmt.Errorf("GET %s: %s, %d bytes", path, resp.Status, n)
+	}
+	return nil
+}
+
 type result struct {
 	lat    []time.Duration
 	errors int64
@@ -375,7 +414,7 @@ func openLoop(ctx context.Context, client *http.Client, base, token string, path
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := fetch(ctx, client, base, token, p)
+			err := drain(ctx, client, base, token, p)
 			lat := time.Since(at)
 			if !record {
 				return
@@ -408,7 +447,7 @@ func closedLoop(ctx context.Context, client *http.Client, base, token string, pa
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(seed, uint64(w)+10))
 			for ctx.Err() == nil {
-				if _, err := fetch(ctx, client, base, token, path(r)); err == nil {
+				if err := drain(ctx, client, base, token, path(r)); err == nil {
 					ok.Add(1)
 				} else if ctx.Err() == nil {
 					failed.Add(1)

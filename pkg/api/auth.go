@@ -88,6 +88,12 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 			return &principal{Name: bootstrapTokenName, Role: inbox.RoleAdmin}, nil
 		}
 	}
+	key := sha256.Sum256([]byte(secret))
+	p, gen, ok := s.tokens.get(key, s.now())
+	if ok {
+		s.touch.used(p.Name, s.now())
+		return p, nil
+	}
 	t, err := s.store.LookupToken(secret)
 	if errors.Is(err, store.ErrNotFound) {
 		p := errUnauthenticated()
@@ -97,8 +103,63 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("look up token: %w", err)
 	}
+	p = &principal{Name: t.Name, Role: t.Role, Unit: t.Unit}
+	s.tokens.put(key, p, s.now(), gen)
 	s.touch.used(t.Name, s.now())
-	return &principal{Name: t.Name, Role: t.Role, Unit: t.Unit}, nil
+	return p, nil
+}
+
+// Token cache bounds.
+const (
+	tokenCacheTTL  = 10 * time.Second
+	tokenCacheSize = 1024
+)
+
+// tokenCache remembers recent successful lookups by the secret's SHA-256,
+// sparing a store read per request. It never holds a secret. Revoking
+// through the API clears it; the CLI cannot revoke while the daemon holds
+// the data file, so the TTL only bounds what nothing else invalidates.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]tokenCacheEntry
+	// gen counts clears, so a lookup that raced a revocation is not cached.
+	gen uint64
+}
+
+type tokenCacheEntry struct {
+	p       *principal
+	expires time.Time
+}
+
+// get returns the cached principal, or the generation to hand to put after
+// a store lookup.
+func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) (*principal, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || !now.Before(e.expires) {
+		return nil, c.gen, false
+	}
+	return e.p, c.gen, true
+}
+
+func (c *tokenCache) put(key [sha256.Size]byte, p *principal, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // cleared since the lookup began
+	}
+	if c.entries == nil || len(c.entries) >= tokenCacheSize {
+		c.entries = make(map[[sha256.Size]byte]tokenCacheEntry)
+	}
+	c.entries[key] = tokenCacheEntry{p: p, expires: now.Add(tokenCacheTTL)}
+}
+
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	c.entries = nil
+	c.gen++
+	c.mu.Unlock()
 }
 
 // tokenToucher batches tokens' last-used times in memory and writes them

@@ -237,6 +237,7 @@ func (s *Server) listTokens(w http.ResponseWriter, _ *http.Request) error {
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	err := s.store.RevokeToken(name)
+	s.tokens.clear() // before answering: the revoked token must stop working now
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound("token " + strconv.Quote(name))
 	}

@@ -386,3 +386,34 @@ func TestTokenTouchKeptWhenTheWriteFails(t *testing.T) {
 		t.Fatal("last-used time dropped after a failed write")
 	}
 }
+
+func TestTokenCache(t *testing.T) {
+	var c tokenCache
+	key := [32]byte{1}
+	p := &principal{Name: "a", Role: inbox.RoleViewer}
+	_, gen, ok := c.get(key, testNow)
+	if ok {
+		t.Fatal("hit in an empty cache")
+	}
+	c.put(key, p, testNow, gen)
+	if got, _, ok := c.get(key, testNow.Add(tokenCacheTTL-time.Nanosecond)); !ok || got != p {
+		t.Fatal("miss within the TTL")
+	}
+	if _, _, ok := c.get(key, testNow.Add(tokenCacheTTL)); ok {
+		t.Fatal("hit after the TTL")
+	}
+	// A lookup that started before a clear (a revocation) is not cached.
+	_, gen, _ = c.get([32]byte{2}, testNow)
+	c.clear()
+	c.put([32]byte{2}, p, testNow, gen)
+	if _, _, ok := c.get([32]byte{2}, testNow); ok {
+		t.Fatal("a lookup racing a revocation was cached")
+	}
+	for i := 0; i <= tokenCacheSize; i++ {
+		_, gen, _ := c.get([32]byte{byte(i), byte(i >> 8), 9}, testNow)
+		c.put([32]byte{byte(i), byte(i >> 8), 9}, p, testNow, gen)
+	}
+	if n := len(c.entries); n > tokenCacheSize {
+		t.Fatalf("cache holds %d entries", n)
+	}
+}

@@ -108,6 +108,7 @@ type Server struct {
 	openapi    []byte
 
 	touch   *tokenToucher
+	tokens  tokenCache
 	writers sync.Pool // *bufio.Writer for splicing list responses
 
 	shuttingDown atomic.Bool
