@@ -9,7 +9,7 @@
 package api
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -109,7 +109,7 @@ type Server struct {
 
 	touch   *tokenToucher
 	tokens  tokenCache
-	writers sync.Pool // *bufio.Writer for splicing list responses
+	buffers sync.Pool // *bytes.Buffer for splicing list responses
 
 	shuttingDown atomic.Bool
 	streamMu     sync.Mutex
@@ -169,7 +169,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.hub = events.NewHub(opts.EventRingSize, strconv.FormatInt(s.now().UnixMilli(), 36))
 
-	s.writers.New = func() any { return bufio.NewWriterSize(nil, 8<<10) }
+	s.buffers.New = func() any { return new(bytes.Buffer) }
 	s.routes = routeTable()
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
