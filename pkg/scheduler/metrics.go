@@ -19,7 +19,6 @@ type metrics struct {
 	panics          *prometheus.CounterVec   // where: poll, send, verify, cron
 	deliveries      *prometheus.CounterVec   // account, outcome
 	deliveryLatency *prometheus.HistogramVec // account
-	state           *prometheus.GaugeVec     // account, state
 	usagePercent    *prometheus.GaugeVec     // account
 	rateRemaining   *prometheus.GaugeVec     // account
 	readsToday      *prometheus.GaugeVec     // account
@@ -57,8 +56,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		deliveryLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "delivery_latency_seconds",
 			Help:    "Time from a reply being queued to being sent.",
 			Buckets: []float64{.1, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}}, []string{"account"}),
-		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "account_state",
-			Help: "1 for the account's current pipeline state, 0 for the others."}, []string{"account", "state"}),
 		usagePercent: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_usage_percent",
 			Help: "Highest platform usage percentage reported (Facebook X-App-Usage / X-Business-Use-Case-Usage)."}, []string{"account"}),
 		rateRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_rate_limit_remaining",
@@ -67,7 +64,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Resources read from the platform in the current UTC day (X pay-per-use)."}, []string{"account"}),
 	}
 	for _, c := range []prometheus.Collector{m.polls, m.pollDuration, m.ingested, m.duplicates, m.externalReplies,
-		m.panics, m.deliveries, m.deliveryLatency, m.state, m.usagePercent, m.rateRemaining, m.readsToday} {
+		m.panics, m.deliveries, m.deliveryLatency, m.usagePercent, m.rateRemaining, m.readsToday} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {
@@ -79,16 +76,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-func (m *metrics) setState(account, current string) {
-	for _, st := range States {
-		v := 0.0
-		if st == current {
-			v = 1
-		}
-		m.state.WithLabelValues(account, st).Set(v)
-	}
-}
-
 func (m *metrics) setUsage(account string, u connectors.Usage) {
 	m.usagePercent.WithLabelValues(account).Set(u.Percent)
 	m.rateRemaining.WithLabelValues(account).Set(float64(u.RateRemaining))
@@ -98,7 +85,6 @@ func (m *metrics) setUsage(account string, u connectors.Usage) {
 // forget drops a removed account's gauges so dashboards stop showing it.
 func (m *metrics) forget(account string) {
 	l := prometheus.Labels{"account": account}
-	m.state.DeletePartialMatch(l)
 	m.usagePercent.DeletePartialMatch(l)
 	m.rateRemaining.DeletePartialMatch(l)
 	m.readsToday.DeletePartialMatch(l)

@@ -321,7 +321,6 @@ func (s *Scheduler) accountFailed(a *account, err error, now time.Time) {
 	defer a.mu.Unlock()
 	s.applyFailure(&a.st, err, now)
 	s.persist(a)
-	s.m.setState(a.cfg.Name, a.st.State)
 	s.log.Warn("account stopped", "account", a.cfg.Name, "state", a.st.State, "err", err)
 }
 

@@ -102,7 +102,6 @@ func (s *Scheduler) beginPoll(a *account, operator bool) (Account, error) {
 	a.st.State = StatePolling
 	a.st.LastPollAt = &now
 	s.persist(a)
-	s.m.setState(a.cfg.Name, StatePolling)
 	return a.cfg, nil
 }
 
@@ -148,7 +147,6 @@ func (s *Scheduler) finishPoll(ctx context.Context, a *account, cfg Account) err
 		}
 	}
 	s.persist(a)
-	s.m.setState(cfg.Name, a.st.State)
 
 	log := s.log.With("account", cfg.Name, "pages", pages, "new", newItems)
 	switch outcome {

@@ -366,7 +366,6 @@ func (s *Scheduler) addAccount(cfg Account, sched cron.Schedule, st store.Accoun
 	if !reflect.DeepEqual(before, st) {
 		s.persist(a)
 	}
-	s.m.setState(cfg.Name, st.State)
 	a.entry = s.schedule(cfg.Name, sched)
 	s.log.Info("account scheduled", "account", cfg.Name, "platform", cfg.Platform,
 		"schedule", cfg.Schedule, "state", st.State)
@@ -405,7 +404,6 @@ func (s *Scheduler) updateAccount(a *account, cfg Account, sched cron.Schedule) 
 	}
 	if changed {
 		s.persist(a)
-		s.m.setState(cfg.Name, a.st.State)
 	}
 }
 
@@ -448,7 +446,6 @@ func (s *Scheduler) Resume(ctx context.Context, name string) error {
 		from := a.st.State
 		a.st.State, a.st.PausedUntil, a.st.Failures = StateIdle, nil, 0
 		s.persist(a)
-		s.m.setState(name, StateIdle)
 		s.log.Info("account resumed", "account", name, "from", from)
 	}
 	a.sendHold = time.Time{}

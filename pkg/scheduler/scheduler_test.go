@@ -134,9 +134,6 @@ func TestSetAccountsAddRemoveReplace(t *testing.T) {
 		if err := e.s.PollNow(context.Background(), "x"); !errors.Is(err, ErrUnknownAccount) {
 			t.Errorf("PollNow of a removed account = %v", err)
 		}
-		if n := seriesFor(t, e, "inboxd_account_state", "x"); n != 0 {
-			t.Errorf("removed account still has %d state series", n)
-		}
 		if got := e.reply(r.ID).State; got != inbox.ReplyQueued {
 			t.Errorf("removed account's reply = %s", got)
 		}
@@ -355,27 +352,6 @@ func waitFor[T any](t *testing.T, ch <-chan T) T {
 	return zero
 }
 
-func seriesFor(t *testing.T, e *env, name, account string) int {
-	t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "account" && l.GetValue() == account {
-					n++
-				}
-			}
-		}
-	}
-	return n
-}
 
 func TestStateErrorTellsTheOperator(t *testing.T) {
 	until := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
