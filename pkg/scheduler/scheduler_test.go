@@ -352,7 +352,6 @@ func waitFor[T any](t *testing.T, ch <-chan T) T {
 	return zero
 }
 
-
 func TestStateErrorTellsTheOperator(t *testing.T) {
 	until := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
