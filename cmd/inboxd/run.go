@@ -8,10 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/store"
@@ -31,12 +33,17 @@ type env struct {
 	// ready, when set, is called by serve with the address it listens on
 	// once it accepts connections.
 	ready func(addr string)
+	// hup delivers SIGHUP: serve reloads its config.
+	hup <-chan os.Signal
 }
 
 // run is the whole program: args are the command-line arguments without the
 // program name.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return runEnv(ctx, args, env{stdout: stdout, stderr: stderr, getenv: os.LookupEnv})
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return runEnv(ctx, args, env{stdout: stdout, stderr: stderr, getenv: os.LookupEnv, hup: hup})
 }
 
 type command struct {
@@ -51,6 +58,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "--config FILE", "run the daemon: poll the accounts, serve the API", serve},
+		{"demo", "[--listen ADDR] [--data DIR] [--rate N] [--no-limits]", "run the daemon against built-in Facebook and X simulators (no credentials needed)", demo},
+		{"probe", "--config FILE --account NAME", "check an account's credentials and permissions, read-only", probe},
 		{"token create", "--config FILE --name NAME --role admin|operator|viewer [--unit UNIT]", "create an API token and print it (daemon stopped)", tokenCreate},
 		{"token list", "--config FILE", "list API tokens (never their secrets)", tokenList},
 		{"token revoke", "--config FILE NAME", "delete an API token", tokenRevoke},

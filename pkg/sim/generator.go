@@ -81,27 +81,43 @@ func (g *Generator) Next() Message {
 	}
 }
 
-// Run emits burst messages at once, then rate messages per minute until ctx
-// ends. tick, when non-nil, replaces the wall-clock ticker (tests drive it).
-// It returns how many messages were emitted and the first emit error, if
-// any, which stops the run.
-func (g *Generator) Run(ctx context.Context, ratePerMinute float64, burst int, tick <-chan time.Time, emit func(context.Context, Message) error) (int, error) {
+// minTick bounds the ticker at high rates: above 100 messages/s each tick
+// emits several, so a load run is not limited by timer resolution.
+const minTick = 10 * time.Millisecond
+
+// Run emits burst messages at once, then perSecond messages a second until
+// ctx ends. tick, when non-nil, replaces the wall-clock ticker (tests drive
+// it); each tick then stands for one ticker interval. It returns how many
+// messages were emitted and the first emit error, which stops the run.
+func (g *Generator) Run(ctx context.Context, perSecond float64, burst int, tick <-chan time.Time, emit func(context.Context, Message) error) (int, error) {
 	sent := 0
-	for range burst {
-		if err := emit(ctx, g.Next()); err != nil {
-			return sent, fmt.Errorf("emit message %d: %w", sent+1, err)
+	send := func(n int) error {
+		for range n {
+			if err := emit(ctx, g.Next()); err != nil {
+				return fmt.Errorf("emit message %d: %w", sent+1, err)
+			}
+			sent++
 		}
-		sent++
+		return nil
 	}
-	if tick == nil {
-		if ratePerMinute <= 0 {
+	if err := send(burst); err != nil {
+		return sent, err
+	}
+	if perSecond <= 0 {
+		if tick == nil {
 			<-ctx.Done()
 			return sent, nil
 		}
-		t := time.NewTicker(time.Duration(float64(time.Minute) / ratePerMinute))
+		perSecond = 1
+	}
+	interval := max(time.Duration(float64(time.Second)/perSecond), minTick)
+	if tick == nil {
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		tick = t.C
 	}
+	perTick := perSecond * interval.Seconds()
+	var owed float64 // fractional messages carried to the next tick
 	for {
 		select {
 		case <-ctx.Done():
@@ -110,10 +126,12 @@ func (g *Generator) Run(ctx context.Context, ratePerMinute float64, burst int, t
 			if !ok {
 				return sent, nil
 			}
-			if err := emit(ctx, g.Next()); err != nil {
-				return sent, fmt.Errorf("emit message %d: %w", sent+1, err)
+			owed += perTick
+			n := int(owed)
+			owed -= float64(n)
+			if err := send(n); err != nil {
+				return sent, err
 			}
-			sent++
 		}
 	}
 }

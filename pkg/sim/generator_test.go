@@ -65,7 +65,7 @@ func TestRunBurstThenTicks(t *testing.T) {
 	var err error
 	go func() {
 		defer close(done)
-		n, err = g.Run(ctx, 60, 5, tick, func(_ context.Context, m Message) error {
+		n, err = g.Run(ctx, 1, 5, tick, func(_ context.Context, m Message) error {
 			got = append(got, m)
 			return nil
 		})
@@ -77,6 +77,23 @@ func TestRunBurstThenTicks(t *testing.T) {
 	<-done
 	if err != nil || n != 8 || len(got) != 8 {
 		t.Fatalf("Run = %d, %v with %d emitted; want 5 burst + 3 ticks", n, err, len(got))
+	}
+}
+
+func TestRunHighRateEmitsSeveralPerTick(t *testing.T) {
+	tick := make(chan time.Time)
+	done := make(chan int)
+	go func() {
+		n, _ := NewGenerator(5).Run(context.Background(), 1000, 0, tick, func(context.Context, Message) error { return nil })
+		done <- n
+	}()
+	for range 10 {
+		tick <- time.Time{}
+	}
+	close(tick)
+	// 1000/s with a 10 ms tick is 10 a tick.
+	if n := <-done; n != 100 {
+		t.Fatalf("10 ticks at 1000/s emitted %d, want 100", n)
 	}
 }
 

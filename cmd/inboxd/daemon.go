@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/inboxd/inboxd/pkg/api"
+	"github.com/inboxd/inboxd/pkg/config"
+	"github.com/inboxd/inboxd/pkg/scheduler"
+	"github.com/inboxd/inboxd/pkg/store"
+)
+
+// shutdownGrace bounds the whole stop (HTTP drain, scheduler, store close)
+// so SIGTERM ends the process within 5 s even under load.
+const shutdownGrace = 4 * time.Second
+
+// daemonHooks are what serve and demo differ in.
+type daemonHooks struct {
+	// reload delivers a freshly loaded config on SIGHUP (nil: no reload).
+	reload <-chan reloadRequest
+	// client is the connectors' base HTTP client (nil: a plain one).
+	client *http.Client
+	// started runs once the API listens, with its base URL and the store
+	// (the demo creates its operator token and prints its help here).
+	started func(ctx context.Context, baseURL string, st *store.Store) error
+}
+
+// reloadRequest carries a reloaded config, or the error loading it.
+type reloadRequest struct {
+	cfg *config.Config
+	err error
+}
+
+// eventBus fans the store's commit events out to the API's stream and the
+// outbox worker; both exist only after the store is open, hence the late
+// binding.
+type eventBus struct {
+	mu   sync.RWMutex
+	subs []func(store.Event)
+}
+
+func (b *eventBus) publish(ev store.Event) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, f := range b.subs {
+		f(ev)
+	}
+}
+
+func (b *eventBus) subscribe(f func(store.Event)) {
+	b.mu.Lock()
+	b.subs = append(b.subs, f)
+	b.mu.Unlock()
+}
+
+// runDaemon is the service: the store, the scheduler polling the accounts
+// and delivering the outbox, and the HTTP API, until ctx ends.
+func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logger, h daemonHooks) error {
+	bus := &eventBus{}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data_dir: %w", err)
+	}
+	path := dataFile(cfg)
+	st, err := store.Open(path, store.Options{Location: cfg.Location, Logger: logger, Notify: bus.publish})
+	if errors.Is(err, store.ErrLocked) {
+		return &lockedError{path: path, hint: "stop it before starting another, or give this one another data_dir", err: err}
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer func() {
+		if st != nil {
+			_ = st.Close()
+		}
+	}()
+
+	reg := prometheus.NewRegistry()
+	sched, err := scheduler.New(scheduler.Options{
+		Store: st, Logger: logger, Registry: reg, Location: cfg.Location, BackoffMax: cfg.BackoffMax,
+	})
+	if err != nil {
+		return err
+	}
+	accounts, infos, err := buildAccounts(cfg, st, logger, h.client)
+	if err != nil {
+		return err
+	}
+	if err := sched.SetAccounts(ctx, accounts); err != nil {
+		return fmt.Errorf("schedule accounts: %w", err)
+	}
+	apiSrv, err := api.New(api.Options{
+		Store:               st,
+		Logger:              logger,
+		Accounts:            infos,
+		Control:             sched,
+		MetricsPublic:       cfg.HTTP.MetricsPublic,
+		CORSOrigins:         cfg.HTTP.CORSOrigins,
+		BootstrapAdminToken: cfg.HTTP.BootstrapAdminToken.Reveal(),
+		Registry:            reg,
+	})
+	if err != nil {
+		return err
+	}
+	bus.subscribe(apiSrv.Publish)
+	bus.subscribe(sched.HandleEvent)
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		_ = apiSrv.Shutdown(context.WithoutCancel(ctx))
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Listen, err)
+	}
+	srv := apiSrv.HTTPServer(cfg.HTTP.Listen)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if err := sched.Start(ctx); err != nil {
+		_ = srv.Close()
+		<-served
+		_ = apiSrv.Shutdown(context.WithoutCancel(ctx))
+		return err
+	}
+
+	addr := ln.Addr().String()
+	logger.Info("inboxd listening", "addr", addr, "url", "http://"+addr, "data_file", st.Path(),
+		"accounts", len(cfg.Accounts), "version", currentVersion())
+	var runErr error
+	if h.started != nil {
+		runErr = h.started(ctx, "http://"+addr, st)
+	}
+	if e.ready != nil && runErr == nil {
+		e.ready(addr)
+	}
+
+loop:
+	for runErr == nil {
+		select {
+		case err := <-served:
+			runErr = fmt.Errorf("http server: %w", err)
+			served <- err // the shutdown below waits for it
+		case <-ctx.Done():
+			break loop
+		case r := <-h.reload:
+			reloadAccounts(ctx, logger, cfg, r, st, sched, apiSrv, h.client)
+		}
+	}
+
+	logger.Info("shutting down", "grace", shutdownGrace)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := apiSrv.Shutdown(stopCtx); err != nil {
+		logger.Warn("api shutdown", "err", err)
+	}
+	if err := srv.Shutdown(stopCtx); err != nil {
+		logger.Warn("requests still running at the end of the grace period; closing them", "err", err)
+		_ = srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
+		logger.Warn("http server", "err", err)
+	}
+	if err := sched.Stop(stopCtx); err != nil {
+		logger.Warn("scheduler stop", "err", err)
+	}
+	closeErr := st.Close()
+	st = nil
+	if closeErr != nil && runErr == nil {
+		runErr = fmt.Errorf("close data file: %w", closeErr)
+	}
+	logger.Info("stopped")
+	return runErr
+}
+
+// reloadAccounts applies a reloaded config's accounts without touching the
+// queue. Anything wrong keeps the running set: a typo in an edited config
+// must not stop the office's inbox.
+func reloadAccounts(ctx context.Context, logger *slog.Logger, running *config.Config, r reloadRequest,
+	st *store.Store, sched *scheduler.Scheduler, apiSrv *api.Server, client *http.Client) {
+	if r.err != nil {
+		logger.Error("config reload refused; the running configuration stays", "err", r.err)
+		return
+	}
+	accounts, infos, err := buildAccounts(r.cfg, st, logger, client)
+	if err == nil {
+		err = sched.SetAccounts(ctx, accounts)
+	}
+	if err != nil {
+		logger.Error("config reload refused; the running configuration stays", "err", err)
+		return
+	}
+	if s, ok := any(apiSrv).(interface{ SetAccounts([]api.AccountInfo) }); ok { // TODO(lead): direct call once pkg/api has it
+		s.SetAccounts(infos)
+	}
+	if r.cfg.HTTP.Listen != running.HTTP.Listen || r.cfg.DataDir != running.DataDir {
+		logger.Warn("http.listen and data_dir take effect at the next restart")
+	}
+	logger.Info("config reloaded", "accounts", len(accounts))
+}

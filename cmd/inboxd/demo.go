@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/config"
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim"
+	"github.com/inboxd/inboxd/pkg/sim/graphapi"
+	"github.com/inboxd/inboxd/pkg/sim/xapi"
+	"github.com/inboxd/inboxd/pkg/store"
+)
+
+// Demo identities: the fakes accept exactly these made-up credentials.
+const (
+	demoPageID        = "102030405060708"
+	demoPageName      = "Pemkab Sukamaju"
+	demoPageToken     = "demo-page-token"
+	demoXUserID       = "1460000000000000001"
+	demoXUsername     = "pemkabsukamaju"
+	demoConsumerKey   = "demo-consumer-key"
+	demoConsumerSec   = "demo-consumer-secret"
+	demoAccessToken   = "demo-access-token"
+	demoAccessSecret  = "demo-access-secret"
+	demoOperatorToken = "demo-operator"
+)
+
+// demoConfig is the configuration the demo runs with, written as YAML and
+// parsed like a real one, so the demo exercises validation and defaults.
+const demoConfig = `data_dir: %[1]q
+log:
+  level: %[2]s
+http:
+  listen: %[3]q
+accounts:
+  - name: pemkab-facebook
+    platform: facebook
+    schedule: %[4]q
+    graph_url: %[5]q
+    page_id: %[6]q
+    page_token: %[7]q
+    lookback: 1h
+    max_pages_per_poll: %[8]d
+  - name: pemkab-x
+    platform: twitter
+    schedule: %[4]q
+    api_url: %[9]q
+    user_id: %[10]q
+    oauth1:
+      consumer_key: %[11]q
+      consumer_secret: %[12]q
+      access_token: %[13]q
+      access_secret: %[14]q
+`
+
+type demoFlags struct {
+	listen, data, schedule, logLevel string
+	rate                             float64
+	burst                            int
+	noLimits                         bool
+	seed                             uint64
+}
+
+func demo(ctx context.Context, e env, args []string) error {
+	const usage = "[--listen ADDR] [--data DIR] [--rate N] [--burst N] [--schedule SPEC] [--no-limits] [--seed N]"
+	fs := newFlags("demo")
+	var f demoFlags
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "API listen `address` (port 0 picks a free one)")
+	fs.StringVar(&f.data, "data", "inboxd-demo", "`dir`ectory of the demo's data file, reused across runs")
+	fs.Float64Var(&f.rate, "rate", 0.1, "citizen messages per `second` after the first burst")
+	fs.IntVar(&f.burst, "burst", 12, "messages written at start, so the queue is not empty")
+	fs.StringVar(&f.schedule, "schedule", "@every 5s", "poll `spec` of both demo accounts")
+	fs.BoolVar(&f.noLimits, "no-limits", false, "fakes drop their rate limits and the page cap is raised (load runs)")
+	fs.Uint64Var(&f.seed, "seed", uint64(time.Now().UnixNano()), "generator `seed`, to replay a run")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
+		return err
+	}
+	return runDemo(ctx, e, f)
+}
+
+func runDemo(ctx context.Context, e env, f demoFlags) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	graph := graphapi.New(graphapi.Options{
+		PageID: demoPageID, PageName: demoPageName, PageToken: demoPageToken,
+		NoLimits: f.noLimits, CallsPerHour: 100_000,
+	})
+	xfake := xapi.New(xapi.Options{
+		UserID: demoXUserID, Username: demoXUsername, Name: demoPageName,
+		ConsumerKey: demoConsumerKey, ConsumerSecret: demoConsumerSec,
+		AccessToken: demoAccessToken, AccessSecret: demoAccessSecret,
+		NoLimits: f.noLimits,
+	})
+	graphURL, stopGraph, err := serveFake(graph)
+	if err != nil {
+		return err
+	}
+	defer stopGraph()
+	graph.SetBaseURL(graphURL + "/")
+	xURL, stopX, err := serveFake(xfake)
+	if err != nil {
+		return err
+	}
+	defer stopX()
+
+	pages := config.DefaultMaxPagesPerPoll
+	if f.noLimits {
+		pages = config.MaxPagesPerPollLimit
+	}
+	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen, f.schedule, graphURL+"/", demoPageID, demoPageToken,
+		pages, xURL, demoXUserID, demoConsumerKey, demoConsumerSec, demoAccessToken, demoAccessSecret)
+	cfg, err := config.Parse("demo config", []byte(yaml), nil)
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	logger := newLogger(e.stderr, cfg.Log)
+
+	world := sim.NewWorld(graph, xfake, nil)
+	gen := sim.NewGenerator(f.seed)
+	var genDone sync.WaitGroup
+	defer genDone.Wait()
+	defer cancel() // stops the generator before waiting for it
+
+	started := func(ctx context.Context, baseURL string, st *store.Store) error {
+		token, err := demoToken(st)
+		if err != nil {
+			return err
+		}
+		printDemoHelp(e, baseURL, graphURL, xURL, filepath.Join(cfg.DataDir, dataFileName), token, f)
+		genDone.Add(1)
+		go func() {
+			defer genDone.Done()
+			// Messages written before an account's first poll are its
+			// look-back backfill, which response-time figures leave out;
+			// the demo's citizens start writing once inboxd is watching.
+			waitFirstPolls(ctx, st, len(cfg.Accounts))
+			n, err := gen.Run(ctx, f.rate, f.burst, nil, world.Emit)
+			if err != nil {
+				logger.Error("message generator stopped", "err", err, "sent", n)
+			}
+		}()
+		return nil
+	}
+	return runDaemon(ctx, e, cfg, logger, daemonHooks{started: started})
+}
+
+// waitFirstPolls returns once n accounts have polled successfully, or after
+// a bound (a failing account must not keep the demo silent), or when ctx ends.
+func waitFirstPolls(ctx context.Context, st *store.Store, n int) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(30 * time.Second)
+	for {
+		states, err := st.AccountStates()
+		polled := 0
+		for _, s := range states {
+			if s.LastSuccessAt != nil {
+				polled++
+			}
+		}
+		if err != nil || polled >= n {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// serveFake serves a platform fake on a loopback port and returns its URL.
+func serveFake(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("demo: listen for a platform fake: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	stop := func() {
+		_ = srv.Close()
+		<-done
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// demoToken makes a fresh operator token for this run (the data file is
+// reused, so an earlier run's token is replaced: its secret was not kept).
+func demoToken(st *store.Store) (string, error) {
+	if err := st.RevokeToken(demoOperatorToken); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("demo token: %w", err)
+	}
+	secret, _, err := st.CreateToken(demoOperatorToken, inbox.RoleOperator, "")
+	if err != nil {
+		return "", fmt.Errorf("demo token: %w", err)
+	}
+	return secret, nil
+}
+
+func printDemoHelp(e env, api, graphURL, xURL, dataPath, token string, f demoFlags) {
+	var b strings.Builder
+	fmt.Fprintf(&b, `
+inboxd demo is running: citizens write to a simulated Facebook Page and X account,
+inboxd polls them (schedule %q) and queues what they write. Ctrl-C stops everything.
+
+  API                %s
+  Graph API fake     %s/
+  X API fake         %s
+  data file          %s
+  citizen messages   %d at start, then %g a second (seed %d)
+
+An operator token for this run:
+
+  export INBOXD=%s
+  export TOKEN=%s
+
+List new items:
+  curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/items?status=new&limit=5"
+
+Reply to the newest one (the reply appears on the fake platform, and the item becomes answered):
+  ITEM=$(curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/items?status=new&limit=1" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+    -d '{"text":"Terima kasih atas laporannya. Sudah kami teruskan ke dinas terkait."}' "$INBOXD/api/v1/items/$ITEM/replies"
+
+Show the queue's stats:
+  curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/stats"
+
+`, f.schedule, api, graphURL, xURL, dataPath, f.burst, f.rate, f.seed, api, token)
+	_, _ = fmt.Fprint(e.stdout, b.String())
+}
