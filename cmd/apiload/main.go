@@ -111,10 +111,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute, DisableCompression: true,
 	}}
+	defer client.CloseIdleConnections()
 
 	base, token, baseline := c.url, c.token, ""
 	if base == "" {
-		h, err := selfHost(ctx, c, units, stdout)
+		h, err := selfHost(ctx, c, client, units, stdout)
 		if err != nil {
 			return err
 		}
@@ -137,6 +138,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 			fmt.Fprintf(stdout, "open loop %-5s offered %6.0f/s for %s: %s\n", run.name, run.rate, c.duration, res)
+		}
+		if baseline != "" {
+			// The same schedule against the bare handler: the floor that
+			// loopback HTTP and this generator set on every figure above.
+			res, err := openLoop(ctx, client, baseline, "", listPath, c.rate, c.warmup, c.duration, c.seed)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "open loop bare  offered %6.0f/s for %s: %s\n", c.rate, c.duration, res)
 		}
 	}
 	if !c.skipPeak && baseline != "" {
@@ -167,7 +177,7 @@ type host struct {
 	tmp         string
 }
 
-func selfHost(ctx context.Context, c config, units []string, out io.Writer) (*host, error) {
+func selfHost(ctx context.Context, c config, client *http.Client, units []string, out io.Writer) (*host, error) {
 	h := &host{}
 	dir := c.dataDir
 	if dir == "" {
@@ -208,7 +218,7 @@ func selfHost(ctx context.Context, c config, units []string, out io.Writer) (*ho
 	h.apiURL = "http://" + apiLn.Addr().String()
 
 	// The bare handler answers with the API's own bytes for one unit.
-	body, err := fetch(ctx, http.DefaultClient, h.apiURL, h.token, "/api/v1/items?status=open&unit="+units[0]+"&limit=50")
+	body, err := fetch(ctx, client, h.apiURL, h.token, "/api/v1/items?status=open&unit="+units[0]+"&limit=50")
 	if err != nil {
 		h.close()
 		return nil, err

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestRunSelfHosted runs every phase on a tiny store and checks that each
+// reports figures without errors (speed itself is not asserted).
+func TestRunSelfHosted(t *testing.T) {
+	var out, errOut strings.Builder
+	err := run(context.Background(), []string{"-items", "300", "-units", "3", "-open-per-unit", "5", "-data", t.TempDir(),
+		"-rate", "200", "-stats-rate", "100", "-duration", "200ms", "-warmup", "50ms", "-workers", "2", "-peak", "200ms"}, &out, &errOut)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut.String())
+	}
+	got := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`store ready: 300 items, 3 units`),
+		regexp.MustCompile(`open loop items .* errors=0 p50=\S+ .*p99=`),
+		regexp.MustCompile(`open loop stats .* errors=0 `),
+		regexp.MustCompile(`open loop bare .* errors=0 `),
+		regexp.MustCompile(`peak items \(2 workers, 200ms\): api \d+ req/s, bare net/http same bytes \d+ req/s, ratio \d`),
+	} {
+		if !want.MatchString(got) {
+			t.Errorf("output lacks %s:\n%s", want, got)
+		}
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"-rate", "0"}, &out, &errOut); err == nil {
+		t.Fatal("a zero rate was accepted")
+	}
+	if err := run(context.Background(), []string{"-nope"}, &out, &errOut); err == nil {
+		t.Fatal("an unknown flag was accepted")
+	}
+}
