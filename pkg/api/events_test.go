@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -260,4 +261,49 @@ func TestPublishWithoutTheObjectStillSignals(t *testing.T) {
 	if len(evs) != 1 || evs[0].Type != "item.updated" || evs[0].Unit != unitA || !strings.Contains(string(evs[0].Data), `"item_id":"01GONE"`) {
 		t.Fatalf("events = %+v", evs)
 	}
+}
+
+// TestEventStreamOutlivesWriteTimeout runs the stream on the http.Server
+// that HTTPServer configures, with a write timeout far shorter than the
+// stream: heartbeats keep arriving after it, and shutting the server down
+// ends the stream instead of waiting for it.
+func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.HeartbeatInterval = 5 * time.Millisecond })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := e.srv.HTTPServer(ln.Addr().String())
+	hs.WriteTimeout = 30 * time.Millisecond
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	ts := &httptest.Server{URL: "http://" + ln.Addr().String()}
+	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[asViewer])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	s := &stream{t: t, resp: resp, rd: bufio.NewReader(resp.Body)}
+	start := time.Now()
+	beats := 0
+	for time.Since(start) < 5*hs.WriteTimeout {
+		if ev := s.next(); strings.HasPrefix(ev.comment, ": heartbeat") {
+			beats++
+		}
+	}
+	if beats < 2 {
+		t.Fatalf("%d heartbeats", beats)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		t.Fatalf("server shutdown waited on the stream: %v", err)
+	}
+	if err := <-served; err != http.ErrServerClosed {
+		t.Fatal(err)
+	}
+	http.DefaultClient.CloseIdleConnections()
 }
