@@ -189,7 +189,21 @@ func parseV2Time(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s)
 }
 
-// resolve joins posts with their includes.
+// index maps the expanded users and media by the keys posts and events
+// refer to them with.
+func (inc v2Includes) index() (map[string]v2User, map[string]v2Media) {
+	users := make(map[string]v2User, len(inc.Users))
+	for _, u := range inc.Users {
+		users[u.ID] = u
+	}
+	media := make(map[string]v2Media, len(inc.Media))
+	for _, m := range inc.Media {
+		media[m.MediaKey] = m
+	}
+	return users, media
+}
+
+// posts joins posts with their includes.
 func (v *v2) posts(op string, env *v2Envelope) ([]post, error) {
 	var raw []v2Tweet
 	if len(env.Data) > 0 {
@@ -197,14 +211,7 @@ func (v *v2) posts(op string, env *v2Envelope) ([]post, error) {
 			return nil, malformed(op, err, false)
 		}
 	}
-	users := map[string]v2User{}
-	for _, u := range env.Includes.Users {
-		users[u.ID] = u
-	}
-	media := map[string]v2Media{}
-	for _, m := range env.Includes.Media {
-		media[m.MediaKey] = m
-	}
+	users, media := env.Includes.index()
 	out := make([]post, 0, len(raw))
 	for _, t := range raw {
 		at, err := parseV2Time(t.CreatedAt)
@@ -248,14 +255,7 @@ func (v *v2) dmEvents(op string, env *v2Envelope) ([]dmEvent, error) {
 			return nil, malformed(op, err, false)
 		}
 	}
-	users := map[string]v2User{}
-	for _, u := range env.Includes.Users {
-		users[u.ID] = u
-	}
-	media := map[string]v2Media{}
-	for _, m := range env.Includes.Media {
-		media[m.MediaKey] = m
-	}
+	users, media := env.Includes.index()
 	out := make([]dmEvent, 0, len(raw))
 	for _, e := range raw {
 		if e.EventType != "" && e.EventType != "MessageCreate" {
