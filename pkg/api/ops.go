@@ -66,8 +66,9 @@ func (s *Server) accountStates() ([]store.AccountState, error) {
 	for _, st := range stored {
 		byName[st.Name] = st
 	}
-	out := make([]store.AccountState, 0, len(s.accounts))
-	for _, a := range s.accounts {
+	accounts := s.accountList()
+	out := make([]store.AccountState, 0, len(accounts))
+	for _, a := range accounts {
 		st, ok := byName[a.Name]
 		if !ok {
 			st = store.AccountState{Name: a.Name, State: "idle"}
@@ -110,7 +111,7 @@ func (s *Server) resumeAccount(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) accountAction(w http.ResponseWriter, r *http.Request, action string, pick func(AccountControl) func(context.Context, string) error) error {
 	name := r.PathValue("name")
 	known := false
-	for _, a := range s.accounts {
+	for _, a := range s.accountList() {
 		known = known || a.Name == name
 	}
 	if !known {

@@ -417,3 +417,19 @@ func TestTokenCache(t *testing.T) {
 		t.Fatalf("cache holds %d entries", n)
 	}
 }
+
+func TestSetAccountsOnReload(t *testing.T) {
+	e := newEnv(t)
+	e.srv.SetAccounts([]AccountInfo{{Name: "x-main", Platform: "twitter"}, {Name: "fb-second", Platform: "facebook"}})
+	rec := e.do(asViewer, "GET", "/api/v1/accounts", nil)
+	l := decodeJSONBody[accountList](t, rec)
+	if len(l.Accounts) != 2 || l.Accounts[0].Name != "x-main" || l.Accounts[1].Name != "fb-second" || l.Accounts[1].State != "idle" {
+		t.Fatalf("accounts after reload: %s", rec.Body)
+	}
+	if rec := e.do(asOp, "POST", "/api/v1/accounts/fb-main/poll", nil); rec.Code != 404 {
+		t.Fatalf("poll of a removed account: %d", rec.Code)
+	}
+	if rec := e.do(asOp, "POST", "/api/v1/accounts/fb-second/poll", nil); rec.Code != 202 {
+		t.Fatalf("poll of an added account: %d", rec.Code)
+	}
+}

@@ -89,7 +89,7 @@ type Server struct {
 	store         *store.Store
 	log           *slog.Logger
 	now           func() time.Time
-	accounts      []AccountInfo
+	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
 	control       AccountControl
 	metricsPublic bool
 	corsAny       bool
@@ -128,7 +128,6 @@ func New(opts Options) (*Server, error) {
 		store:         opts.Store,
 		log:           opts.Logger,
 		now:           opts.Now,
-		accounts:      slices.Clone(opts.Accounts),
 		control:       opts.Control,
 		metricsPublic: opts.MetricsPublic,
 		corsOrigins:   map[string]bool{},
@@ -137,6 +136,7 @@ func New(opts Options) (*Server, error) {
 		registry:      opts.Registry,
 		maxScan:       opts.SearchScanLimit,
 	}
+	s.SetAccounts(opts.Accounts)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -188,6 +188,15 @@ func New(opts Options) (*Server, error) {
 	s.touch = newTokenToucher(s.store, s.log, flush)
 	return s, nil
 }
+
+// SetAccounts replaces the configured accounts (a config reload); requests
+// in flight keep the list they started with.
+func (s *Server) SetAccounts(accounts []AccountInfo) {
+	list := slices.Clone(accounts)
+	s.accounts.Store(&list)
+}
+
+func (s *Server) accountList() []AccountInfo { return *s.accounts.Load() }
 
 // HTTPServer returns an http.Server for this handler with every timeout
 // set. The event stream lifts its own write deadline; shutting the server
