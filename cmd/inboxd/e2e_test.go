@@ -1,0 +1,208 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim"
+	"github.com/inboxd/inboxd/pkg/sim/graphapi"
+	"github.com/inboxd/inboxd/pkg/sim/xapi"
+)
+
+// TestEndToEnd runs the daemon against both fakes: every shape of citizen
+// message arrives exactly once, replies of the four kinds are delivered
+// once and turn their items answered, re-polling imports nothing twice (nor
+// the account's own answers), and stats and metrics follow.
+func TestEndToEnd(t *testing.T) {
+	f := newFakes(t)
+	// Polls come from the API here, so the cron schedule is out of the way.
+	d := startDaemon(t, f.writeDaemonConfig(t, tPageToken, "@every 1h"))
+
+	// The bootstrap admin creates the operator token used from here on.
+	code, body := d.do("POST", "/api/v1/tokens", map[string]string{"name": "siti", "role": "operator"})
+	if code != http.StatusCreated {
+		t.Fatalf("create token = %d %s", code, body)
+	}
+	var created struct{ Secret string }
+	if err := json.Unmarshal(body, &created); err != nil || created.Secret == "" {
+		t.Fatalf("created token: %v %s", err, body)
+	}
+	d.token = created.Secret
+
+	gen := sim.NewGenerator(42)
+	const perShape = 4
+	// First batch: read by the accounts' first poll (look-back).
+	emitEach(t, f.world, gen, perShape)
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+	checkExactlyOnce(t, f.world, d.items(""))
+
+	// Second batch: read by the next polls from the stored cursors.
+	emitEach(t, f.world, gen, perShape)
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+	items := d.items("")
+	checkExactlyOnce(t, f.world, items)
+	total := 2 * perShape * len(sim.Shapes)
+	t.Logf("%d items after two batches; platform posts so far: %d Page replies", len(items), len(f.graph.PageReplies()))
+
+	st := d.stats()
+	if st.ByStatus[inbox.StatusNew] != int64(total) || st.Waiting != int64(total) {
+		t.Errorf("stats by_status = %v, waiting %d; want %d new", st.ByStatus, st.Waiting, total)
+	}
+	if st.ByChannel[inbox.ChannelFacebook] != int64(2*perShape*4) || st.ByChannel[inbox.ChannelTwitter] != int64(2*perShape*2) {
+		t.Errorf("stats by_channel = %v", st.ByChannel)
+	}
+	m := d.metrics()
+	if got := m[metric("inboxd_items_ingested_total", "account", fbAccount)]; got != float64(2*perShape*4) {
+		t.Errorf("items ingested (facebook) = %v, want %d", got, 2*perShape*4)
+	}
+	if got := m[metric("inboxd_items_ingested_total", "account", xAccount)]; got != float64(2*perShape*2) {
+		t.Errorf("items ingested (x) = %v, want %d", got, 2*perShape*2)
+	}
+	for _, acc := range []string{fbAccount, xAccount} {
+		if got := m[metric("inboxd_polls_total", "account", acc, "outcome", "ok")]; got < 2 {
+			t.Errorf("polls ok (%s) = %v, want at least 2", acc, got)
+		}
+	}
+	if got := m[metric("inboxd_items", "status", "new")]; got != float64(total) {
+		t.Errorf("inboxd_items{status=new} = %v, want %d", got, total)
+	}
+
+	// One reply of each kind, to items of the second batch.
+	pick := func(ch inbox.Channel, k inbox.Kind) inbox.Item {
+		for _, shape := range sim.Shapes {
+			if channelOf(shape) != ch || expectedKind[shape] != k {
+				continue
+			}
+			ids := f.world.IDs(shape)
+			last := ids[len(ids)-1]
+			for _, it := range items {
+				if it.Channel == ch && it.ExternalID == last {
+					return it
+				}
+			}
+		}
+		t.Fatalf("no %s %s item", ch, k)
+		return inbox.Item{}
+	}
+	type sentReply struct {
+		name string
+		item inbox.Item
+		text string
+		id   string
+	}
+	cases := []*sentReply{
+		{name: "facebook comment", item: pick(inbox.ChannelFacebook, inbox.KindComment), text: "Terima kasih, laporan jalan rusak sudah kami teruskan ke Dinas PUPR."},
+		{name: "messenger", item: pick(inbox.ChannelFacebook, inbox.KindMessage), text: "Baik Bapak/Ibu, jadwal pengangkutan sampah kami kirimkan segera."},
+		{name: "x mention", item: pick(inbox.ChannelTwitter, inbox.KindMention), text: "Terima kasih atas laporannya, petugas BPBD sudah menuju lokasi."},
+		{name: "x dm", item: pick(inbox.ChannelTwitter, inbox.KindMessage), text: "Silakan datang ke Disdukcapil dengan membawa KK asli."},
+	}
+	for _, c := range cases {
+		r := d.queueReply(c.item.ID, c.text, false)
+		if r.State != inbox.ReplyQueued {
+			t.Errorf("%s: new reply state %s, want queued", c.name, r.State)
+		}
+		c.id = r.ID
+	}
+	for _, c := range cases {
+		waitFor(t, c.name+" reply sent", func() bool { return d.reply(c.id).State == inbox.ReplySent })
+	}
+
+	// Each is on the platform exactly once, with the id inboxd recorded.
+	checkPosted := func() {
+		t.Helper()
+		for _, c := range cases {
+			r := d.reply(c.id)
+			var ids []string
+			switch {
+			case c.item.Channel == inbox.ChannelFacebook:
+				for _, p := range f.graph.PageReplies() {
+					if p.Text == c.text {
+						ids = append(ids, p.ID)
+						if c.item.Kind == inbox.KindComment && (p.Kind != "comment" || p.TargetID != c.item.ExternalID) {
+							t.Errorf("%s: posted as %s on %s, want a comment on %s", c.name, p.Kind, p.TargetID, c.item.ExternalID)
+						}
+						if c.item.Kind == inbox.KindMessage && (p.Kind != "message" || p.RecipientID != c.item.Author.ID) {
+							t.Errorf("%s: posted as %s to %s, want a message to %s", c.name, p.Kind, p.RecipientID, c.item.Author.ID)
+						}
+					}
+				}
+			case c.item.Kind == inbox.KindMention:
+				for _, p := range f.x.Posted() {
+					if p.Text == c.text || p.Text == "@"+c.item.Author.Handle+" "+c.text {
+						ids = append(ids, p.ID)
+						if p.InReplyToID != c.item.ExternalID {
+							t.Errorf("%s: posted in reply to %q, want %q", c.name, p.InReplyToID, c.item.ExternalID)
+						}
+					}
+				}
+			default:
+				for _, e := range f.x.SentDMs() {
+					if e.Text == c.text {
+						ids = append(ids, e.ID)
+						if e.RecipientID != c.item.Author.ID {
+							t.Errorf("%s: DM to %s, want %s", c.name, e.RecipientID, c.item.Author.ID)
+						}
+					}
+				}
+			}
+			if len(ids) != 1 {
+				t.Errorf("%s: on the platform %d times (%v), want once", c.name, len(ids), ids)
+			} else if r.ExternalID != ids[0] {
+				t.Errorf("%s: reply external_id %q, platform id %q", c.name, r.ExternalID, ids[0])
+			}
+			if it := d.item(c.item.ID); it.Status != inbox.StatusAnswered || it.AnsweredAt == nil {
+				t.Errorf("%s: item status %s (answered_at %v), want answered", c.name, it.Status, it.AnsweredAt)
+			}
+		}
+	}
+	checkPosted()
+
+	// The next polls see the accounts' own answers on the platforms and
+	// import none of them as citizen messages.
+	sendsBefore := f.graph.RequestCount(graphapi.EndpointPostComment) + f.graph.RequestCount(graphapi.EndpointSend) +
+		f.x.Requests(xapi.CreateTweet) + f.x.Requests(xapi.SendDM)
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+	checkExactlyOnce(t, f.world, d.items(""))
+	checkPosted()
+	if after := f.graph.RequestCount(graphapi.EndpointPostComment) + f.graph.RequestCount(graphapi.EndpointSend) +
+		f.x.Requests(xapi.CreateTweet) + f.x.Requests(xapi.SendDM); after != sendsBefore {
+		t.Errorf("platform write calls went from %d to %d after the replies were sent", sendsBefore, after)
+	}
+	if n := len(d.replies("")); n != len(cases) {
+		t.Errorf("%d operator replies listed, want %d", n, len(cases))
+	}
+
+	st = d.stats()
+	if st.ByStatus[inbox.StatusAnswered] != int64(len(cases)) || st.ByStatus[inbox.StatusNew] != int64(total-len(cases)) {
+		t.Errorf("after replies: by_status = %v", st.ByStatus)
+	}
+	if st.Replies[inbox.ReplySent] != int64(len(cases)) {
+		t.Errorf("after replies: replies = %v, want %d sent", st.Replies, len(cases))
+	}
+	if fr := st.FirstResponse["24h"]; fr.Count != int64(len(cases)) {
+		t.Errorf("first_response[24h] = %+v, want count %d", fr, len(cases))
+	}
+	m = d.metrics()
+	for acc, n := range map[string]float64{fbAccount: 2, xAccount: 2} {
+		if got := m[metric("inboxd_deliveries_total", "account", acc, "outcome", "sent")]; got != n {
+			t.Errorf("deliveries sent (%s) = %v, want %v", acc, got, n)
+		}
+		if got := m[metric("inboxd_polls_total", "account", acc, "outcome", "ok")]; got < 3 {
+			t.Errorf("polls ok (%s) = %v, want at least 3", acc, got)
+		}
+	}
+	if got := m[metric("inboxd_items", "status", "answered")]; got != float64(len(cases)) {
+		t.Errorf("inboxd_items{status=answered} = %v, want %d", got, len(cases))
+	}
+	if got := m[metric("inboxd_replies", "state", "sent")]; got != float64(len(cases)) {
+		t.Errorf("inboxd_replies{state=sent} = %v, want %d", got, len(cases))
+	}
+	if got := m[metric("inboxd_account_state", "account", fbAccount, "platform", "facebook", "state", "idle")]; got != 1 {
+		t.Errorf("account state gauge (facebook idle) = %v, want 1", got)
+	}
+}
