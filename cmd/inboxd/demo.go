@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -67,10 +70,12 @@ type demoFlags struct {
 	burst                            int
 	noLimits                         bool
 	seed                             uint64
+	progress                         time.Duration
+	cpuProfile                       string
 }
 
 func demo(ctx context.Context, e env, args []string) error {
-	const usage = "[--listen ADDR] [--data DIR] [--rate N] [--burst N] [--schedule SPEC] [--no-limits] [--seed N]"
+	const usage = "[--listen ADDR] [--data DIR] [--rate N] [--burst N] [--schedule SPEC] [--no-limits] [--seed N] [--progress D] [--cpuprofile FILE]"
 	fs := newFlags("demo")
 	var f demoFlags
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "API listen `address` (port 0 picks a free one)")
@@ -81,10 +86,36 @@ func demo(ctx context.Context, e env, args []string) error {
 	fs.BoolVar(&f.noLimits, "no-limits", false, "fakes drop their rate limits and the page cap is raised (load runs)")
 	fs.Uint64Var(&f.seed, "seed", uint64(time.Now().UnixNano()), "generator `seed`, to replay a run")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&f.progress, "progress", 0, "log messages generated vs items queued every `interval` (load runs; 0: off)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (load runs)")
 	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
 		return err
 	}
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	return runDemo(ctx, e, f)
+}
+
+// startCPUProfile profiles the whole demo run (for finding a load run's
+// bottleneck); stop writes the profile out.
+func startCPUProfile(path string) (stop func(), err error) {
+	out, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		_ = out.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = out.Close()
+	}, nil
 }
 
 func runDemo(ctx context.Context, e env, f demoFlags) error {
@@ -144,6 +175,13 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 			// look-back backfill, which response-time figures leave out;
 			// the demo's citizens start writing once inboxd is watching.
 			waitFirstPolls(ctx, st, len(cfg.Accounts))
+			if f.progress > 0 {
+				genDone.Add(1)
+				go func() {
+					defer genDone.Done()
+					logProgress(ctx, logger, st, world, f.progress)
+				}()
+			}
 			n, err := gen.Run(ctx, f.rate, f.burst, nil, world.Emit)
 			if err != nil {
 				logger.Error("message generator stopped", "err", err, "sent", n)
@@ -178,6 +216,46 @@ func waitFirstPolls(ctx context.Context, st *store.Store, n int) {
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// logProgress logs, every interval, how many citizen messages the
+// generator wrote and how many of them are queued: a lag that keeps growing
+// means inboxd does not keep up. Items already stored before the generator
+// started (a reused data file) are left out.
+func logProgress(ctx context.Context, logger *slog.Logger, st *store.Store, world *sim.World, every time.Duration) {
+	queued := func() (int64, error) {
+		s, err := st.Stats("")
+		var n int64
+		for _, c := range s.ByAccount {
+			n += c
+		}
+		return n, err
+	}
+	base, err := queued()
+	if err != nil {
+		logger.Warn("demo progress", "err", err)
+	}
+	start := time.Now()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var emitted int64
+		for _, n := range world.Emitted() {
+			emitted += int64(n)
+		}
+		n, err := queued()
+		if err != nil {
+			logger.Warn("demo progress", "err", err)
+			continue
+		}
+		logger.Info("demo progress", "elapsed_s", int(time.Since(start).Seconds()),
+			"generated", emitted, "queued", n-base, "lag", emitted-(n-base))
 	}
 }
 
