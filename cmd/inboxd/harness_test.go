@@ -177,6 +177,9 @@ func startDaemon(t testing.TB, cfgPath string) *daemon {
 		if d.cancel != nil {
 			d.stop()
 		}
+		if t.Failed() || os.Getenv("INBOXD_TEST_LOG") != "" {
+			t.Logf("daemon log (tail):\n%s", tail(d.stderr.String(), 30000))
+		}
 	})
 	return d
 }

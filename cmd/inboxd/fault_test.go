@@ -1,0 +1,411 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim"
+	"github.com/inboxd/inboxd/pkg/sim/graphapi"
+	"github.com/inboxd/inboxd/pkg/sim/xapi"
+)
+
+// emitShapes writes n messages of each given shape through the world.
+func emitShapes(t testing.TB, w *sim.World, gen *sim.Generator, n int, shapes ...sim.Shape) {
+	t.Helper()
+	for range n {
+		for _, s := range shapes {
+			m := gen.Next()
+			m.Shape = s
+			if err := w.Emit(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+var (
+	fbShapes = []sim.Shape{sim.FacebookComment, sim.FacebookReply, sim.FacebookMessage, sim.FacebookTagged}
+	xShapes  = []sim.Shape{sim.TwitterMention, sim.TwitterDirectMsg}
+)
+
+// onPlatform counts the account's own posts, comments and messages on both
+// fakes whose text ends with text (X replies may carry an @handle prefix).
+func onPlatform(f *fakes, text string) int {
+	n := 0
+	for _, r := range f.graph.PageReplies() {
+		if strings.HasSuffix(r.Text, text) {
+			n++
+		}
+	}
+	for _, p := range f.x.Posted() {
+		if strings.HasSuffix(p.Text, text) {
+			n++
+		}
+	}
+	for _, e := range f.x.SentDMs() {
+		if strings.HasSuffix(e.Text, text) {
+			n++
+		}
+	}
+	return n
+}
+
+// replyBook tracks the replies a test queued, so the end can check that
+// each is on the platform exactly once.
+type replyBook struct {
+	d    *daemon
+	f    *fakes
+	used map[string]bool // items already answered
+	ids  []string
+	text map[string]string // reply id → text
+	n    int
+}
+
+func newReplyBook(d *daemon, f *fakes) *replyBook {
+	return &replyBook{d: d, f: f, used: map[string]bool{}, text: map[string]string{}}
+}
+
+// answer queues a reply to a not yet answered item of the channel and kind.
+func (b *replyBook) answer(ch inbox.Channel, k inbox.Kind) inbox.Reply {
+	b.d.t.Helper()
+	for _, it := range b.d.items(fmt.Sprintf("channel=%s&kind=%s&status=new", ch, k)) {
+		if b.used[it.ID] {
+			continue
+		}
+		b.used[it.ID] = true
+		b.n++
+		text := fmt.Sprintf("[balasan %d] Terima kasih, laporan Anda sudah kami teruskan ke dinas terkait.", b.n)
+		r := b.d.queueReply(it.ID, text, false)
+		b.ids = append(b.ids, r.ID)
+		b.text[r.ID] = text
+		return r
+	}
+	b.d.t.Fatalf("no unanswered %s %s item left", ch, k)
+	return inbox.Reply{}
+}
+
+func (b *replyBook) waitState(id string, want inbox.ReplyState) inbox.Reply {
+	b.d.t.Helper()
+	var r inbox.Reply
+	waitFor(b.d.t, fmt.Sprintf("reply %s %s", b.text[id], want), func() bool {
+		r = b.d.reply(id)
+		return r.State == want
+	})
+	return r
+}
+
+// checkAllOnce checks every reply is sent and on the platform exactly once,
+// and that the platforms hold no post inboxd did not account for.
+func (b *replyBook) checkAllOnce() {
+	t := b.d.t
+	t.Helper()
+	for _, id := range b.ids {
+		r := b.d.reply(id)
+		if r.State != inbox.ReplySent {
+			t.Errorf("reply %q is %s (%s), want sent", b.text[id], r.State, r.LastError)
+		}
+		if n := onPlatform(b.f, b.text[id]); n != 1 {
+			t.Errorf("reply %q is on the platform %d times, want once", b.text[id], n)
+		}
+	}
+	if total := len(b.f.graph.PageReplies()) + len(b.f.x.Posted()) + len(b.f.x.SentDMs()); total != len(b.ids) {
+		t.Errorf("the platforms hold %d posts by the accounts, inboxd queued %d replies", total, len(b.ids))
+	}
+}
+
+// TestDaemonFaults drives the daemon through the platforms' failure modes,
+// one after another on one running daemon: rate limits with a reset, server
+// errors, ambiguous sends, slow answers, an expired token fixed by a config
+// reload, and an invalid reload. At the end nothing is lost, nothing is
+// duplicated, and no reply was posted twice.
+func TestDaemonFaults(t *testing.T) {
+	f := newFakes(t)
+	cfgPath := f.writeDaemonConfig(t, tPageToken, "@every 1h")
+	d := startDaemon(t, cfgPath)
+	book := newReplyBook(d, f)
+	gen := sim.NewGenerator(7)
+
+	emitEach(t, f.world, gen, 3)
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+	checkExactlyOnce(t, f.world, d.items(""))
+
+	t.Log("X: a burst of 429s on mentions with x-rate-limit-reset 2-3 s ahead")
+	reset := time.Now().Add(3 * time.Second).Truncate(time.Second) // whole seconds, as X sends it
+	f.x.Inject(xapi.Mentions, xapi.Fault{Kind: xapi.FaultRateLimited, Reset: reset, Times: 3})
+	emitShapes(t, f.world, gen, 2, xShapes...)
+	d.pollAccepted(xAccount)
+	a := d.account(xAccount)
+	if a.State != "rate_limited" || a.PausedUntil == nil || !a.PausedUntil.Equal(reset) ||
+		a.LastError == nil || a.LastError.Class != "rate_limited" {
+		t.Fatalf("after a 429: %+v (last error %+v), want rate_limited until %s", a, a.LastError, reset)
+	}
+	reads := f.x.Requests(xapi.Mentions) + f.x.Requests(xapi.DMEvents)
+	refused := 0
+	waitFor(t, "the X reset time", func() bool {
+		if time.Now().After(reset.Add(-300 * time.Millisecond)) {
+			return true
+		}
+		if code := d.pollNow(xAccount); code != http.StatusConflict {
+			t.Errorf("poll while rate limited = %d, want 409", code)
+		}
+		refused++
+		if n := f.x.Requests(xapi.Mentions) + f.x.Requests(xapi.DMEvents); n != reads {
+			t.Fatalf("X read endpoints called %d times while paused (was %d)", n, reads)
+		}
+		return false
+	})
+	if refused == 0 {
+		t.Error("no poll was tried during the pause")
+	}
+	// The rest of the burst: each poll after the reset meets one more 429
+	// (with a reset now in the past) until X answers again.
+	d.pollSucceeded(xAccount)
+	if a := d.account(xAccount); a.State != "idle" {
+		t.Errorf("X after the burst: %s", a.State)
+	}
+	checkExactlyOnce(t, f.world, d.items(""))
+
+	t.Log("X: a 429 on the reply holds sends until the reset")
+	reset = time.Now().Add(3 * time.Second).Truncate(time.Second)
+	f.x.Inject(xapi.CreateTweet, xapi.Fault{Kind: xapi.FaultRateLimited, Reset: reset})
+	r := book.answer(inbox.ChannelTwitter, inbox.KindMention)
+	waitFor(t, "the rate-limited send recorded", func() bool {
+		r = d.reply(r.ID)
+		return r.State == inbox.ReplyQueued && r.Attempts >= 1
+	})
+	if r.NextAttemptAt == nil || r.NextAttemptAt.Before(reset) || r.LastError == "" {
+		t.Errorf("rate-limited reply: next attempt %v, last error %q; want not before %s", r.NextAttemptAt, r.LastError, reset)
+	}
+	creates := f.x.Requests(xapi.CreateTweet)
+	waitFor(t, "the X reset time", func() bool {
+		if time.Now().After(reset.Add(-300 * time.Millisecond)) {
+			return true
+		}
+		if n := f.x.Requests(xapi.CreateTweet); n != creates {
+			t.Fatalf("POST /2/tweets called %d times while held (was %d)", n, creates)
+		}
+		return false
+	})
+	book.waitState(r.ID, inbox.ReplySent)
+
+	t.Log("Facebook: rate limits with codes 4, 17, 32 and 613 and usage headers")
+	for _, code := range []int{4, 17, 32, 613} {
+		f.graph.Fail(graphapi.EndpointConversations, graphapi.Fault{Kind: graphapi.FaultRateLimit, Code: code, RegainMinutes: 1})
+		emitShapes(t, f.world, gen, 1, fbShapes...)
+		d.pollAccepted(fbAccount)
+		a := d.account(fbAccount)
+		if a.State != "rate_limited" || a.PausedUntil == nil || time.Until(*a.PausedUntil) < 30*time.Second ||
+			time.Until(*a.PausedUntil) > 90*time.Second {
+			t.Fatalf("code %d: account %+v, want rate_limited for about the minute Graph asked", code, a)
+		}
+		calls := f.graph.RequestCount("")
+		if c := d.pollNow(fbAccount); c != http.StatusConflict {
+			t.Errorf("code %d: poll while rate limited = %d, want 409", code, c)
+		}
+		if n := f.graph.RequestCount(""); n != calls {
+			t.Errorf("code %d: Graph called while paused (%d → %d)", code, calls, n)
+		}
+		if c, body := d.do("POST", "/api/v1/accounts/"+fbAccount+"/resume", nil); c != http.StatusAccepted {
+			t.Fatalf("resume = %d %s", c, body)
+		}
+		d.pollSucceeded(fbAccount)
+		checkExactlyOnce(t, f.world, d.items(""))
+	}
+	if got := d.metrics()[metric("inboxd_polls_total", "account", fbAccount, "outcome", "rate_limited")]; got != 4 {
+		t.Errorf("facebook rate-limited polls = %v, want 4", got)
+	}
+
+	t.Log("500s on polls: backoff, then recovery with nothing lost")
+	f.graph.Fail(graphapi.EndpointFeed, graphapi.Fault{Kind: graphapi.FaultServerError, Times: 2})
+	f.graph.Fail(graphapi.EndpointFeed, graphapi.Fault{Kind: graphapi.FaultBadGateway})
+	f.x.Inject(xapi.DMEvents, xapi.Fault{Kind: xapi.FaultServerError, Times: 2})
+	emitEach(t, f.world, gen, 2)
+	for _, acc := range []string{fbAccount, xAccount} {
+		d.pollAccepted(acc)
+		if a := d.account(acc); a.State != "backoff" || a.PausedUntil == nil || a.LastError == nil || a.LastError.Class != "transient" {
+			t.Errorf("%s after a 500: %+v (last error %+v), want backoff", acc, a, a.LastError)
+		}
+	}
+	// An operator's poll overrides the backoff; each meets the next fault
+	// until the platform answers again.
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+	checkExactlyOnce(t, f.world, d.items(""))
+	// A connector keeps what it read before a failing page and goes on
+	// within the same poll, so polls failed and faults met need not match;
+	// every fault is used up once the polls succeed.
+	m := d.metrics()
+	for _, acc := range []string{fbAccount, xAccount} {
+		if got := m[metric("inboxd_polls_total", "account", acc, "outcome", "transient")]; got < 1 {
+			t.Errorf("transient polls (%s) = %v, want at least 1", acc, got)
+		}
+	}
+
+	t.Log("ambiguous sends: the platform applied the post but the client saw a 500 or a reset")
+	f.x.Inject(xapi.CreateTweet, xapi.Fault{Kind: xapi.FaultServerError, AfterEffect: true})
+	f.x.Inject(xapi.SendDM, xapi.Fault{Kind: xapi.FaultServerError, AfterEffect: true})
+	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultReset})
+	f.graph.Fail(graphapi.EndpointSend, graphapi.Fault{Kind: graphapi.FaultReset})
+	for _, r := range []inbox.Reply{
+		book.answer(inbox.ChannelTwitter, inbox.KindMention),
+		book.answer(inbox.ChannelTwitter, inbox.KindMessage),
+		book.answer(inbox.ChannelFacebook, inbox.KindComment),
+		book.answer(inbox.ChannelFacebook, inbox.KindMessage),
+	} {
+		// Verified on the platform, never sent a second time.
+		book.waitState(r.ID, inbox.ReplySent)
+	}
+	m = d.metrics()
+	for _, acc := range []string{fbAccount, xAccount} {
+		if u, v := m[metric("inboxd_deliveries_total", "account", acc, "outcome", "unknown")],
+			m[metric("inboxd_deliveries_total", "account", acc, "outcome", "verified_sent")]; u != 2 || v != 2 {
+			t.Errorf("%s deliveries: unknown %v, verified_sent %v; want 2 and 2", acc, u, v)
+		}
+	}
+
+	t.Log("a 500 that did not apply the post: unknown until an operator retries it")
+	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultServerError})
+	r = book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	book.waitState(r.ID, inbox.ReplyUnknown)
+	unknown := d.replies(inbox.ReplyUnknown)
+	if len(unknown) != 1 || unknown[0].ID != r.ID {
+		t.Errorf("GET /api/v1/replies?state=unknown = %+v, want just %s", unknown, r.ID)
+	}
+	if n := onPlatform(f, book.text[r.ID]); n != 0 {
+		t.Fatalf("the refused comment is on the platform %d times", n)
+	}
+	if c, body := d.do("POST", "/api/v1/replies/"+r.ID+"/retry", nil); c != http.StatusOK {
+		t.Fatalf("retry = %d %s", c, body)
+	}
+	book.waitState(r.ID, inbox.ReplySent)
+
+	t.Log("slow answers: a send held by the platform, a poll held by the platform")
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultSlow, Release: release, Arrived: arrived})
+	slow := book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	select {
+	case <-arrived:
+	case <-time.After(waitDeadline):
+		t.Fatal("the held comment never reached Graph")
+	}
+	behind := book.answer(inbox.ChannelFacebook, inbox.KindMessage) // waits: one send at a time per account
+	other := book.answer(inbox.ChannelTwitter, inbox.KindMessage)   // another account is not held up
+	book.waitState(other.ID, inbox.ReplySent)
+	if s := d.reply(slow.ID).State; s != inbox.ReplySending {
+		t.Errorf("held reply is %s, want sending", s)
+	}
+	if s := d.reply(behind.ID).State; s != inbox.ReplyQueued {
+		t.Errorf("reply behind the held one is %s, want queued", s)
+	}
+	close(release)
+	book.waitState(slow.ID, inbox.ReplySent)
+	book.waitState(behind.ID, inbox.ReplySent)
+
+	pollRelease := make(chan struct{})
+	pollArrived := make(chan struct{}, 1)
+	f.x.Inject(xapi.Mentions, xapi.Fault{Kind: xapi.FaultSlow, Release: pollRelease, Arrived: pollArrived})
+	emitShapes(t, f.world, gen, 2, xShapes...)
+	before := d.account(xAccount).LastSuccessAt
+	if c := d.pollNow(xAccount); c != http.StatusAccepted {
+		t.Fatalf("poll = %d", c)
+	}
+	select {
+	case <-pollArrived:
+	case <-time.After(waitDeadline):
+		t.Fatal("the held poll never reached X")
+	}
+	if c := d.pollNow(xAccount); c != http.StatusConflict {
+		t.Errorf("second poll while one is held = %d, want 409", c)
+	}
+	close(pollRelease)
+	waitFor(t, "the held poll to finish", func() bool {
+		a := d.account(xAccount)
+		return a.State == "idle" && a.LastSuccessAt != nil && (before == nil || a.LastSuccessAt.After(*before))
+	})
+	checkExactlyOnce(t, f.world, d.items(""))
+
+	t.Log("Graph says the token expired (190/463): needs_reauth until resumed")
+	f.graph.Fail(graphapi.EndpointConversations, graphapi.Fault{Kind: graphapi.FaultExpiredToken})
+	d.pollAccepted(fbAccount)
+	if a := d.account(fbAccount); a.State != "needs_reauth" || a.LastError == nil || a.LastError.Class != "auth" {
+		t.Fatalf("after 190/463: %+v", a)
+	}
+	if c, _ := d.do("POST", "/api/v1/accounts/"+fbAccount+"/resume", nil); c != http.StatusAccepted {
+		t.Fatalf("resume = %d", c)
+	}
+	d.pollSucceeded(fbAccount)
+
+	t.Log("a wrong Page token loaded by SIGHUP: Facebook stops, X keeps working")
+	writeFile(t, cfgPath, f.configBody(d.dataDir(t, cfgPath), "revoked-page-token", "@every 1h"))
+	d.sighup("config reloaded", 1)
+	emitEach(t, f.world, gen, 1)
+	d.pollAccepted(fbAccount)
+	if a := d.account(fbAccount); a.State != "needs_reauth" {
+		t.Fatalf("facebook with a refused token: %+v", a)
+	}
+	held := book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	checkReady := func(wantFB string) {
+		t.Helper()
+		var ready struct {
+			Status   string
+			Accounts []struct{ Name, State string }
+		}
+		d.getJSON("/readyz", &ready) // getJSON wants 200: readiness holds
+		states := map[string]string{}
+		for _, a := range ready.Accounts {
+			states[a.Name] = a.State
+		}
+		if ready.Status != "ready" || states[fbAccount] != wantFB || states[xAccount] != "idle" {
+			t.Errorf("/readyz = %+v, want ready with %s %s and %s idle", ready, fbAccount, wantFB, xAccount)
+		}
+	}
+	checkReady("needs_reauth")
+	if got := d.metrics()[metric("inboxd_account_state", "account", fbAccount, "platform", "facebook", "state", "needs_reauth")]; got != 1 {
+		t.Errorf("account state gauge (facebook needs_reauth) = %v, want 1", got)
+	}
+	if c := d.pollNow(fbAccount); c != http.StatusConflict {
+		t.Errorf("poll of a needs_reauth account = %d, want 409", c)
+	}
+	d.pollSucceeded(xAccount)
+	book.waitState(book.answer(inbox.ChannelTwitter, inbox.KindMention).ID, inbox.ReplySent)
+	if r := d.reply(held.ID); r.State != inbox.ReplyQueued || onPlatform(f, book.text[held.ID]) != 0 {
+		t.Errorf("facebook reply while needs_reauth: %s, want queued and not posted", r.State)
+	}
+
+	t.Log("an invalid config on SIGHUP is refused; the running one stays")
+	writeFile(t, cfgPath, strings.Replace(f.configBody(d.dataDir(t, cfgPath), tPageToken, "@every 1h"), "@every 1h", "sometimes", 1))
+	d.sighup("config reload refused", 1)
+	if a := d.account(fbAccount); a.State != "needs_reauth" {
+		t.Errorf("facebook after a refused reload: %s", a.State)
+	}
+	emitShapes(t, f.world, gen, 1, xShapes...)
+	d.pollSucceeded(xAccount)
+
+	t.Log("the right token by SIGHUP: Facebook recovers, the held reply goes out, items arrive")
+	writeFile(t, cfgPath, f.configBody(d.dataDir(t, cfgPath), tPageToken, "@every 1h"))
+	d.sighup("config reloaded", 2)
+	waitFor(t, "facebook out of needs_reauth", func() bool { return d.account(fbAccount).State != "needs_reauth" })
+	book.waitState(held.ID, inbox.ReplySent)
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+	checkReady("idle")
+
+	checkExactlyOnce(t, f.world, d.items(""))
+	book.checkAllOnce()
+	if n := len(d.replies("")); n != len(book.ids) {
+		t.Errorf("%d replies listed, %d queued", n, len(book.ids))
+	}
+}
+
+// dataDir is the data_dir the harness wrote next to the config.
+func (d *daemon) dataDir(t testing.TB, cfgPath string) string {
+	t.Helper()
+	return strings.TrimSuffix(cfgPath, "config.yaml") + "data"
+}
