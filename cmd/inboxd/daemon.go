@@ -194,9 +194,7 @@ func reloadAccounts(ctx context.Context, logger *slog.Logger, running *config.Co
 		logger.Error("config reload refused; the running configuration stays", "err", err)
 		return
 	}
-	if s, ok := any(apiSrv).(interface{ SetAccounts([]api.AccountInfo) }); ok { // TODO(lead): direct call once pkg/api has it
-		s.SetAccounts(infos)
-	}
+	apiSrv.SetAccounts(infos)
 	if r.cfg.HTTP.Listen != running.HTTP.Listen || r.cfg.DataDir != running.DataDir {
 		logger.Warn("http.listen and data_dir take effect at the next restart")
 	}
