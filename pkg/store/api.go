@@ -3,6 +3,11 @@ package store
 // This file fixes the store's exported surface, which pkg/api, pkg/scheduler
 // and cmd/inboxd code against. Change a signature only together with its
 // callers.
+//
+// Besides the methods in the other files, (*Store).Generation (store.go)
+// reports a counter that grows after every committed write transaction, so a
+// cache of read results can tell whether it is still current (pkg/api's list
+// cache). See "Write generation" in doc.go.
 
 import (
 	"errors"

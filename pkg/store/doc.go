@@ -88,6 +88,17 @@
 //	"tua|" unit "|" account, "tuc|" unit "|" channel  the same within a unit
 //	"rs|" state, "rsu|" unit "|" state                 replies per state (per unit of their item)
 //
+// # Write generation
+//
+// Generation returns an in-memory counter (not stored; it restarts on each
+// Open) that write bumps after every write transaction's commit and before
+// the writing method returns. A transaction rolled back because it changed
+// nothing does not bump it, and neither does an Ingest of a page with
+// nothing new, which opens no write transaction at all. A reader that takes
+// the generation before its read transaction and finds it unchanged later
+// knows its result is still what a new read would return; a commit racing
+// the read leaves the generation changed, so such a result is never trusted.
+//
 // # Migrations
 //
 // The meta bucket's schema version is checked on Open: a newer file is

@@ -168,7 +168,7 @@ func (m *mergeIter) next() []byte {
 func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	m := &mergeIter{desc: desc}
 	unit := unitFilter(f.Unit)
-	covered := map[string]bool{}
+	var covered struct{ status, unit, assignee, tag, account, kind, channel bool }
 	// Statuses and an account, nothing more selective: walk whichever
 	// range the counters say is shorter.
 	byAccount := false
@@ -183,31 +183,31 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	switch {
 	case byAccount:
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAccount), prefix(f.Account), desc, after))
-		covered["account"] = true
+		covered.account = true
 	case len(f.Statuses) > 0 && f.Unit != "":
 		for _, st := range dedupStatuses(f.Statuses) {
 			m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxStatusUnit), prefix(string(st), unit), desc, after))
 		}
-		covered["status"], covered["unit"] = true, true
+		covered.status, covered.unit = true, true
 	case f.Assignee != "":
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAssignee), prefix(f.Assignee), desc, after))
-		covered["assignee"] = true
+		covered.assignee = true
 	case f.Tag != "":
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxTag), prefix(strings.ToLower(strings.TrimSpace(f.Tag))), desc, after))
-		covered["tag"] = true
+		covered.tag = true
 	case f.Unit != "":
 		for _, st := range inbox.Statuses { // every status of one unit
 			m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxStatusUnit), prefix(string(st), unit), desc, after))
 		}
-		covered["unit"] = true
+		covered.unit = true
 	case len(f.Statuses) > 0:
 		for _, st := range dedupStatuses(f.Statuses) {
 			m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxStatus), prefix(string(st)), desc, after))
 		}
-		covered["status"] = true
+		covered.status = true
 	case f.Account != "":
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAccount), prefix(f.Account), desc, after))
-		covered["account"] = true
+		covered.account = true
 	case f.Kind != "" || f.Channel != "":
 		for _, ch := range inbox.Channels {
 			for _, k := range inbox.Kinds {
@@ -216,18 +216,18 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 				}
 			}
 		}
-		covered["kind"], covered["channel"] = true, true
+		covered.kind, covered.channel = true, true
 	default:
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bItems), nil, desc, after))
 	}
 	check := f.Query != "" ||
-		(len(f.Statuses) > 0 && !covered["status"]) ||
-		(f.Unit != "" && !covered["unit"]) ||
-		(f.Assignee != "" && !covered["assignee"]) ||
-		(f.Tag != "" && !covered["tag"]) ||
-		(f.Account != "" && !covered["account"]) ||
-		(f.Kind != "" && !covered["kind"]) ||
-		(f.Channel != "" && !covered["channel"])
+		(len(f.Statuses) > 0 && !covered.status) ||
+		(f.Unit != "" && !covered.unit) ||
+		(f.Assignee != "" && !covered.assignee) ||
+		(f.Tag != "" && !covered.tag) ||
+		(f.Account != "" && !covered.account) ||
+		(f.Kind != "" && !covered.kind) ||
+		(f.Channel != "" && !covered.channel)
 	return m, check
 }
 
@@ -280,10 +280,13 @@ func validateFilter(f *Filter) error {
 	return nil
 }
 
-// list runs a filter; raw selects stored JSON instead of decoded items.
-func (s *Store) list(f Filter, raw bool) (ListPage, error) {
+// scan runs a filter and hands each selected item to fn inside the read
+// transaction: v is the stored JSON (the data file's memory, valid only
+// during the call) and it the decoded item when decode is set. It returns
+// the page's next cursor.
+func (s *Store) scan(f Filter, decode bool, fn func(v []byte, it *inbox.Item)) (string, error) {
 	if err := validateFilter(&f); err != nil {
-		return ListPage{}, err
+		return "", err
 	}
 	limit := clampLimit(f.Limit)
 	maxScan := f.MaxScan
@@ -294,60 +297,77 @@ func (s *Store) list(f Filter, raw bool) (ListPage, error) {
 	if f.Cursor != "" {
 		var err error
 		if after, err = decodeCursor(f.Cursor); err != nil {
-			return ListPage{}, err
+			return "", err
 		}
 	}
 	desc := f.Order != OldestFirst
-	var page ListPage
+	var next string
 	err := s.view(func(tx *bolt.Tx) error {
-		items := tx.Bucket(bItems)
+		// One cursor for every item lookup: Bucket.Get would allocate a
+		// cursor and its stack per item.
+		items := tx.Bucket(bItems).Cursor()
 		m, check := plan(tx, &f, desc, after)
-		scanned := 0
+		scanned, served := 0, 0
 		var last []byte
+		var it inbox.Item
 		for id := m.id(); id != nil; id = m.next() {
-			if page.len() == limit {
-				page.NextCursor = encodeCursor(idString(last))
+			if served == limit {
+				next = encodeCursor(idString(last))
 				return nil
 			}
 			if check && scanned == maxScan {
 				// Bounded search (text, or filters no index covers): come
 				// back short with a cursor to continue.
-				page.NextCursor = encodeCursor(idString(last))
+				next = encodeCursor(idString(last))
 				return nil
 			}
 			scanned++
 			last = id
-			v := items.Get(id)
-			if v == nil {
+			k, v := items.Seek(id)
+			if v == nil || !bytes.Equal(k, id) {
 				return fmt.Errorf("index points at missing item %s", idString(id))
 			}
-			if check || !raw {
-				var it inbox.Item
+			if check || decode {
+				it = inbox.Item{}
 				if err := json.Unmarshal(v, &it); err != nil {
 					return fmt.Errorf("item %s: decode: %w", idString(id), err)
 				}
 				if check && !matches(&f, &it) {
 					continue
 				}
-				if !raw {
-					page.Items = append(page.Items, it)
-					continue
-				}
 			}
-			page.Raw = append(page.Raw, clone(v))
+			served++
+			fn(v, &it)
 		}
 		return nil
 	})
+	return next, err
+}
+
+// List returns a page of decoded items.
+func (s *Store) List(f Filter) (ListPage, error) {
+	var page ListPage
+	var err error
+	page.NextCursor, err = s.scan(f, true, func(_ []byte, it *inbox.Item) { page.Items = append(page.Items, *it) })
 	return page, err
 }
 
-func (p *ListPage) len() int { return len(p.Items) + len(p.Raw) }
-
-// List returns a page of decoded items.
-func (s *Store) List(f Filter) (ListPage, error) { return s.list(f, false) }
-
 // ListRaw returns a page of items as stored JSON, for serving as-is.
-func (s *Store) ListRaw(f Filter) (ListPage, error) { return s.list(f, true) }
+func (s *Store) ListRaw(f Filter) (ListPage, error) {
+	var page ListPage
+	var err error
+	page.NextCursor, err = s.scan(f, false, func(v []byte, _ *inbox.Item) { page.Raw = append(page.Raw, clone(v)) })
+	return page, err
+}
+
+// ListRawFunc is ListRaw without a copy per item: fn receives each item's
+// stored JSON in page order. raw is the data file's memory inside the read
+// transaction: valid only until fn returns, never to be modified or kept;
+// fn must be quick (append it to a buffer, not write it to a client). It
+// returns the page's NextCursor.
+func (s *Store) ListRawFunc(f Filter, fn func(raw []byte)) (nextCursor string, err error) {
+	return s.scan(f, false, func(v []byte, _ *inbox.Item) { fn(v) })
+}
 
 // Get returns one item.
 func (s *Store) Get(id string) (inbox.Item, error) {

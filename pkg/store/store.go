@@ -33,6 +33,8 @@ type Store struct {
 	log    *slog.Logger
 	notify func(Event)
 	closed atomic.Bool
+	// gen counts write transactions that committed (see Generation).
+	gen atomic.Uint64
 
 	// writeMu serialises write transactions with the id generator and event
 	// delivery; notifyMu keeps deliveries in commit order.
@@ -253,6 +255,12 @@ func (s *Store) write(fn func(w *wctx) error) error {
 	})
 	if err == errNoop {
 		err = nil
+	} else {
+		// Bumped after the commit, before the caller returns: a reader that
+		// loaded the old value may have read the old data, and is therefore
+		// never trusted past this point. A failed Update bumps too; that
+		// costs a cache rebuild, never a stale read.
+		s.gen.Add(1)
 	}
 	if err != nil || len(w.events) == 0 || s.notify == nil {
 		s.writeMu.Unlock()
@@ -266,6 +274,16 @@ func (s *Store) write(fn func(w *wctx) error) error {
 	}
 	return nil
 }
+
+// Generation is a counter that grows after every write transaction that
+// committed (ingest, item changes, notes, the outbox, tokens, account state,
+// cursors), and harmlessly after one that failed: equal values before and
+// after a read mean nothing was written in between. Take it BEFORE reading and tag what was read with it; the read
+// is current only while Generation still returns that value. A write that
+// changes nothing (a re-read poll page, a PATCH to the same values) opens no
+// transaction or rolls it back, and leaves it unchanged. It starts at an
+// arbitrary value on each Open; compare, do not interpret.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 	if s.closed.Load() {
