@@ -1,14 +1,23 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/sim/graphapi"
 	"github.com/inboxd/inboxd/pkg/sim/xapi"
+	"github.com/inboxd/inboxd/pkg/store"
 )
 
 // TestEndToEnd runs the daemon against both fakes: every shape of citizen
@@ -205,4 +214,162 @@ func TestEndToEnd(t *testing.T) {
 	if got := m[metric("inboxd_account_state", "account", fbAccount, "platform", "facebook", "state", "idle")]; got != 1 {
 		t.Errorf("account state gauge (facebook idle) = %v, want 1", got)
 	}
+}
+
+// TestGracefulShutdownUnderLoad stops the daemon while the generator writes
+// hundreds of messages a second, polls run every second, replies are being
+// queued and sent, and an event-stream client is connected: serve returns
+// within 5 s of the cancellation, the stream ends, no reply is left in
+// doubt or posted twice, and (TestMain's goleak) no goroutine outlives it.
+func TestGracefulShutdownUnderLoad(t *testing.T) {
+	f := newFakes(t)
+	cfgPath := f.writeDaemonConfig(t, tPageToken, "@every 1s")
+	d := startDaemon(t, cfgPath)
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	loadCtx, stopLoad := context.WithCancel(context.Background())
+	defer stopLoad()
+
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, _ = sim.NewGenerator(3).Run(loadCtx, 500, 200, nil, f.world.Emit)
+	}()
+
+	// The event stream: counts events until the server ends it.
+	var events atomic.Int64
+	streamEnded := make(chan error, 1)
+	sseClient := &http.Client{} // no timeout: the stream is long-lived
+	defer sseClient.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(loadCtx, "GET", d.base+"/api/v1/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tAdminToken)
+	resp, err := sseClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("GET /api/v1/events = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "event:") {
+				events.Add(1)
+			}
+		}
+		streamEnded <- sc.Err()
+	}()
+
+	// An operator answering whatever is new, as fast as the API allows.
+	apiClient := &http.Client{Timeout: 5 * time.Second}
+	defer apiClient.CloseIdleConnections()
+	var queuedMu sync.Mutex
+	var queued []*crashReply
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		n := 0
+		answered := map[string]bool{}
+		pace := time.NewTicker(5 * time.Millisecond)
+		defer pace.Stop()
+		for loadCtx.Err() == nil {
+			<-pace.C
+			list, err := listNew(apiClient, d.base)
+			if err != nil {
+				return // the daemon is going away
+			}
+			for _, it := range list {
+				if answered[it.ID] {
+					continue
+				}
+				answered[it.ID] = true
+				n++
+				r := &crashReply{item: it, key: fmt.Sprintf("load-%d", n),
+					text: fmt.Sprintf("[balasan %d] Terima kasih, sedang kami tindak lanjuti.", n)}
+				if err := postReply(apiClient, d.base, r); err != nil {
+					return
+				}
+				queuedMu.Lock()
+				queued = append(queued, r)
+				queuedMu.Unlock()
+			}
+		}
+	}()
+
+	// Under load: items flowing in, replies going out, events streaming.
+	waitFor(t, "load on every path", func() bool {
+		st := d.stats()
+		return st.ByStatus[inbox.StatusNew]+st.ByStatus[inbox.StatusAnswered] > 1000 &&
+			st.Replies[inbox.ReplySent] > 50 && events.Load() > 500
+	})
+
+	took := d.stop()
+	t.Logf("serve returned %v after the cancellation (%d events streamed)", took, events.Load())
+	if took >= 5*time.Second {
+		t.Errorf("shutdown took %v, want under 5 s", took)
+	}
+	select {
+	case <-streamEnded:
+	case <-time.After(waitDeadline):
+		t.Error("the event stream was not ended by the shutdown")
+	}
+	stopLoad()
+	wg.Wait()
+
+	// The data file after a clean stop: every reply sent is on the
+	// platform once, every other one still queued and not posted; none in
+	// doubt.
+	st, err := store.Open(filepath.Join(strings.TrimSuffix(cfgPath, "config.yaml")+"data", dataFileName), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	queuedMu.Lock()
+	defer queuedMu.Unlock()
+	count := map[inbox.ReplyState]int{}
+	for _, r := range queued {
+		got, err := st.Reply(r.id)
+		if err != nil {
+			t.Fatalf("reply %s: %v", r.id, err)
+		}
+		count[got.State]++
+		n := onPlatform(f, r.text)
+		switch {
+		case got.State == inbox.ReplySent && n == 1:
+		case got.State == inbox.ReplyQueued && n == 0:
+		default:
+			t.Errorf("reply %q: %s after a clean stop, on the platform %d times", r.text, got.State, n)
+		}
+	}
+	t.Logf("replies after the stop: %v", count)
+}
+
+// listNew lists up to 50 new items; errors are returned, not fatal (the
+// daemon may be stopping).
+func listNew(c *http.Client, base string) ([]inbox.Item, error) {
+	req, err := http.NewRequest("GET", base+"/api/v1/items?status=new&limit=50", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tAdminToken)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("list items: %d", resp.StatusCode)
+	}
+	var page struct{ Items []inbox.Item }
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return nil, err
+	}
+	return page.Items, nil
 }
