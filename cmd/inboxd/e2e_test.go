@@ -373,3 +373,42 @@ func listNew(c *http.Client, base string) ([]inbox.Item, error) {
 	}
 	return page.Items, nil
 }
+
+// TestShutdownWithHungSend stops the daemon while the platform holds a
+// reply's request (after applying it): serve still returns within 5 s, and
+// after the restart the reply is verified on the platform and recorded as
+// sent, not posted again.
+func TestShutdownWithHungSend(t *testing.T) {
+	f := newFakes(t)
+	cfgPath := f.writeDaemonConfig(t, tPageToken, "@every 1h")
+	d := startDaemon(t, cfgPath)
+	emitShapes(t, f.world, sim.NewGenerator(1), 1, sim.FacebookComment)
+	d.pollSucceeded(fbAccount)
+
+	release := make(chan struct{})
+	defer close(release)
+	arrived := make(chan struct{}, 1)
+	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultSlow, Release: release, Arrived: arrived})
+	book := newReplyBook(d, f)
+	r := book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	select {
+	case <-arrived:
+	case <-time.After(waitDeadline):
+		t.Fatal("the reply never reached Graph")
+	}
+	if s := d.reply(r.ID).State; s != inbox.ReplySending {
+		t.Fatalf("held reply is %s, want sending", s)
+	}
+	took := d.stop() // fails the test beyond 5 s
+	t.Logf("serve returned %v after the cancellation with a send hung", took)
+
+	d = startDaemon(t, cfgPath)
+	book.d = d
+	got := book.waitState(r.ID, inbox.ReplySent)
+	if n := onPlatform(f, book.text[r.ID]); n != 1 || got.ExternalID == "" {
+		t.Errorf("reply on the platform %d times, external id %q; want once", n, got.ExternalID)
+	}
+	if c := f.graph.RequestCount(graphapi.EndpointPostComment); c != 1 {
+		t.Errorf("POST comments called %d times, want once", c)
+	}
+}

@@ -409,3 +409,116 @@ func (d *daemon) dataDir(t testing.TB, cfgPath string) string {
 	t.Helper()
 	return strings.TrimSuffix(cfgPath, "config.yaml") + "data"
 }
+
+// TestRateLimitPauseOnSchedule lets the cron schedule (every second) drive
+// the polls: a 429 pauses the X account, no scheduled poll calls X until
+// the reset, and polling resumes by itself after it, while Facebook keeps
+// polling on its schedule throughout.
+func TestRateLimitPauseOnSchedule(t *testing.T) {
+	f := newFakes(t)
+	d := startDaemon(t, f.writeDaemonConfig(t, tPageToken, "@every 1s"))
+	gen := sim.NewGenerator(11)
+	emitEach(t, f.world, gen, 1)
+	waitFor(t, "the first scheduled polls", func() bool { return len(d.items("")) == len(sim.Shapes) })
+
+	reset := time.Now().Add(4 * time.Second).Truncate(time.Second)
+	f.x.Inject(xapi.Mentions, xapi.Fault{Kind: xapi.FaultRateLimited, Reset: reset})
+	waitFor(t, "X rate limited by a scheduled poll", func() bool { return d.account(xAccount).State == "rate_limited" })
+	reads := f.x.Requests(xapi.Mentions) + f.x.Requests(xapi.DMEvents)
+	fbFeed := f.graph.RequestCount(graphapi.EndpointFeed)
+	emitEach(t, f.world, gen, 1)
+	waitFor(t, "the X reset time", func() bool {
+		if n := f.x.Requests(xapi.Mentions) + f.x.Requests(xapi.DMEvents); n != reads {
+			t.Fatalf("X read endpoints called while paused (%d → %d)", reads, n)
+		}
+		return time.Now().After(reset.Add(-200 * time.Millisecond))
+	})
+	if n := f.graph.RequestCount(graphapi.EndpointFeed); n < fbFeed+2 {
+		t.Errorf("Facebook polled %d times during X's pause of about 3 s on a 1 s schedule", n-fbFeed)
+	}
+	waitFor(t, "X back after the reset, by schedule", func() bool {
+		a := d.account(xAccount)
+		return a.State == "idle" && len(d.items("")) == 2*len(sim.Shapes)
+	})
+	checkExactlyOnce(t, f.world, d.items(""))
+}
+
+// TestOtherAccountStops covers the X side of account-stopping errors: a 401
+// puts X in needs_reauth and a usage-cap 429 in usage_capped, while
+// Facebook keeps polling and sending; resume lifts both.
+func TestOtherAccountStops(t *testing.T) {
+	f := newFakes(t)
+	d := startDaemon(t, f.writeDaemonConfig(t, tPageToken, "@every 1h"))
+	book := newReplyBook(d, f)
+	gen := sim.NewGenerator(5)
+	emitEach(t, f.world, gen, 2)
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+
+	for _, tc := range []struct {
+		fault xapi.FaultKind
+		state string
+	}{
+		{xapi.FaultUnauthorized, "needs_reauth"},
+		{xapi.FaultUsageCapped, "usage_capped"},
+	} {
+		f.x.Inject(xapi.Mentions, xapi.Fault{Kind: tc.fault})
+		d.pollAccepted(xAccount)
+		if a := d.account(xAccount); a.State != tc.state {
+			t.Fatalf("X after fault %d: %+v, want %s", tc.fault, a, tc.state)
+		}
+		// X sends wait; Facebook works on.
+		held := book.answer(inbox.ChannelTwitter, inbox.KindMessage)
+		emitShapes(t, f.world, gen, 1, fbShapes...)
+		d.pollSucceeded(fbAccount)
+		book.waitState(book.answer(inbox.ChannelFacebook, inbox.KindMessage).ID, inbox.ReplySent)
+		if r := d.reply(held.ID); r.State != inbox.ReplyQueued || onPlatform(f, book.text[held.ID]) != 0 {
+			t.Errorf("X reply while %s: %s", tc.state, r.State)
+		}
+		if c := d.pollNow(xAccount); c != http.StatusConflict {
+			t.Errorf("poll while %s = %d, want 409", tc.state, c)
+		}
+		if c, body := d.do("POST", "/api/v1/accounts/"+xAccount+"/resume", nil); c != http.StatusAccepted {
+			t.Fatalf("resume = %d %s", c, body)
+		}
+		book.waitState(held.ID, inbox.ReplySent)
+		d.pollSucceeded(xAccount)
+	}
+	checkExactlyOnce(t, f.world, d.items(""))
+	book.checkAllOnce()
+}
+
+// TestRestartRemembersAccountState stops and restarts the daemon on the
+// same data file: an account that needed re-authorisation still does (the
+// same config still has the refused token), a rate-limit pause still holds,
+// and the queue is intact.
+func TestRestartRemembersAccountState(t *testing.T) {
+	f := newFakes(t)
+	cfgPath := f.writeDaemonConfig(t, "refused-page-token", "@every 1h")
+	d := startDaemon(t, cfgPath)
+	gen := sim.NewGenerator(9)
+	emitEach(t, f.world, gen, 1)
+	d.pollAccepted(fbAccount)
+	reset := time.Now().Add(time.Hour).Truncate(time.Second)
+	f.x.Inject(xapi.Mentions, xapi.Fault{Kind: xapi.FaultRateLimited, Reset: reset})
+	d.pollAccepted(xAccount)
+	if fb, x := d.account(fbAccount), d.account(xAccount); fb.State != "needs_reauth" || x.State != "rate_limited" {
+		t.Fatalf("before the restart: facebook %s, x %s", fb.State, x.State)
+	}
+	d.stop()
+
+	d = startDaemon(t, cfgPath)
+	fb, x := d.account(fbAccount), d.account(xAccount)
+	if fb.State != "needs_reauth" || x.State != "rate_limited" || x.PausedUntil == nil || !x.PausedUntil.Equal(reset) {
+		t.Errorf("after the restart: facebook %+v, x %+v; want needs_reauth and rate_limited until %s", fb, x, reset)
+	}
+	calls := f.graph.RequestCount("") + f.x.TotalRequests()
+	for _, acc := range []string{fbAccount, xAccount} {
+		if c := d.pollNow(acc); c != http.StatusConflict {
+			t.Errorf("poll of %s after the restart = %d, want 409", acc, c)
+		}
+	}
+	if n := f.graph.RequestCount("") + f.x.TotalRequests(); n != calls {
+		t.Errorf("platforms called after the restart (%d → %d)", calls, n)
+	}
+}
