@@ -82,6 +82,13 @@ type Options struct {
 	// SearchScanLimit bounds how many items one q search examines before it
 	// returns a short page with next_cursor; 0 is the store's default (5000).
 	SearchScanLimit int
+
+	// DisableListCache serves every GET /api/v1/items from the store (for
+	// measuring the uncached path); by default bodies are cached until the
+	// next write (see listCache).
+	DisableListCache bool
+	ListCacheEntries int // default DefaultListCacheEntries
+	ListCacheBytes   int // keys and bodies; default DefaultListCacheBytes
 }
 
 // Server is the API's http.Handler.
@@ -109,7 +116,8 @@ type Server struct {
 
 	touch   *tokenToucher
 	tokens  tokenCache
-	buffers sync.Pool // *bytes.Buffer for splicing list responses
+	buffers sync.Pool  // *bytes.Buffer for splicing list responses
+	lists   *listCache // nil when disabled
 
 	shuttingDown atomic.Bool
 	streamMu     sync.Mutex
@@ -166,6 +174,18 @@ func New(opts Options) (*Server, error) {
 	}
 	if err := s.registry.Register(&statsCollector{s: s}); err != nil {
 		return nil, fmt.Errorf("api: register stats collector: %w", err)
+	}
+	if !opts.DisableListCache {
+		entries, size := opts.ListCacheEntries, opts.ListCacheBytes
+		if entries <= 0 {
+			entries = DefaultListCacheEntries
+		}
+		if size <= 0 {
+			size = DefaultListCacheBytes
+		}
+		if s.lists, err = newListCache(entries, size, s.registry); err != nil {
+			return nil, fmt.Errorf("api: register list cache metrics: %w", err)
+		}
 	}
 	s.hub = events.NewHub(opts.EventRingSize, strconv.FormatInt(s.now().UnixMilli(), 36))
 
