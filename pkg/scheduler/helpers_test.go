@@ -72,6 +72,9 @@ type sendStep struct {
 	reached bool
 	panic   any
 	block   chan struct{} // when set, Send announces itself on started and waits for it to close
+	// untilCancelled: Send announces itself on started and waits for its
+	// context to end, then fails as a cancelled request that was written.
+	untilCancelled bool
 }
 
 // fakeConn is a scripted connector: Poll answers pollSteps in order (then
@@ -143,6 +146,11 @@ func (c *fakeConn) Send(ctx context.Context, out connectors.Outgoing) (string, e
 	if step.block != nil {
 		started <- out.Reply.ID
 		<-step.block
+	}
+	if step.untilCancelled {
+		started <- out.Reply.ID
+		<-ctx.Done()
+		return "", &connectors.Error{Class: connectors.Transient, Op: "send", Message: "cancelled", MayHaveReached: true}
 	}
 	if step.reached && sent != nil {
 		sent <- out.Reply.ID

@@ -217,7 +217,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 
 // Stop stops polling and delivery and waits, until ctx ends, for running
 // polls and sends. Polls are cancelled at once (their committed pages stay);
-// a send in flight is let finish unless ctx ends first.
+// a send in flight is let finish unless ctx ends first, in which case it is
+// cancelled and Stop waits briefly (stopAfterCancel) for it to record its
+// outcome, so the store may be closed once Stop returns.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	if s.stopped {
@@ -242,14 +244,24 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		s.cancelSend() // a send still running now may end unknown; it is verified at the next start
+		// A cancelled send returns at once and records its outcome: wait
+		// for that (briefly), so the caller may close the store after Stop
+		// without a send writing to it afterwards.
+		wait := time.NewTimer(stopAfterCancel)
+		defer wait.Stop()
 		select {
 		case <-done:
 			return nil
-		default:
+		case <-wait.C:
 			return fmt.Errorf("scheduler stop: %w", ctx.Err())
 		}
 	}
 }
+
+// stopAfterCancel bounds how long Stop waits, once its context ended, for
+// cancelled sends to record their outcome (a connector ignoring its context
+// must not hold a shutdown up).
+const stopAfterCancel = 500 * time.Millisecond
 
 // Notify wakes the outbox worker (a reply was queued, requeued or an
 // account resumed). It never blocks, so the store's event hook may call it.

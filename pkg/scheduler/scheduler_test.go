@@ -238,6 +238,32 @@ func TestResumeWakesOutbox(t *testing.T) {
 	}
 }
 
+// A send still running when Stop's context ends is cancelled, and Stop
+// returns only after it recorded its outcome: the caller closes the store
+// next, and nothing may write to it afterwards.
+func TestStopDeadlineWaitsForCancelledSend(t *testing.T) {
+	e := newEnv(t)
+	fb := newConn("fb")
+	fb.started = make(chan string, 1)
+	fb.script(nil, []sendStep{{untilCancelled: true}})
+	e.set(acct(fb))
+	if err := e.s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := e.queue("fb", "p1", "Balasan.")
+	if got := waitFor(t, fb.started); got != r.ID {
+		t.Fatalf("started %s, want %s", got, r.ID)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the grace period is already over
+	if err := e.s.Stop(ctx); err != nil {
+		t.Fatalf("Stop = %v, want nil once the cancelled send finished", err)
+	}
+	if got := e.reply(r.ID); got.State != inbox.ReplyUnknown {
+		t.Errorf("cancelled in-flight reply = %s, want unknown (recorded before Stop returned)", got.State)
+	}
+}
+
 func TestStopCancelsRunningPoll(t *testing.T) {
 	e := newEnv(t)
 	c := newConn("fb")
