@@ -10,7 +10,13 @@
 //     from each request's scheduled time (no coordinated omission);
 //  2. the same for GET /api/v1/stats;
 //  3. a closed-loop peak-throughput run (-workers for -peak) against the API
-//     and then against the bare handler, and their ratio.
+//     and then against the bare handler, and their ratio; -rounds repeats
+//     the pair, so a shared machine's noise shows as a spread.
+//
+// The API caches list bodies until the store's next write. -no-cache turns
+// that off (every request reads the store: the miss path), and -writes N
+// ingests N new items per second during the runs, as polls would, each
+// write invalidating the cache; the hit rate is reported per run.
 //
 // With -url and -token it drives an already running inboxd instead (steps 1
 // and 2 only). Example:
@@ -37,6 +43,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/inboxd/inboxd/pkg/api"
 	"github.com/inboxd/inboxd/pkg/inbox"
@@ -65,6 +73,9 @@ type config struct {
 	seed               uint64
 	skipPeak, skipOpen bool
 	cpuProfile         string
+	noCache            bool
+	writes             float64
+	rounds             int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -87,6 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.skipPeak, "no-peak", false, "skip the peak-throughput runs")
 	fs.BoolVar(&c.skipOpen, "no-open", false, "skip the open-loop runs")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and client) to this file")
+	fs.BoolVar(&c.noCache, "no-cache", false, "self-hosted API without its list cache (every request reads the store)")
+	fs.Float64Var(&c.writes, "writes", 0, "self-hosted: new items ingested per second during the runs (each invalidates the list cache)")
+	fs.IntVar(&c.rounds, "rounds", 1, "peak-throughput rounds (API then bare, each -peak long)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -101,8 +115,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if c.rate <= 0 || c.workers <= 0 || c.units <= 0 {
-		return errors.New("-rate, -workers and -units must be positive")
+	if c.rate <= 0 || c.workers <= 0 || c.units <= 0 || c.rounds <= 0 || c.writes < 0 {
+		return errors.New("-rate, -workers, -units and -rounds must be positive, -writes not negative")
 	}
 	units := make([]string, c.units)
 	for i := range units {
@@ -114,13 +128,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer client.CloseIdleConnections()
 
 	base, token, baseline := c.url, c.token, ""
+	var h *host
 	if base == "" {
-		h, err := selfHost(ctx, c, client, units, stdout)
-		if err != nil {
+		var err error
+		if h, err = selfHost(ctx, c, client, units, stdout); err != nil {
 			return err
 		}
 		defer h.close()
 		base, token, baseline = h.apiURL, h.token, h.baselineURL
+		if c.writes > 0 {
+			stopWrites := h.startWrites(ctx, c, units, stderr)
+			defer stopWrites()
+		}
 	}
 	listPath := func(r *rand.Rand) string {
 		return "/api/v1/items?status=open&unit=" + units[r.IntN(len(units))] + "&limit=50"
@@ -133,11 +152,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			rate float64
 			path func(*rand.Rand) string
 		}{{"items", c.rate, listPath}, {"stats", c.statsRate, statsPath}} {
+			before := h.cacheCounts()
 			res, err := openLoop(ctx, client, base, token, run.path, run.rate, c.warmup, c.duration, c.seed)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "open loop %-5s offered %6.0f/s for %s: %s\n", run.name, run.rate, c.duration, res)
+			fmt.Fprintf(stdout, "open loop %-5s offered %6.0f/s for %s: %s%s\n", run.name, run.rate, c.duration, res, h.cacheCounts().since(before))
 		}
 		if baseline != "" {
 			// The same schedule against the bare handler: the floor that
@@ -150,18 +170,98 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if !c.skipPeak && baseline != "" {
-		apiRate, err := closedLoop(ctx, client, base, token, listPath, c.workers, c.peak, c.seed)
-		if err != nil {
-			return err
+		for round := 0; round < c.rounds; round++ {
+			before := h.cacheCounts()
+			apiRate, err := closedLoop(ctx, client, base, token, listPath, c.workers, c.peak, c.seed+uint64(round))
+			if err != nil {
+				return err
+			}
+			cache := h.cacheCounts().since(before)
+			bareRate, err := closedLoop(ctx, client, baseline, "", listPath, c.workers, c.peak, c.seed+uint64(round))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "peak items (%d workers, %s): api %.0f req/s, bare net/http same bytes %.0f req/s, ratio %.2f%s\n",
+				c.workers, c.peak, apiRate, bareRate, apiRate/bareRate, cache)
 		}
-		bareRate, err := closedLoop(ctx, client, baseline, "", listPath, c.workers, c.peak, c.seed)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "peak items (%d workers, %s): api %.0f req/s, bare net/http same bytes %.0f req/s, ratio %.2f\n",
-			c.workers, c.peak, apiRate, bareRate, apiRate/bareRate)
 	}
 	return nil
+}
+
+// cacheCounts are the API's list-cache answers so far (self-hosted only).
+type cacheCounts struct {
+	known        bool
+	hits, misses float64
+}
+
+func (h *host) cacheCounts() cacheCounts {
+	if h == nil || h.registry == nil {
+		return cacheCounts{}
+	}
+	mfs, err := h.registry.Gather()
+	if err != nil {
+		return cacheCounts{}
+	}
+	cc := cacheCounts{known: true}
+	for _, mf := range mfs {
+		if mf.GetName() != "inboxd_api_list_cache_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				switch {
+				case l.GetName() != "result":
+				case l.GetValue() == "hit":
+					cc.hits = m.GetCounter().GetValue()
+				case l.GetValue() == "miss":
+					cc.misses = m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return cc
+}
+
+// since formats the cache answers between before and c, "" when unknown
+// or when the cache did not answer (stats runs, cache off).
+func (c cacheCounts) since(before cacheCounts) string {
+	hits, misses := c.hits-before.hits, c.misses-before.misses
+	if !c.known || hits+misses == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", list cache hits %.1f%% of %.0f", 100*hits/(hits+misses), hits+misses)
+}
+
+// startWrites ingests c.writes new items per second (one per Ingest, into
+// random units) until the returned stop is called.
+func (h *host) startWrites(ctx context.Context, c config, units []string, stderr io.Writer) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Duration(float64(time.Second) / c.writes))
+		defer tick.Stop()
+		r := rand.New(rand.NewPCG(c.seed, 4))
+		run := strconv.FormatInt(time.Now().UnixNano(), 36)
+		for n := 0; ; n++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			it := inbox.Item{
+				Channel: inbox.ChannelFacebook, Account: "fb-load", Kind: inbox.KindComment,
+				ExternalID: "w" + run + "_" + strconv.Itoa(n), ThreadID: "w" + run,
+				Author: inbox.Author{ID: strconv.Itoa(r.IntN(50_000)), Name: "Warga"},
+				Text:   "mohon dicek", CreatedAt: time.Now().UTC(), Unit: units[r.IntN(len(units))],
+			}
+			if _, err := h.st.Ingest("fb-load", []inbox.Item{it}, nil, nil); err != nil {
+				fmt.Fprintln(stderr, "apiload: background write:", err)
+				return
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // --- self-hosted set-up
@@ -171,6 +271,7 @@ type host struct {
 	srv         *api.Server
 	apiHTTP     *http.Server
 	bareHTTP    *http.Server
+	registry    *prometheus.Registry
 	apiURL      string
 	baselineURL string
 	token       string
@@ -203,7 +304,9 @@ func selfHost(ctx context.Context, c config, client *http.Client, units []string
 		h.close()
 		return nil, err
 	}
-	h.srv, err = api.New(api.Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h.registry = prometheus.NewRegistry()
+	h.srv, err = api.New(api.Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: h.registry,
+		DisableListCache: c.noCache})
 	if err != nil {
 		h.close()
 		return nil, err

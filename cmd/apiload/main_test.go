@@ -34,6 +34,29 @@ func TestRunSelfHosted(t *testing.T) {
 	}
 }
 
+// TestRunCacheModes checks the cache figures: reported with background
+// writes (and some misses, since each write invalidates), absent with the
+// cache off.
+func TestRunCacheModes(t *testing.T) {
+	common := []string{"-items", "200", "-units", "2", "-open-per-unit", "3", "-data", t.TempDir(),
+		"-rate", "200", "-duration", "300ms", "-warmup", "20ms", "-workers", "2", "-peak", "100ms", "-no-open"}
+	var out, errOut strings.Builder
+	if err := run(context.Background(), append(common, "-writes", "50", "-rounds", "2"), &out, &errOut); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut.String())
+	}
+	rounds := regexp.MustCompile(`peak items .* ratio \d\S*, list cache hits \d+\.\d% of \d+\n`).FindAllString(out.String(), -1)
+	if len(rounds) != 2 {
+		t.Fatalf("want 2 peak rounds with cache figures:\n%s\n%s", out.String(), errOut.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), append(common, "-no-cache"), &out, &errOut); err != nil {
+		t.Fatalf("run -no-cache: %v\n%s", err, errOut.String())
+	}
+	if strings.Contains(out.String(), "list cache") || !strings.Contains(out.String(), "peak items") {
+		t.Fatalf("-no-cache output:\n%s", out.String())
+	}
+}
+
 func TestRunRejectsBadFlags(t *testing.T) {
 	var out, errOut strings.Builder
 	if err := run(context.Background(), []string{"-rate", "0"}, &out, &errOut); err == nil {

@@ -29,7 +29,7 @@ func benchSizes() []int {
 const benchUnits = 20
 
 // benchServer seeds n items over benchUnits units (60 open per unit).
-func benchServer(b *testing.B, n int) (*Server, string) {
+func benchServer(b *testing.B, n int, opts Options) (*Server, string) {
 	b.Helper()
 	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
 	if err != nil {
@@ -63,7 +63,8 @@ func benchServer(b *testing.B, n int) (*Server, string) {
 			}
 		}
 	}
-	srv, err := New(Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	opts.Store, opts.Logger = st, slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -83,10 +84,10 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
-func benchRoute(b *testing.B, path func(i int) string) {
+func benchRoute(b *testing.B, opts Options, path func(i int) string) {
 	for _, n := range benchSizes() {
 		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
-			srv, secret := benchServer(b, n)
+			srv, secret := benchServer(b, n, opts)
 			reqs := make([]*http.Request, benchUnits)
 			for u := range reqs {
 				reqs[u] = httptest.NewRequest("GET", path(u), nil)
@@ -103,10 +104,19 @@ func benchRoute(b *testing.B, path func(i int) string) {
 	}
 }
 
-func BenchmarkListOpenItemsOfUnit(b *testing.B) {
-	benchRoute(b, func(u int) string { return fmt.Sprintf("/api/v1/items?status=open&unit=unit-%02d&limit=50", u) })
+func listOpenPath(u int) string {
+	return fmt.Sprintf("/api/v1/items?status=open&unit=unit-%02d&limit=50", u)
+}
+
+// BenchmarkListOpenItemsOfUnit is the cached path: no write between
+// requests, so after the first round every unit's page is a hit.
+func BenchmarkListOpenItemsOfUnit(b *testing.B) { benchRoute(b, Options{}, listOpenPath) }
+
+// BenchmarkListOpenItemsOfUnitUncached is every request read from the store.
+func BenchmarkListOpenItemsOfUnitUncached(b *testing.B) {
+	benchRoute(b, Options{DisableListCache: true}, listOpenPath)
 }
 
 func BenchmarkStats(b *testing.B) {
-	benchRoute(b, func(int) string { return "/api/v1/stats" })
+	benchRoute(b, Options{}, func(int) string { return "/api/v1/stats" })
 }
