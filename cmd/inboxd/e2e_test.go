@@ -401,6 +401,10 @@ func TestShutdownWithHungSend(t *testing.T) {
 	}
 	took := d.stop() // fails the test beyond 5 s
 	t.Logf("serve returned %v after the cancellation with a send hung", took)
+	// The cancelled send recorded its outcome before the store closed.
+	if log := d.stderr.String(); strings.Contains(log, "store is closed") || !strings.Contains(log, "outcome=unknown") {
+		t.Errorf("the hung send's outcome was not recorded before the store closed:\n%s", tail(log, 3000))
+	}
 
 	d = startDaemon(t, cfgPath)
 	book.d = d
