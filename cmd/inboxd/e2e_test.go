@@ -416,3 +416,54 @@ func TestShutdownWithHungSend(t *testing.T) {
 		t.Errorf("POST comments called %d times, want once", c)
 	}
 }
+
+// TestExternalRepliesMarkAnswered: answers the office wrote on the platforms
+// themselves (Meta Business Suite, the X app) are picked up by the polls:
+// their items become answered, and the answers are not queued as citizen
+// messages.
+func TestExternalRepliesMarkAnswered(t *testing.T) {
+	f := newFakes(t)
+	d := startDaemon(t, f.writeDaemonConfig(t, tPageToken, "@every 1h"))
+	emitEach(t, f.world, sim.NewGenerator(21), 1)
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+	items := d.items("")
+	checkExactlyOnce(t, f.world, items)
+
+	find := func(shape sim.Shape) inbox.Item {
+		id := f.world.IDs(shape)[0]
+		for _, it := range items {
+			if it.Channel == channelOf(shape) && it.ExternalID == id {
+				return it
+			}
+		}
+		t.Fatalf("no item for %s %s", shape, id)
+		return inbox.Item{}
+	}
+	now := time.Now()
+	comment := find(sim.FacebookComment) // a top-level comment: the Page answers under it
+	if _, err := f.graph.AddComment(comment.ThreadID, comment.ExternalID, f.graph.Page(), "Sudah kami tindak lanjuti, terima kasih.", now); err != nil {
+		t.Fatal(err)
+	}
+	message := find(sim.FacebookMessage)
+	f.graph.AddPageMessage(graphapi.Actor{ID: message.Author.ID, Name: message.Author.Name}, "Baik, kami bantu cek.", now)
+	dm := find(sim.TwitterDirectMsg)
+	f.x.AddDM(xapi.DM{SenderID: tXUserID, RecipientID: dm.Author.ID, Text: "Silakan kirim nomor tiket Anda.", At: now})
+	// Not covered: a public X reply written in the X app. The connector
+	// learns the account's own posts from the mentions timeline only, where
+	// an answer "@citizen ..." does not appear.
+
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+	checkExactlyOnce(t, f.world, d.items(""))
+	for _, it := range []inbox.Item{comment, message, dm} {
+		if got := d.item(it.ID); got.Status != inbox.StatusAnswered {
+			t.Errorf("%s %s answered on the platform: status %s, want answered", it.Channel, it.Kind, got.Status)
+		}
+	}
+	if got := d.metrics(); got[metric("inboxd_external_replies_total", "account", fbAccount)] != 2 ||
+		got[metric("inboxd_external_replies_total", "account", xAccount)] != 1 {
+		t.Errorf("external replies: facebook %v, x %v; want 2 and 1",
+			got[metric("inboxd_external_replies_total", "account", fbAccount)], got[metric("inboxd_external_replies_total", "account", xAccount)])
+	}
+}

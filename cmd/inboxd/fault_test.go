@@ -522,3 +522,41 @@ func TestRestartRemembersAccountState(t *testing.T) {
 		t.Errorf("platforms called after the restart (%d → %d)", calls, n)
 	}
 }
+
+// TestReloadAddsAndRemovesAccounts: a reload that drops an account stops it
+// and hides it from the API without touching its items; adding it back
+// resumes from its stored cursor with nothing imported twice.
+func TestReloadAddsAndRemovesAccounts(t *testing.T) {
+	f := newFakes(t)
+	cfgPath := f.writeDaemonConfig(t, tPageToken, "@every 1h")
+	d := startDaemon(t, cfgPath)
+	gen := sim.NewGenerator(13)
+	emitEach(t, f.world, gen, 2)
+	d.pollSucceeded(fbAccount)
+	d.pollSucceeded(xAccount)
+
+	full := f.configBody(d.dataDir(t, cfgPath), tPageToken, "@every 1h")
+	fbOnly := full[:strings.Index(full, "  - name: "+xAccount)]
+	writeFile(t, cfgPath, fbOnly)
+	d.sighup("config reloaded", 1)
+	if accs := d.accounts(); len(accs) != 1 || accs[0].Name != fbAccount {
+		t.Errorf("accounts after removing X: %+v", accs)
+	}
+	if c := d.pollNow(xAccount); c != http.StatusNotFound {
+		t.Errorf("poll of a removed account = %d, want 404", c)
+	}
+	xCalls := f.x.TotalRequests()
+	emitEach(t, f.world, gen, 1)
+	d.pollSucceeded(fbAccount)
+	if n := len(d.items("channel=twitter")); n != 2*2 {
+		t.Errorf("%d X items after the account was removed, want the 4 stored", n)
+	}
+	if n := f.x.TotalRequests(); n != xCalls {
+		t.Errorf("X called %d times after its account was removed", n-xCalls)
+	}
+
+	writeFile(t, cfgPath, full)
+	d.sighup("config reloaded", 2)
+	d.pollSucceeded(xAccount)
+	checkExactlyOnce(t, f.world, d.items(""))
+}
