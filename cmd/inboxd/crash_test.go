@@ -297,7 +297,7 @@ func TestDaemonCrash(t *testing.T) {
 		if afterPosts >= 0 {
 			// Posts of earlier rounds' unknown replies may not come: give
 			// up waiting after a while and kill anyway.
-			deadline := time.Now().Add(3 * time.Second)
+			deadline := time.Now().Add(time.Second)
 			tick := time.NewTicker(time.Millisecond)
 			for platformPosts(f) < afterPosts && time.Now().Before(deadline) {
 				<-tick.C
