@@ -170,6 +170,16 @@ type Server struct {
 	windowStart    time.Time
 	windowCalls    int
 	traceSeq       int
+
+	// Ordered views, kept up to date on every add, so a list request costs
+	// a copy of one post's or conversation's entries instead of a scan and
+	// sort of everything the fake holds (a load run adds 1,000 messages a
+	// second; scanning made the fake, not inboxd, the bottleneck).
+	pagePosts      []*post               // the Page's own posts, few: sorted per request (updated_time moves)
+	taggedPosts    []*post               // by (created, id), ascending
+	postComments   map[string][]*comment // by post, replies included, (created, id) ascending
+	commentReplies map[string][]*comment // by top-level comment, (created, id) ascending
+	convMessages   map[string][]*message // by conversation, (created, id) ascending
 }
 
 // New returns a fake Graph API serving one Page.
@@ -203,7 +213,40 @@ func New(opts Options) *Server {
 		messages:       map[string]*message{},
 		privateReplied: map[string]bool{},
 		faults:         map[string][]*Fault{},
+		postComments:   map[string][]*comment{},
+		commentReplies: map[string][]*comment{},
+		convMessages:   map[string][]*message{},
 	}
+}
+
+// insertOrdered adds v to list, kept in ascending (time, id) order. Items
+// almost always arrive in time order, so this is an append.
+func insertOrdered[T any](list []T, v T, key func(T) (time.Time, string)) []T {
+	t, id := key(v)
+	i := sort.Search(len(list), func(i int) bool {
+		ti, idi := key(list[i])
+		return ti.After(t) || ti.Equal(t) && idi > id
+	})
+	list = append(list, v)
+	copy(list[i+1:], list[i:])
+	list[i] = v
+	return list
+}
+
+func postKey(p *post) (time.Time, string)       { return p.created, p.id }
+func commentKey(c *comment) (time.Time, string) { return c.created, c.id }
+func messageKey(m *message) (time.Time, string) { return m.created, m.id }
+
+// newestFirst returns a reversed copy of an ascending list.
+func newestFirst[T any](list []T) []T {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]T, len(list))
+	for i, v := range list {
+		out[len(list)-1-i] = v
+	}
+	return out
 }
 
 // SetBaseURL sets the absolute URL (with trailing slash) that paging links
@@ -255,9 +298,15 @@ func (s *Server) addPostLocked(from Actor, text string, at time.Time, tagged boo
 	}
 	n := s.nextID()
 	id := owner + "_" + n
-	s.posts[id] = &post{
+	p := &post{
 		id: id, from: from, message: text, created: at.UTC(), updated: at.UTC(), tagged: tagged,
 		permalink: "https://www.facebook.com/" + owner + "/posts/" + n + "/",
+	}
+	s.posts[id] = p
+	if tagged {
+		s.taggedPosts = insertOrdered(s.taggedPosts, p, postKey)
+	} else {
+		s.pagePosts = append(s.pagePosts, p)
 	}
 	return id
 }
@@ -296,7 +345,12 @@ func (s *Server) addCommentLocked(postID, parentID string, from Actor, text stri
 		from = s.Page()
 	}
 	id := postNumber(postID) + "_" + s.nextID()
-	s.comments[id] = &comment{id: id, postID: postID, parentID: parentID, from: from, message: text, created: at.UTC(), attachment: att}
+	c := &comment{id: id, postID: postID, parentID: parentID, from: from, message: text, created: at.UTC(), attachment: att}
+	s.comments[id] = c
+	s.postComments[postID] = insertOrdered(s.postComments[postID], c, commentKey)
+	if parentID != "" {
+		s.commentReplies[parentID] = insertOrdered(s.commentReplies[parentID], c, commentKey)
+	}
 	if at.After(p.updated) {
 		p.updated = at.UTC()
 	}
@@ -352,6 +406,7 @@ func (s *Server) conversationLocked(user Actor) *conversation {
 func (s *Server) addMessageLocked(c *conversation, from, to Actor, text string, at time.Time, atts []Attachment) *message {
 	m := &message{id: "m_" + s.nextID(), convID: c.id, from: from, to: to, text: text, created: at.UTC(), attachments: atts}
 	s.messages[m.id] = m
+	s.convMessages[c.id] = insertOrdered(s.convMessages[c.id], m, messageKey)
 	if at.After(c.updated) {
 		c.updated = at.UTC()
 	}
@@ -410,17 +465,12 @@ func (s *Server) Comment(id string) (from Actor, text, parentID string, ok bool)
 // sorted helpers (callers hold mu).
 
 func (s *Server) feedLocked(tagged bool) []*post {
-	var out []*post
-	for _, p := range s.posts {
-		if p.tagged == tagged {
-			out = append(out, p)
-		}
+	if tagged { // ordered by created_time, which never changes
+		return newestFirst(s.taggedPosts)
 	}
+	out := append([]*post(nil), s.pagePosts...)
 	sort.Slice(out, func(i, j int) bool {
 		ti, tj := out[i].updated, out[j].updated
-		if tagged {
-			ti, tj = out[i].created, out[j].created
-		}
 		if !ti.Equal(tj) {
 			return ti.After(tj)
 		}
@@ -430,26 +480,15 @@ func (s *Server) feedLocked(tagged bool) []*post {
 }
 
 func (s *Server) commentsOfLocked(objectID string, stream bool) []*comment {
+	if _, isComment := s.comments[objectID]; isComment { // chronological
+		return append([]*comment(nil), s.commentReplies[objectID]...)
+	}
 	var out []*comment
-	if _, isComment := s.comments[objectID]; isComment {
-		for _, c := range s.comments {
-			if c.parentID == objectID {
-				out = append(out, c)
-			}
-		}
-	} else {
-		for _, c := range s.comments {
-			if c.postID == objectID && (stream || c.parentID == "") {
-				out = append(out, c)
-			}
+	for _, c := range s.postComments[objectID] {
+		if stream || c.parentID == "" {
+			out = append(out, c)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { // chronological
-		if !out[i].created.Equal(out[j].created) {
-			return out[i].created.Before(out[j].created)
-		}
-		return out[i].id < out[j].id
-	})
 	return out
 }
 
@@ -470,19 +509,7 @@ func (s *Server) convListLocked(userID string) []*conversation {
 }
 
 func (s *Server) messagesOfLocked(convID string) []*message { // newest first, as Graph lists them
-	var out []*message
-	for _, m := range s.messages {
-		if m.convID == convID {
-			out = append(out, m)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].created.Equal(out[j].created) {
-			return out[i].created.After(out[j].created)
-		}
-		return out[i].id > out[j].id
-	})
-	return out
+	return newestFirst(s.convMessages[convID])
 }
 
 // ServeHTTP makes Server an http.Handler.
