@@ -57,6 +57,17 @@ func TestEndToEnd(t *testing.T) {
 	total := 2 * perShape * len(sim.Shapes)
 	t.Logf("%d items after two batches; platform posts so far: %d Page replies", len(items), len(f.graph.PageReplies()))
 
+	// Counts per channel and kind through the API's filters.
+	wantKinds := map[string]int{}
+	for _, shape := range sim.Shapes {
+		wantKinds[fmt.Sprintf("channel=%s&kind=%s", channelOf(shape), expectedKind[shape])] += len(f.world.IDs(shape))
+	}
+	for q, want := range wantKinds {
+		if got := len(d.items(q)); got != want {
+			t.Errorf("GET /api/v1/items?%s: %d items, want %d", q, got, want)
+		}
+	}
+
 	st := d.stats()
 	if st.ByStatus[inbox.StatusNew] != int64(total) || st.Waiting != int64(total) {
 		t.Errorf("stats by_status = %v, waiting %d; want %d new", st.ByStatus, st.Waiting, total)

@@ -560,3 +560,39 @@ func TestReloadAddsAndRemovesAccounts(t *testing.T) {
 	d.pollSucceeded(xAccount)
 	checkExactlyOnce(t, f.world, d.items(""))
 }
+
+// TestReloadDuringSend reloads the config, swapping the Facebook connector
+// (a changed setting), while the platform holds one of its replies: the
+// held send completes and is recorded once, and the next reply goes out
+// through the new connector, once.
+func TestReloadDuringSend(t *testing.T) {
+	f := newFakes(t)
+	cfgPath := f.writeDaemonConfig(t, tPageToken, "@every 1h")
+	d := startDaemon(t, cfgPath)
+	book := newReplyBook(d, f)
+	emitShapes(t, f.world, sim.NewGenerator(17), 3, sim.FacebookComment, sim.FacebookMessage)
+	d.pollSucceeded(fbAccount)
+
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultSlow, Release: release, Arrived: arrived})
+	held := book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	select {
+	case <-arrived:
+	case <-time.After(waitDeadline):
+		close(release)
+		t.Fatal("the reply never reached Graph")
+	}
+	behind := book.answer(inbox.ChannelFacebook, inbox.KindMessage)
+
+	body := f.configBody(d.dataDir(t, cfgPath), tPageToken, "@every 1h")
+	writeFile(t, cfgPath, strings.Replace(body, "lookback: 1h", "lookback: 2h", 1))
+	d.sighup("config reloaded", 1)
+	close(release)
+	book.waitState(held.ID, inbox.ReplySent)
+	book.waitState(behind.ID, inbox.ReplySent)
+	book.waitState(book.answer(inbox.ChannelFacebook, inbox.KindComment).ID, inbox.ReplySent)
+	d.pollSucceeded(fbAccount)
+	checkExactlyOnce(t, f.world, d.items(""))
+	book.checkAllOnce()
+}
