@@ -26,7 +26,7 @@ func TestRunSelfHosted(t *testing.T) {
 		regexp.MustCompile(`open loop items .* errors=0 p50=\S+ .*p99=`),
 		regexp.MustCompile(`open loop stats .* errors=0 `),
 		regexp.MustCompile(`open loop bare .* errors=0 `),
-		regexp.MustCompile(`peak items \(2 workers, 200ms\): api \d+ req/s, bare net/http same bytes \d+ req/s, ratio \d`),
+		regexp.MustCompile(`peak items \(2 workers, 200ms each\): api \d+ req/s, bare net/http same bytes \d+ req/s, ratio \d`),
 	} {
 		if !want.MatchString(got) {
 			t.Errorf("output lacks %s:\n%s", want, got)
