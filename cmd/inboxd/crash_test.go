@@ -154,7 +154,7 @@ func platformPosts(f *fakes) int {
 // an operator, never posted twice and never lost. The fakes live in this
 // process, so their record of posts survives every kill.
 func TestDaemonCrash(t *testing.T) {
-	rounds := 20
+	rounds := 40
 	if v := os.Getenv(crashRoundsEnv); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -188,8 +188,15 @@ func TestDaemonCrash(t *testing.T) {
 	}
 	defer logFile.Close()
 	t.Cleanup(func() {
+		// The killed processes never reach the race detector's or the
+		// test's own exit report: read their log for what they would say.
+		b, _ := os.ReadFile(logFile.Name())
+		for _, bad := range []string{"WARNING: DATA RACE", "panic:", "level=ERROR"} {
+			if strings.Contains(string(b), bad) {
+				t.Errorf("the daemon processes logged %q", bad)
+			}
+		}
 		if t.Failed() {
-			b, _ := os.ReadFile(logFile.Name())
 			t.Logf("daemon log (tail):\n%s", tail(string(b), 30000))
 		}
 	})

@@ -247,6 +247,7 @@ func TestEndToEnd(t *testing.T) {
 	if got := m[metric("inboxd_account_state", "account", fbAccount, "platform", "facebook", "state", "idle")]; got != 1 {
 		t.Errorf("account state gauge (facebook idle) = %v, want 1", got)
 	}
+	d.checkNoErrors()
 }
 
 // TestGracefulShutdownUnderLoad stops the daemon while the generator writes
@@ -345,6 +346,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 
 	took := d.stop()
 	t.Logf("serve returned %v after the cancellation (%d events streamed)", took, events.Load())
+	d.checkNoErrors()
 	if took >= 5*time.Second {
 		t.Errorf("shutdown took %v, want under 5 s", took)
 	}
@@ -499,4 +501,5 @@ func TestExternalRepliesMarkAnswered(t *testing.T) {
 		t.Errorf("external replies: facebook %v, x %v; want 2 and 1",
 			got[metric("inboxd_external_replies_total", "account", fbAccount)], got[metric("inboxd_external_replies_total", "account", xAccount)])
 	}
+	d.checkNoErrors()
 }

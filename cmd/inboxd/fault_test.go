@@ -595,4 +595,5 @@ func TestReloadDuringSend(t *testing.T) {
 	d.pollSucceeded(fbAccount)
 	checkExactlyOnce(t, f.world, d.items(""))
 	book.checkAllOnce()
+	d.checkNoErrors()
 }

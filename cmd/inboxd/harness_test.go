@@ -550,3 +550,14 @@ func checkExactlyOnce(t testing.TB, w *sim.World, items []inbox.Item) {
 		t.Errorf("%d items in the queue, the platforms got %d citizen messages", len(items), want)
 	}
 }
+
+// checkNoErrors fails the test if the daemon logged an error: on a path
+// where nothing went wrong, an ERROR line is a bug.
+func (d *daemon) checkNoErrors() {
+	d.t.Helper()
+	for _, line := range strings.Split(d.stderr.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			d.t.Errorf("daemon logged an error: %s", line)
+		}
+	}
+}
