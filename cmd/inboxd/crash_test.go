@@ -173,7 +173,8 @@ func TestDaemonCrash(t *testing.T) {
 	t.Logf("%d rounds, seed %d (replay with %s=%d)", rounds, seed, crashSeedEnv, seed)
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 
-	f := newFakes(t)
+	// Long runs poll and post more than X's 15-minute windows allow.
+	f := newFakesNoLimits(t)
 	// Held responses are let go at the end, so the fakes close promptly.
 	var releases []chan struct{}
 	t.Cleanup(func() {
@@ -250,6 +251,8 @@ func TestDaemonCrash(t *testing.T) {
 			d.base = child.base
 		}
 		confirm()
+		// Citizens keep writing; the kill may also land in a poll.
+		emitEach(t, f.world, gen, 1)
 
 		// Ambiguous sends: the platform applies the post, then holds the
 		// answer (the kill then lands mid-request) or answers 500.
@@ -301,6 +304,9 @@ func TestDaemonCrash(t *testing.T) {
 				break // killed during the request: confirmed after the restart
 			}
 		}
+		for _, acc := range []string{fbAccount, xAccount} {
+			pollQuietly(client, d.base, acc)
+		}
 		if afterPosts >= 0 {
 			// Posts of earlier rounds' unknown replies may not come: give
 			// up waiting after a while and kill anyway.
@@ -327,6 +333,28 @@ func TestDaemonCrash(t *testing.T) {
 	defer child.kill(t)
 	d.base = child.base
 	confirm()
+
+	// Every message citizens wrote during the kills arrives, once.
+	want := 0
+	for _, shape := range sim.Shapes {
+		want += len(f.world.IDs(shape))
+	}
+	have := 0
+	defer func() {
+		if t.Failed() {
+			t.Logf("%d of %d citizen messages in the queue", have, want)
+		}
+	}()
+	waitFor(t, "every citizen message in the queue", func() bool {
+		if have = len(d.items("")); have >= want {
+			return true
+		}
+		for _, acc := range []string{fbAccount, xAccount} {
+			pollQuietly(client, d.base, acc)
+		}
+		return false
+	})
+	checkExactlyOnce(t, f.world, d.items(""))
 
 	threadOf := map[string]string{}
 	texts := map[string]string{}
@@ -430,4 +458,18 @@ func TestDaemonCrash(t *testing.T) {
 		t.Logf("%d unknown replies were on the platform but not verified (dropped by the operator)", len(dropped))
 	}
 	checkExactlyOnce(t, f.world, d.items(""))
+}
+
+// pollQuietly asks for a poll and ignores the answer: the daemon may be
+// dying, busy or paused.
+func pollQuietly(c *http.Client, base, account string) {
+	req, err := http.NewRequest("POST", base+"/api/v1/accounts/"+account+"/poll", nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+tAdminToken)
+	if resp, err := c.Do(req); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 }

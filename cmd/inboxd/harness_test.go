@@ -61,13 +61,21 @@ type fakes struct {
 	world    *sim.World
 }
 
-func newFakes(t testing.TB) *fakes {
+// newFakes starts both fakes with X's per-window limits on (a test that
+// polls often for long runs newFakesNoLimits; injected faults work in both).
+func newFakes(t testing.TB) *fakes { return startFakes(t, false) }
+
+func newFakesNoLimits(t testing.TB) *fakes { return startFakes(t, true) }
+
+func startFakes(t testing.TB, noLimits bool) *fakes {
 	t.Helper()
 	f := &fakes{
-		graph: graphapi.New(graphapi.Options{PageID: tPageID, PageName: "Pemkab Sukamaju", PageToken: tPageToken, CallsPerHour: 1_000_000}),
+		graph: graphapi.New(graphapi.Options{PageID: tPageID, PageName: "Pemkab Sukamaju", PageToken: tPageToken,
+			CallsPerHour: 1_000_000, NoLimits: noLimits}),
 		x: xapi.New(xapi.Options{
 			UserID: tXUserID, Username: tXUsername, Name: "Pemkab Sukamaju",
 			ConsumerKey: tConsumerKey, ConsumerSecret: tConsumerSec, AccessToken: tAccessToken, AccessSecret: tAccessSecret,
+			NoLimits: noLimits,
 		}),
 	}
 	gs := httptest.NewServer(f.graph)
