@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -596,4 +599,86 @@ func TestReloadDuringSend(t *testing.T) {
 	checkExactlyOnce(t, f.world, d.items(""))
 	book.checkAllOnce()
 	d.checkNoErrors()
+}
+
+// TestXOAuth2TokensSurviveRestart: X rotates the refresh token at every
+// refresh and retires the old one, so the pair in the config file is dead
+// after the first refresh. A restarted daemon must use the rotated pair it
+// stored, not fall back to the config's and need re-authorisation.
+func TestXOAuth2TokensSurviveRestart(t *testing.T) {
+	x := xapi.New(xapi.Options{
+		UserID: tXUserID, Username: tXUsername, Name: "Pemkab Sukamaju",
+		BearerToken: "initial-access", ClientID: "test-client", ClientSecret: "test-client-secret",
+		RefreshToken: "initial-refresh", AccessTokenTTL: time.Second, // every call refreshes
+	})
+	xs := httptest.NewServer(x)
+	defer xs.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	writeFile(t, cfgPath, fmt.Sprintf(`data_dir: %q
+log:
+  level: debug
+http:
+  listen: 127.0.0.1:0
+  bootstrap_admin_token: ${%s}
+accounts:
+  - name: %s
+    platform: twitter
+    schedule: "@every 1h"
+    api_url: %q
+    user_id: %q
+    oauth2:
+      client_id: test-client
+      client_secret: test-client-secret
+      access_token: initial-access
+      refresh_token: initial-refresh
+`, filepath.Join(dir, "data"), tAdminTokenEnv, xAccount, xs.URL, tXUserID))
+
+	d := startDaemon(t, cfgPath)
+	x.AddUser(xapi.User{ID: "1500000000000000042", Username: "warga42", Name: "Warga"})
+	for i := range 3 {
+		x.AddMention(xapi.Mention{AuthorID: "1500000000000000042", Text: fmt.Sprintf("Jalan rusak di desa %d", i)})
+		d.pollSucceeded(xAccount)
+	}
+	waitFor(t, "a refresh", func() bool {
+		if x.RefreshToken() != "initial-refresh" {
+			return true
+		}
+		d.pollSucceeded(xAccount)
+		return false
+	})
+	d.stop()
+
+	d = startDaemon(t, cfgPath)
+	x.AddMention(xapi.Mention{AuthorID: "1500000000000000042", Text: "Jalan rusak lagi"})
+	d.pollAccepted(xAccount)
+	if a := d.account(xAccount); a.State != "idle" {
+		t.Fatalf("X after a restart with a rotated refresh token: %+v (last error %+v)", a, a.LastError)
+	}
+	if n := len(d.items("")); n != 4 {
+		t.Errorf("%d items, want 4", n)
+	}
+
+	// The office authorises the app again in X (the stored pair dies):
+	// needs_reauth, then the new refresh token pasted into the config and
+	// a SIGHUP bring the account back.
+	rt := x.Authorize()
+	waitFor(t, "X refusing the stored pair", func() bool {
+		if d.account(xAccount).State == "needs_reauth" {
+			return true
+		}
+		d.pollNow(xAccount)
+		return false
+	})
+	body, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, cfgPath, strings.Replace(string(body), "refresh_token: initial-refresh", "refresh_token: "+rt, 1))
+	d.sighup("config reloaded", 1)
+	x.AddMention(xapi.Mention{AuthorID: "1500000000000000042", Text: "Masih rusak"})
+	d.pollSucceeded(xAccount)
+	if n := len(d.items("")); n != 5 {
+		t.Errorf("%d items after re-authorisation, want 5", n)
+	}
 }
