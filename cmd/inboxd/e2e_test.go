@@ -86,6 +86,12 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("polls ok (%s) = %v, want at least 2", acc, got)
 		}
 	}
+	if _, ok := m[metric("inboxd_platform_usage_percent", "account", fbAccount)]; !ok {
+		t.Error("no Facebook usage gauge")
+	}
+	if got := m[metric("inboxd_platform_rate_limit_remaining", "account", xAccount)]; got <= 0 {
+		t.Errorf("X rate-limit remaining gauge = %v, want the fake's remaining calls", got)
+	}
 	if got := m[metric("inboxd_items", "status", "new")]; got != float64(total) {
 		t.Errorf("inboxd_items{status=new} = %v, want %d", got, total)
 	}

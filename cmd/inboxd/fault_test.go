@@ -15,6 +15,7 @@ import (
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/sim/graphapi"
 	"github.com/inboxd/inboxd/pkg/sim/xapi"
+	"github.com/inboxd/inboxd/pkg/store"
 )
 
 // emitShapes writes n messages of each given shape through the world.
@@ -367,6 +368,13 @@ func TestDaemonFaults(t *testing.T) {
 		}
 		if ready.Status != "ready" || states[fbAccount] != wantFB || states[xAccount] != "idle" {
 			t.Errorf("/readyz = %+v, want ready with %s %s and %s idle", ready, fbAccount, wantFB, xAccount)
+		}
+		var stats struct{ Accounts []store.AccountState }
+		d.getJSON("/api/v1/stats", &stats)
+		for _, a := range stats.Accounts {
+			if a.Name == fbAccount && a.State != wantFB {
+				t.Errorf("stats show %s %s, want %s", a.Name, a.State, wantFB)
+			}
 		}
 	}
 	checkReady("needs_reauth")
