@@ -509,3 +509,67 @@ func TestExternalRepliesMarkAnswered(t *testing.T) {
 	}
 	d.checkNoErrors()
 }
+
+// TestDemo runs `inboxd demo` as the README tells a newcomer to, follows the
+// printed curl flow through the API (list new items, reply to one, stats),
+// and stops it with a cancellation.
+func TestDemo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- runEnv(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--data", t.TempDir(),
+			"--schedule", "@every 1s", "--rate", "5", "--seed", "1"}, env{
+			stdout: &stdout, stderr: &stderr, getenv: envOf(),
+			ready: func(addr string) { ready <- addr },
+		})
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("demo ended before it was ready: %v\n%s", err, stderr.String())
+	case <-time.After(waitDeadline):
+		t.Fatalf("demo not ready\n%s", stderr.String())
+	}
+	token := ""
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "export TOKEN="); ok {
+			token = v
+		}
+	}
+	if token == "" || !strings.Contains(stdout.String(), "http://"+addr) {
+		t.Fatalf("demo output lacks the API address or a token:\n%s", stdout.String())
+	}
+	d := &daemon{t: t, base: "http://" + addr, token: token, client: &http.Client{Timeout: 10 * time.Second}, stderr: &stderr}
+	defer d.client.CloseIdleConnections()
+
+	var fresh []inbox.Item
+	waitFor(t, "citizen messages in the demo queue", func() bool {
+		fresh = d.items("status=new")
+		return len(fresh) > 0
+	})
+	r := d.queueReply(fresh[0].ID, "Terima kasih atas laporannya. Sudah kami teruskan ke dinas terkait.", false)
+	waitFor(t, "the demo reply sent", func() bool { return d.reply(r.ID).State == inbox.ReplySent })
+	if it := d.item(fresh[0].ID); it.Status != inbox.StatusAnswered {
+		t.Errorf("replied item is %s, want answered", it.Status)
+	}
+	if st := d.stats(); st.Replies[inbox.ReplySent] != 1 {
+		t.Errorf("stats replies = %v, want 1 sent", st.Replies)
+	}
+
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("demo did not stop within 5 s")
+	}
+	t.Logf("demo stopped %v after the cancellation", time.Since(start))
+	d.checkNoErrors()
+}
