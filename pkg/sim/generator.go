@@ -44,11 +44,12 @@ type Generator struct {
 	rng    *rand.Rand
 	people []Person
 	n      int
+	now    func() time.Time // the wall-clock pace of Run (tests replace it)
 }
 
 // NewGenerator returns a generator seeded for reproducible runs.
 func NewGenerator(seed uint64) *Generator {
-	g := &Generator{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	g := &Generator{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), now: time.Now}
 	// A bounded population, so the same people write more than once and
 	// threads form, as they do on a real regency Page.
 	for i := range 200 {
@@ -111,13 +112,20 @@ func (g *Generator) Run(ctx context.Context, perSecond float64, burst int, tick 
 		perSecond = 1
 	}
 	interval := max(time.Duration(float64(time.Second)/perSecond), minTick)
+	// On the wall clock a tick says only "time to catch up": a ticker drops
+	// ticks when this goroutine runs late (a busy machine), which would
+	// quietly lower the rate, so what is due is computed from the time
+	// passed since the start.
+	var start time.Time
 	if tick == nil {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		tick = t.C
+		start = g.now()
 	}
 	perTick := perSecond * interval.Seconds()
 	var owed float64 // fractional messages carried to the next tick
+	paced := 0       // messages sent after the burst
 	for {
 		select {
 		case <-ctx.Done():
@@ -126,12 +134,18 @@ func (g *Generator) Run(ctx context.Context, perSecond float64, burst int, tick 
 			if !ok {
 				return sent, nil
 			}
-			owed += perTick
-			n := int(owed)
-			owed -= float64(n)
+			var n int
+			if start.IsZero() {
+				owed += perTick
+				n = int(owed)
+				owed -= float64(n)
+			} else {
+				n = int(perSecond*g.now().Sub(start).Seconds()) - paced
+			}
 			if err := send(n); err != nil {
 				return sent, err
 			}
+			paced += n
 		}
 	}
 }
