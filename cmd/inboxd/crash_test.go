@@ -2,14 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,50 +100,6 @@ func (c *crashChild) kill(t *testing.T) {
 	}
 }
 
-// crashReply is one reply the test asked for. id stays empty while the
-// API has not confirmed it (the daemon died during the request); the same
-// Idempotency-Key then asks again after the restart.
-type crashReply struct {
-	item          inbox.Item
-	text, key, id string
-}
-
-// postReply queues a reply; a transport error (the daemon was killed) is
-// returned, not fatal.
-func postReply(c *http.Client, base string, r *crashReply) error {
-	b, _ := json.Marshal(map[string]any{"text": r.text})
-	req, err := http.NewRequest("POST", base+"/api/v1/items/"+url.PathEscape(r.item.ID)+"/replies", bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+tAdminToken)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", r.key)
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("queue reply: %d %s", resp.StatusCode, body)
-	}
-	var rep inbox.Reply
-	if err := json.Unmarshal(body, &rep); err != nil {
-		return fmt.Errorf("queue reply: %w", err)
-	}
-	r.id = rep.ID
-	return nil
-}
-
-// platformPosts counts the accounts' own posts on both fakes.
-func platformPosts(f *fakes) int {
-	return len(f.graph.PageReplies()) + len(f.x.Posted()) + len(f.x.SentDMs())
-}
-
 // TestDaemonCrash SIGKILLs the daemon at random moments while replies are
 // being queued and delivered (some sends made ambiguous by the fakes: the
 // post applied, then a hold or a 500), restarts it each time, and checks
@@ -220,7 +173,7 @@ func TestDaemonCrash(t *testing.T) {
 	// back later replies of its thread, by design.
 	rng.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
 	usedThread := map[string]bool{}
-	var replies []*crashReply
+	var replies []*queuedReply
 	nextItem := func() (inbox.Item, bool) {
 		for len(items) > 0 {
 			it := items[0]
@@ -294,7 +247,7 @@ func TestDaemonCrash(t *testing.T) {
 			if !ok {
 				break
 			}
-			r := &crashReply{item: it, key: fmt.Sprintf("crash-%d", len(replies))}
+			r := &queuedReply{item: it, key: fmt.Sprintf("crash-%d", len(replies))}
 			r.text = fmt.Sprintf("[balasan %d] Terima kasih, laporan Anda sudah kami teruskan ke dinas terkait.", len(replies))
 			replies = append(replies, r)
 			if err := postReply(client, d.base, r); err != nil {
@@ -458,18 +411,4 @@ func TestDaemonCrash(t *testing.T) {
 		t.Logf("%d unknown replies were on the platform but not verified (dropped by the operator)", len(dropped))
 	}
 	checkExactlyOnce(t, f.world, d.items(""))
-}
-
-// pollQuietly asks for a poll and ignores the answer: the daemon may be
-// dying, busy or paused.
-func pollQuietly(c *http.Client, base, account string) {
-	req, err := http.NewRequest("POST", base+"/api/v1/accounts/"+account+"/poll", nil)
-	if err != nil {
-		return
-	}
-	req.Header.Set("Authorization", "Bearer "+tAdminToken)
-	if resp, err := c.Do(req); err == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
 }

@@ -311,7 +311,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	apiClient := &http.Client{Timeout: 5 * time.Second}
 	defer apiClient.CloseIdleConnections()
 	var queuedMu sync.Mutex
-	var queued []*crashReply
+	var queued []*queuedReply
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -331,7 +331,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 				}
 				answered[it.ID] = true
 				n++
-				r := &crashReply{item: it, key: fmt.Sprintf("load-%d", n),
+				r := &queuedReply{item: it, key: fmt.Sprintf("load-%d", n),
 					text: fmt.Sprintf("[balasan %d] Terima kasih, sedang kami tindak lanjuti.", n)}
 				if err := postReply(apiClient, d.base, r); err != nil {
 					return
@@ -390,29 +390,6 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("replies after the stop: %v", count)
-}
-
-// listNew lists up to 50 new items; errors are returned, not fatal (the
-// daemon may be stopping).
-func listNew(c *http.Client, base string) ([]inbox.Item, error) {
-	req, err := http.NewRequest("GET", base+"/api/v1/items?status=new&limit=50", nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+tAdminToken)
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("list items: %d", resp.StatusCode)
-	}
-	var page struct{ Items []inbox.Item }
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-		return nil, err
-	}
-	return page.Items, nil
 }
 
 // TestShutdownWithHungSend stops the daemon while the platform holds a

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -17,110 +16,6 @@ import (
 	"github.com/inboxd/inboxd/pkg/sim/xapi"
 	"github.com/inboxd/inboxd/pkg/store"
 )
-
-// emitShapes writes n messages of each given shape through the world.
-func emitShapes(t testing.TB, w *sim.World, gen *sim.Generator, n int, shapes ...sim.Shape) {
-	t.Helper()
-	for range n {
-		for _, s := range shapes {
-			m := gen.Next()
-			m.Shape = s
-			if err := w.Emit(context.Background(), m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
-
-var (
-	fbShapes = []sim.Shape{sim.FacebookComment, sim.FacebookReply, sim.FacebookMessage, sim.FacebookTagged}
-	xShapes  = []sim.Shape{sim.TwitterMention, sim.TwitterDirectMsg}
-)
-
-// onPlatform counts the account's own posts, comments and messages on both
-// fakes whose text ends with text (X replies may carry an @handle prefix).
-func onPlatform(f *fakes, text string) int {
-	n := 0
-	for _, r := range f.graph.PageReplies() {
-		if strings.HasSuffix(r.Text, text) {
-			n++
-		}
-	}
-	for _, p := range f.x.Posted() {
-		if strings.HasSuffix(p.Text, text) {
-			n++
-		}
-	}
-	for _, e := range f.x.SentDMs() {
-		if strings.HasSuffix(e.Text, text) {
-			n++
-		}
-	}
-	return n
-}
-
-// replyBook tracks the replies a test queued, so the end can check that
-// each is on the platform exactly once.
-type replyBook struct {
-	d    *daemon
-	f    *fakes
-	used map[string]bool // items already answered
-	ids  []string
-	text map[string]string // reply id → text
-	n    int
-}
-
-func newReplyBook(d *daemon, f *fakes) *replyBook {
-	return &replyBook{d: d, f: f, used: map[string]bool{}, text: map[string]string{}}
-}
-
-// answer queues a reply to a not yet answered item of the channel and kind.
-func (b *replyBook) answer(ch inbox.Channel, k inbox.Kind) inbox.Reply {
-	b.d.t.Helper()
-	for _, it := range b.d.items(fmt.Sprintf("channel=%s&kind=%s&status=new", ch, k)) {
-		if b.used[it.ID] {
-			continue
-		}
-		b.used[it.ID] = true
-		b.n++
-		text := fmt.Sprintf("[balasan %d] Terima kasih, laporan Anda sudah kami teruskan ke dinas terkait.", b.n)
-		r := b.d.queueReply(it.ID, text, false)
-		b.ids = append(b.ids, r.ID)
-		b.text[r.ID] = text
-		return r
-	}
-	b.d.t.Fatalf("no unanswered %s %s item left", ch, k)
-	return inbox.Reply{}
-}
-
-func (b *replyBook) waitState(id string, want inbox.ReplyState) inbox.Reply {
-	b.d.t.Helper()
-	var r inbox.Reply
-	waitFor(b.d.t, fmt.Sprintf("reply %s %s", b.text[id], want), func() bool {
-		r = b.d.reply(id)
-		return r.State == want
-	})
-	return r
-}
-
-// checkAllOnce checks every reply is sent and on the platform exactly once,
-// and that the platforms hold no post inboxd did not account for.
-func (b *replyBook) checkAllOnce() {
-	t := b.d.t
-	t.Helper()
-	for _, id := range b.ids {
-		r := b.d.reply(id)
-		if r.State != inbox.ReplySent {
-			t.Errorf("reply %q is %s (%s), want sent", b.text[id], r.State, r.LastError)
-		}
-		if n := onPlatform(b.f, b.text[id]); n != 1 {
-			t.Errorf("reply %q is on the platform %d times, want once", b.text[id], n)
-		}
-	}
-	if total := len(b.f.graph.PageReplies()) + len(b.f.x.Posted()) + len(b.f.x.SentDMs()); total != len(b.ids) {
-		t.Errorf("the platforms hold %d posts by the accounts, inboxd queued %d replies", total, len(b.ids))
-	}
-}
 
 // TestDaemonFaults drives the daemon through the platforms' failure modes,
 // one after another on one running daemon: rate limits with a reset, server
@@ -413,12 +308,6 @@ func TestDaemonFaults(t *testing.T) {
 	if n := len(d.replies("")); n != len(book.ids) {
 		t.Errorf("%d replies listed, %d queued", n, len(book.ids))
 	}
-}
-
-// dataDir is the data_dir the harness wrote next to the config.
-func (d *daemon) dataDir(t testing.TB, cfgPath string) string {
-	t.Helper()
-	return strings.TrimSuffix(cfgPath, "config.yaml") + "data"
 }
 
 // TestRateLimitPauseOnSchedule lets the cron schedule (every second) drive

@@ -569,3 +569,194 @@ func (d *daemon) checkNoErrors() {
 		}
 	}
 }
+
+// emitShapes writes n messages of each given shape through the world.
+func emitShapes(t testing.TB, w *sim.World, gen *sim.Generator, n int, shapes ...sim.Shape) {
+	t.Helper()
+	for range n {
+		for _, s := range shapes {
+			m := gen.Next()
+			m.Shape = s
+			if err := w.Emit(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+var (
+	fbShapes = []sim.Shape{sim.FacebookComment, sim.FacebookReply, sim.FacebookMessage, sim.FacebookTagged}
+	xShapes  = []sim.Shape{sim.TwitterMention, sim.TwitterDirectMsg}
+)
+
+// onPlatform counts the account's own posts, comments and messages on both
+// fakes whose text ends with text (X replies may carry an @handle prefix).
+func onPlatform(f *fakes, text string) int {
+	n := 0
+	for _, r := range f.graph.PageReplies() {
+		if strings.HasSuffix(r.Text, text) {
+			n++
+		}
+	}
+	for _, p := range f.x.Posted() {
+		if strings.HasSuffix(p.Text, text) {
+			n++
+		}
+	}
+	for _, e := range f.x.SentDMs() {
+		if strings.HasSuffix(e.Text, text) {
+			n++
+		}
+	}
+	return n
+}
+
+// replyBook tracks the replies a test queued, so the end can check that
+// each is on the platform exactly once.
+type replyBook struct {
+	d    *daemon
+	f    *fakes
+	used map[string]bool // items already answered
+	ids  []string
+	text map[string]string // reply id → text
+	n    int
+}
+
+func newReplyBook(d *daemon, f *fakes) *replyBook {
+	return &replyBook{d: d, f: f, used: map[string]bool{}, text: map[string]string{}}
+}
+
+// answer queues a reply to a not yet answered item of the channel and kind.
+func (b *replyBook) answer(ch inbox.Channel, k inbox.Kind) inbox.Reply {
+	b.d.t.Helper()
+	for _, it := range b.d.items(fmt.Sprintf("channel=%s&kind=%s&status=new", ch, k)) {
+		if b.used[it.ID] {
+			continue
+		}
+		b.used[it.ID] = true
+		b.n++
+		text := fmt.Sprintf("[balasan %d] Terima kasih, laporan Anda sudah kami teruskan ke dinas terkait.", b.n)
+		r := b.d.queueReply(it.ID, text, false)
+		b.ids = append(b.ids, r.ID)
+		b.text[r.ID] = text
+		return r
+	}
+	b.d.t.Fatalf("no unanswered %s %s item left", ch, k)
+	return inbox.Reply{}
+}
+
+func (b *replyBook) waitState(id string, want inbox.ReplyState) inbox.Reply {
+	b.d.t.Helper()
+	var r inbox.Reply
+	waitFor(b.d.t, fmt.Sprintf("reply %s %s", b.text[id], want), func() bool {
+		r = b.d.reply(id)
+		return r.State == want
+	})
+	return r
+}
+
+// checkAllOnce checks every reply is sent and on the platform exactly once,
+// and that the platforms hold no post inboxd did not account for.
+func (b *replyBook) checkAllOnce() {
+	t := b.d.t
+	t.Helper()
+	for _, id := range b.ids {
+		r := b.d.reply(id)
+		if r.State != inbox.ReplySent {
+			t.Errorf("reply %q is %s (%s), want sent", b.text[id], r.State, r.LastError)
+		}
+		if n := onPlatform(b.f, b.text[id]); n != 1 {
+			t.Errorf("reply %q is on the platform %d times, want once", b.text[id], n)
+		}
+	}
+	if total := len(b.f.graph.PageReplies()) + len(b.f.x.Posted()) + len(b.f.x.SentDMs()); total != len(b.ids) {
+		t.Errorf("the platforms hold %d posts by the accounts, inboxd queued %d replies", total, len(b.ids))
+	}
+}
+
+// dataDir is the data_dir the harness wrote next to the config.
+func (d *daemon) dataDir(t testing.TB, cfgPath string) string {
+	t.Helper()
+	return strings.TrimSuffix(cfgPath, "config.yaml") + "data"
+}
+
+// queuedReply is one reply a test asked for. id stays empty while the API
+// has not confirmed it (the daemon died during the request); the same
+// Idempotency-Key then asks again after the restart.
+type queuedReply struct {
+	item          inbox.Item
+	text, key, id string
+}
+
+// postReply queues a reply; a transport error (the daemon was killed) is
+// returned, not fatal.
+func postReply(c *http.Client, base string, r *queuedReply) error {
+	b, _ := json.Marshal(map[string]any{"text": r.text})
+	req, err := http.NewRequest("POST", base+"/api/v1/items/"+url.PathEscape(r.item.ID)+"/replies", bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tAdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", r.key)
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("queue reply: %d %s", resp.StatusCode, body)
+	}
+	var rep inbox.Reply
+	if err := json.Unmarshal(body, &rep); err != nil {
+		return fmt.Errorf("queue reply: %w", err)
+	}
+	r.id = rep.ID
+	return nil
+}
+
+// platformPosts counts the accounts' own posts on both fakes.
+func platformPosts(f *fakes) int {
+	return len(f.graph.PageReplies()) + len(f.x.Posted()) + len(f.x.SentDMs())
+}
+
+// pollQuietly asks for a poll and ignores the answer: the daemon may be
+// dying, busy or paused.
+func pollQuietly(c *http.Client, base, account string) {
+	req, err := http.NewRequest("POST", base+"/api/v1/accounts/"+account+"/poll", nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+tAdminToken)
+	if resp, err := c.Do(req); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+// listNew lists up to 50 new items; errors are returned, not fatal (the
+// daemon may be stopping).
+func listNew(c *http.Client, base string) ([]inbox.Item, error) {
+	req, err := http.NewRequest("GET", base+"/api/v1/items?status=new&limit=50", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tAdminToken)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("list items: %d", resp.StatusCode)
+	}
+	var page struct{ Items []inbox.Item }
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return nil, err
+	}
+	return page.Items, nil
+}
