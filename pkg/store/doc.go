@@ -92,7 +92,8 @@
 //
 // Generation returns an in-memory counter (not stored; it restarts on each
 // Open) that write bumps after every write transaction's commit and before
-// the writing method returns. A transaction rolled back because it changed
+// the writing method returns (also after one that failed: a needless bump
+// only costs a cache rebuild). A transaction rolled back because it changed
 // nothing does not bump it, and neither does an Ingest of a page with
 // nothing new, which opens no write transaction at all. A reader that takes
 // the generation before its read transaction and finds it unchanged later
