@@ -216,6 +216,16 @@ func TestListCacheNeverSharedAcrossScopes(t *testing.T) {
 	}
 }
 
+func TestListCacheOptionsBound(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.ListCacheEntries = 2 })
+	for _, p := range []string{"/api/v1/items", "/api/v1/items?limit=3", "/api/v1/items?status=new", cachedListPath} {
+		e.getList(asViewer, p)
+		if n, _ := e.srv.lists.size(); n > 2 {
+			t.Fatalf("%d entries held, Options.ListCacheEntries is 2", n)
+		}
+	}
+}
+
 func TestListCacheOff(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.DisableListCache = true })
 	a, _ := e.getList(asViewer, cachedListPath)
