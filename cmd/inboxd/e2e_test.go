@@ -367,7 +367,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	// The data file after a clean stop: every reply sent is on the
 	// platform once, every other one still queued and not posted; none in
 	// doubt.
-	st, err := store.Open(filepath.Join(strings.TrimSuffix(cfgPath, "config.yaml")+"data", dataFileName), store.Options{})
+	st, err := store.Open(filepath.Join(dataDirOf(cfgPath), dataFileName), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -674,11 +674,8 @@ func (b *replyBook) checkAllOnce() {
 	}
 }
 
-// dataDir is the data_dir the harness wrote next to the config.
-func (d *daemon) dataDir(t testing.TB, cfgPath string) string {
-	t.Helper()
-	return strings.TrimSuffix(cfgPath, "config.yaml") + "data"
-}
+// dataDirOf is the data_dir the harness wrote next to a config.
+func dataDirOf(cfgPath string) string { return strings.TrimSuffix(cfgPath, "config.yaml") + "data" }
 
 // queuedReply is one reply a test asked for. id stays empty while the API
 // has not confirmed it (the daemon died during the request); the same
