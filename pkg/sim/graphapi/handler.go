@@ -580,7 +580,10 @@ func (s *Server) listFeed(rc *reqCtx, tagged bool) (*response, *errorResponse) {
 		if tagged {
 			key = p.created
 		}
-		if hasSince && key.Before(since) || hasUntil && key.After(until) {
+		if hasSince && key.Before(since) {
+			break // feedLocked lists newest first by this key: every later one is older too
+		}
+		if hasUntil && key.After(until) {
 			continue
 		}
 		posts = append(posts, p)

@@ -286,12 +286,14 @@ func (s *Server) pageTweets(w http.ResponseWriter, r *http.Request, match func(*
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var list []*Tweet
-	for i := len(s.tweets) - 1; i >= 0; i-- {
+	for i := len(s.tweets) - 1; i >= 0 && len(list) <= limit; i-- { // limit+1 tells whether there is a next page
 		t := s.tweets[i]
-		if !match(t) || (sinceID != "" && !lessID(sinceID, t.ID)) || t.CreatedAt.Before(startTime) {
-			continue
+		if sinceID != "" && !lessID(sinceID, t.ID) {
+			break // s.tweets is in id order (nextIDLocked): every older one is out too
 		}
-		if start != "" && lessID(start, t.ID) {
+		// Cheap checks before match, which parses the text: a load run
+		// holds hundreds of thousands of posts.
+		if start != "" && lessID(start, t.ID) || t.CreatedAt.Before(startTime) || !match(t) {
 			continue
 		}
 		list = append(list, t)
