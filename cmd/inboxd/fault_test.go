@@ -580,24 +580,18 @@ accounts:
 	}
 }
 
-// knownBugsEnv runs the tests of bugs found here and not fixed yet.
-const knownBugsEnv = "INBOXD_KNOWN_BUGS"
-
 // TestFacebookWalkKeepsThreadsThatMove: Graph lists conversations (and the
 // feed) by last update, newest first, and a walk over several pages can
 // span polls (max_pages_per_poll, or a page error that resumes at the next
 // poll). A conversation or post still on an unread page that gets a new
 // message moves to the top, above what the walk already read; the next walk
-// then reads only what is newer than this walk's watermark, and the thread's
-// earlier unread messages are never imported.
+// used to read only what is newer than this walk's watermark, and the
+// thread's earlier unread messages were never imported.
 //
-// KNOWN BUG in connectors/facebook (found by TestDaemonCrash with
-// INBOXD_DAEMON_CRASH_ROUNDS=200): it fails today; run it with
-// INBOXD_KNOWN_BUGS=1.
+// Found by TestDaemonCrash with INBOXD_DAEMON_CRASH_ROUNDS=200; fixed in
+// connectors/facebook: a thread that moved since the watermark is read
+// back to the start of the last multi-page walks (its cursor's Lag).
 func TestFacebookWalkKeepsThreadsThatMove(t *testing.T) {
-	if os.Getenv(knownBugsEnv) == "" {
-		t.Skip("known bug in connectors/facebook (messages of a thread that moves during a walk are lost); set " + knownBugsEnv + "=1 to run")
-	}
 	for _, source := range []string{"messages", "comments"} {
 		t.Run(source, func(t *testing.T) {
 			f := newFakesNoLimits(t)

@@ -40,4 +40,21 @@
 // the feed ordered by the posts' updated_time, so a comment on an old post
 // brings that post back and is not missed. A quiet poll costs one request
 // per source.
+//
+// Graph orders conversations and posts by last update, so a walk that
+// spans several listing pages (max_pages_per_poll, or an error that resumes
+// next poll) can miss a thread that gets a new entry while it sits on a
+// page not read yet: it jumps above the pages already read. Its older
+// unread entries may be older than the walk's target, the next watermark.
+// The threads a walk visits stay bounded by the watermark (the next walk
+// finds the moved thread, as it is newer), but a thread that moved is read
+// further down: to the start of the oldest of the last three multi-page
+// walks, minus a five-minute margin. That re-reads entries already
+// imported (they come nested in the listing, and the store drops them as
+// duplicates) only in threads with something new, so a quiet poll stays
+// one request and returns nothing, and a walk whose listing took one page
+// ends the lag. A thread skipped by four multi-page walks in a row (it
+// must get a new entry during each of them while 25 newer threads keep it
+// off their first page) can still lose entries older than the oldest walk
+// start kept.
 package facebook

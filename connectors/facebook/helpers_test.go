@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -67,13 +68,23 @@ var (
 // newEnv starts a fake Graph API and a connector pointed at it.
 func newEnv(t testing.TB, mutate func(*Config), fakeOpts ...func(*graphapi.Options)) *env {
 	t.Helper()
+	return newEnvWrapped(t, mutate, nil, fakeOpts...)
+}
+
+// newEnvWrapped is newEnv with wrap (if set) in front of the fake.
+func newEnvWrapped(t testing.TB, mutate func(*Config), wrap func(http.Handler) http.Handler, fakeOpts ...func(*graphapi.Options)) *env {
+	t.Helper()
 	clk := &clock{now: t0}
 	fo := graphapi.Options{PageID: testPageID, PageName: "Pemkab Contoh", PageToken: testToken, Now: clk.Now}
 	for _, f := range fakeOpts {
 		f(&fo)
 	}
 	fake := graphapi.New(fo)
-	srv := httptest.NewServer(fake)
+	var h http.Handler = fake
+	if wrap != nil {
+		h = wrap(fake)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	fake.SetBaseURL(srv.URL + "/")
 	cfg := Config{Name: "pemkab-fb", PageID: testPageID, PageToken: testToken, GraphURL: srv.URL + "/"}

@@ -3,6 +3,7 @@ package facebook
 import (
 	"cmp"
 	"context"
+	"iter"
 	"net/url"
 	"slices"
 	"strconv"
@@ -84,7 +85,7 @@ sources:
 			page.External = append(page.External, ext...)
 		}
 		if len(st.Walk.Pending) == 0 {
-			st.Watermark, st.Boundary, st.Walk = st.Walk.Target, st.Walk.TargetIDs, nil
+			st.finish()
 		} else {
 			page.More = true
 		}
@@ -125,6 +126,11 @@ func (c *Connector) headStep(src string, st *sourceState) step {
 // replies on it, and the pages to read next (in order).
 func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inbox.Item, []inbox.ExternalReply, []step, error) {
 	op := "poll " + stp.Kind
+	if (stp.Kind == stepConversations && stp.URL != c.headStep(SourceMessages, st).URL) ||
+		(stp.Kind == stepFeed && stp.URL != c.headStep(SourceComments, st).URL) {
+		// A listing page after the first: threads may move past it.
+		st.Walk.Split = true
+	}
 	res, err := c.call(ctx, op, fb.GET, stp.URL, nil)
 	if err != nil {
 		return nil, nil, nil, err
@@ -140,10 +146,16 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inb
 			if st.below(conv.UpdatedTime.Time) {
 				return b.items, b.ext, b.follow, nil // older conversations follow: done
 			}
+			var msgs list[message]
 			if conv.Messages != nil {
-				if err := c.messagesPage(st, &b, conv.ID, *conv.Messages); err != nil {
-					return nil, nil, nil, c.malformed(op, err)
-				}
+				msgs = *conv.Messages
+			}
+			f := st.threadFilter(conv.UpdatedTime.Time, conv.ID, entries(msgs.Data, func(m message) (time.Time, string) { return m.CreatedTime.Time, m.ID }))
+			// As for a post below: the conversation is read in full
+			// down to the floor in this walk.
+			st.Walk.saw(conv.UpdatedTime.Time, conv.ID)
+			if err := c.messagesPage(f, &b, conv.ID, msgs); err != nil {
+				return nil, nil, nil, c.malformed(op, err)
 			}
 		}
 		err = b.next(c, stp, l.Paging.Next, "")
@@ -152,7 +164,7 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inb
 		if err := decode(res, &l); err != nil {
 			return nil, nil, nil, c.malformed(op, err)
 		}
-		err = c.messagesPage(st, &b, stp.Thread, l)
+		err = c.messagesPage(st.resumed(stp.Floor), &b, stp.Thread, l)
 	case stepFeed:
 		var l list[post]
 		if err := decode(res, &l); err != nil {
@@ -162,14 +174,17 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inb
 			if st.below(p.UpdatedTime.Time) {
 				return b.items, b.ext, b.follow, nil
 			}
+			var comments list[comment]
+			if p.Comments != nil {
+				comments = *p.Comments
+			}
+			f := st.threadFilter(p.UpdatedTime.Time, p.ID, entries(comments.Data, func(cm comment) (time.Time, string) { return cm.CreatedTime.Time, cm.ID }))
 			// Every comment on this post up to its updated_time is read in
 			// this walk, so the watermark may rise to it: a quiet Page
 			// keeps its feed request to the last few posts.
 			st.Walk.saw(p.UpdatedTime.Time, p.ID)
-			if p.Comments != nil {
-				if err := c.commentsPage(st, &b, p.ID, *p.Comments); err != nil {
-					return nil, nil, nil, c.malformed(op, err)
-				}
+			if err := c.commentsPage(f, &b, p.ID, comments); err != nil {
+				return nil, nil, nil, c.malformed(op, err)
 			}
 		}
 		err = b.next(c, stp, l.Paging.Next, "")
@@ -178,7 +193,7 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inb
 		if err := decode(res, &l); err != nil {
 			return nil, nil, nil, c.malformed(op, err)
 		}
-		err = c.commentsPage(st, &b, stp.Thread, l)
+		err = c.commentsPage(st.resumed(stp.Floor), &b, stp.Thread, l)
 	case stepTagged:
 		var l list[post]
 		if err := decode(res, &l); err != nil {
@@ -202,6 +217,17 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inb
 	return b.items, b.ext, b.follow, nil
 }
 
+// entries yields the creation time and id of a thread's entries.
+func entries[T any](data []T, key func(T) (time.Time, string)) iter.Seq2[time.Time, string] {
+	return func(yield func(time.Time, string) bool) {
+		for _, e := range data {
+			if !yield(key(e)) {
+				return
+			}
+		}
+	}
+}
+
 // batch collects one page's results.
 type batch struct {
 	items []inbox.Item
@@ -222,22 +248,23 @@ func (b *batch) next(c *Connector, cur step, next, thread string) error {
 	if thread == "" {
 		thread = cur.Thread
 	}
-	b.follow = append(b.follow, step{Kind: cur.Kind, Thread: thread, URL: rel})
+	b.follow = append(b.follow, step{Kind: cur.Kind, Thread: thread, URL: rel, Floor: cur.Floor})
 	return nil
 }
 
 // messagesPage handles a conversation's messages, newest first.
-func (c *Connector) messagesPage(st *sourceState, b *batch, convID string, l list[message]) error {
+func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list[message]) error {
+	st := f.st
 	var fresh []message
 	reachedOld := false
 	for _, m := range l.Data {
 		t := m.CreatedTime.Time
-		if st.below(t) {
+		if f.done(t) {
 			reachedOld = true
 			break
 		}
 		st.Walk.saw(t, m.ID)
-		if st.isNew(t, m.ID) {
+		if f.keep(t, m.ID) {
 			fresh = append(fresh, m)
 		}
 	}
@@ -255,18 +282,19 @@ func (c *Connector) messagesPage(st *sourceState, b *batch, convID string, l lis
 	if reachedOld {
 		return nil
 	}
-	return b.next(c, step{Kind: stepMessages, Thread: convID}, l.Paging.Next, convID)
+	return b.next(c, step{Kind: stepMessages, Thread: convID, Floor: f.stepFloor()}, l.Paging.Next, convID)
 }
 
 // commentsPage handles a post's comments (stream: replies included), newest first.
-func (c *Connector) commentsPage(st *sourceState, b *batch, postID string, l list[comment]) error {
+func (c *Connector) commentsPage(f threadFilter, b *batch, postID string, l list[comment]) error {
+	st := f.st
 	for _, cm := range l.Data {
 		t := cm.CreatedTime.Time
-		if st.below(t) {
+		if f.done(t) {
 			return nil
 		}
 		st.Walk.saw(t, cm.ID)
-		if !st.isNew(t, cm.ID) {
+		if !f.keep(t, cm.ID) {
 			continue
 		}
 		if cm.From.ID == c.cfg.PageID {
@@ -279,7 +307,7 @@ func (c *Connector) commentsPage(st *sourceState, b *batch, postID string, l lis
 		}
 		b.items = append(b.items, c.commentItem(cm, postID, st.Walk.Backfill))
 	}
-	return b.next(c, step{Kind: stepComments, Thread: postID}, l.Paging.Next, postID)
+	return b.next(c, step{Kind: stepComments, Thread: postID, Floor: f.stepFloor()}, l.Paging.Next, postID)
 }
 
 func (c *Connector) malformed(op string, err error) error {
