@@ -2,9 +2,11 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -295,7 +297,17 @@ func (s *Scheduler) resolveUnknown(ctx context.Context, a *account, name string,
 		case now.Before(since.Add(s.opts.VerifyGrace)):
 			retryAt = since.Add(s.opts.VerifyGrace) // the platform may not show it yet
 		default:
-			if _, merr := s.store.RetryAt(r.ID, now, "not found on the platform after the send; sending again"); merr != nil {
+			// Only if it is still unknown: while Verify ran, the reply may
+			// have been requeued, dropped or claimed by another delivery
+			// (a reload re-adding the account); pulling it out of sending
+			// would post it twice.
+			_, merr := s.store.RetryUnknownAt(r.ID, now, "not found on the platform after the send; sending again")
+			var moved *inbox.ReplyStateError
+			if errors.As(merr, &moved) {
+				log.Info("unknown reply moved on while it was verified; left as it is", "state", moved.From)
+				break
+			}
+			if merr != nil {
 				log.Error("requeue unverified reply", "err", merr)
 				retryAt = now.Add(s.opts.Recheck)
 				break

@@ -441,3 +441,54 @@ func TestUsageRecordedFromSendsAndPolls(t *testing.T) {
 		t.Errorf("platform_reads_today = %v", v)
 	}
 }
+
+// A reload that removes an account and adds it back while its drain is
+// verifying leaves two drains on the same replies for a moment. The old
+// drain's "not found" must not requeue a reply the new drain is sending
+// right now: that requeue made the reply go out a second time.
+func TestStaleVerifyDoesNotRequeueAReplyBeingSent(t *testing.T) {
+	e := newEnv(t)
+	old := &verifyConn{fakeConn: newConn("fb")}
+	inVerify, release := make(chan struct{}), make(chan struct{})
+	old.verifyFn = func() error {
+		close(inVerify)
+		<-release
+		return nil // and the old platform view has not seen it: not found
+	}
+	e.set(acct(old))
+	r := e.queue("fb", "post1", "Balasan.")
+	if _, ok, err := e.st.ClaimNext("fb"); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if _, err := e.st.MarkUnknown(r.ID, "timeout after writing"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(DefaultVerifyGrace)
+
+	oldDone := make(chan struct{})
+	go func() { defer close(oldDone); e.s.drain(context.Background(), e.s.account("fb")) }()
+	<-inVerify
+
+	e.set() // SIGHUP without the account ...
+	fresh := &verifyConn{fakeConn: newConn("fb")}
+	sending := make(chan struct{})
+	fresh.started = make(chan string, 1)
+	fresh.script(nil, []sendStep{{reached: true, block: sending}})
+	e.set(acct(fresh)) // ... and with it again
+	newDone := make(chan struct{})
+	go func() { defer close(newDone); e.s.drain(context.Background(), e.s.account("fb")) }()
+
+	<-fresh.started // the new drain verified (absent), requeued and is sending it
+	close(release)  // the old drain's Verify answers "not found" now
+	<-oldDone
+	close(sending)
+	<-newDone
+
+	// Both connectors post to the same platform account.
+	if n := old.landed(r.ID) + fresh.landed(r.ID); n != 1 {
+		t.Errorf("reply posted %d times (old connector %d, new %d), want 1", n, old.landed(r.ID), fresh.landed(r.ID))
+	}
+	if got := e.reply(r.ID); got.State != inbox.ReplySent {
+		t.Errorf("reply state %s (%s), want sent", got.State, got.LastError)
+	}
+}

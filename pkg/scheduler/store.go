@@ -21,5 +21,6 @@ type Store interface {
 	MarkFailed(replyID, reason string) (inbox.Reply, error)
 	MarkUnknown(replyID, reason string) (inbox.Reply, error)
 	RetryAt(replyID string, at time.Time, reason string) (inbox.Reply, error)
+	RetryUnknownAt(replyID string, at time.Time, reason string) (inbox.Reply, error)
 	Unknown(account string) ([]store.Claim, error)
 }

@@ -441,6 +441,28 @@ func (s *Store) RetryAt(replyID string, at time.Time, reason string) (inbox.Repl
 	}, nil)
 }
 
+// RetryUnknownAt puts a reply that is still unknown back in the queue, due
+// at the given time: the outbox's answer to a Verify that found nothing. A
+// Verify takes a network round trip, and meanwhile the reply may have moved
+// on (an operator requeued or dropped it, another delivery claimed it after
+// a reload): then it is left as it is, with a *inbox.ReplyStateError. Unlike
+// RetryAt it never takes a reply out of sending, which would send it twice.
+func (s *Store) RetryUnknownAt(replyID string, at time.Time, reason string) (inbox.Reply, error) {
+	return s.replyMove(replyID, inbox.ReplyQueued, func(w *wctx, r *inbox.Reply) error {
+		old, err := getReply(w.tx, mustID(r.ID))
+		if err != nil {
+			return err
+		}
+		if old.State != inbox.ReplyUnknown {
+			return fmt.Errorf("reply %s: %w", r.ID, &inbox.ReplyStateError{From: old.State, To: inbox.ReplyQueued})
+		}
+		t := at.UTC()
+		r.NextAttemptAt = &t
+		r.LastError = reason
+		return nil
+	}, nil)
+}
+
 // Requeue is an operator's retry of a failed or unknown reply.
 func (s *Store) Requeue(replyID, actor string) (inbox.Reply, error) {
 	return s.operatorMove(replyID, actor, inbox.ReplyQueued, func(r *inbox.Reply) error {

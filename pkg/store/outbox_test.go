@@ -454,3 +454,34 @@ func TestVerifiedReplyReplacesItsExternalRecord(t *testing.T) {
 		t.Fatalf("again = %+v, %v", res, err)
 	}
 }
+
+// RetryUnknownAt requeues only a reply that is still unknown: a stale
+// "not found" must not pull a reply out of sending (or revive a cancelled
+// or already requeued one).
+func TestRetryUnknownAtOnlyMovesUnknown(t *testing.T) {
+	e := newEnv(t)
+	now := e.clock.Now()
+	id := e.ingest(fbComment("c1", "post1", "u1", now))[0]
+	r, _, _ := e.s.EnqueueReply(id, NewReply{Text: "one", Author: "op"})
+
+	_, err := e.s.RetryUnknownAt(r.ID, now, "absent")
+	wantStateErr(t, err, inbox.ReplyQueued, inbox.ReplyQueued)
+	claim(t, e.s)
+	_, err = e.s.RetryUnknownAt(r.ID, now, "absent")
+	wantStateErr(t, err, inbox.ReplySending, inbox.ReplyQueued)
+	if got, _ := e.s.Reply(r.ID); got.State != inbox.ReplySending {
+		t.Fatalf("after a refused move: %s, want sending", got.State)
+	}
+
+	if _, err := e.s.MarkUnknown(r.ID, "reset after write"); err != nil {
+		t.Fatal(err)
+	}
+	due := now.Add(time.Minute)
+	q, err := e.s.RetryUnknownAt(r.ID, due, "not found on the platform")
+	if err != nil || q.State != inbox.ReplyQueued || q.NextAttemptAt == nil || !q.NextAttemptAt.Equal(due) || q.LastError != "not found on the platform" {
+		t.Fatalf("RetryUnknownAt = %+v, %v", q, err)
+	}
+	if at, ok, err := e.s.NextDue("acct"); !ok || err != nil || !at.Equal(due) {
+		t.Fatalf("NextDue = %v %v %v", at, ok, err)
+	}
+}
