@@ -107,6 +107,11 @@ func (s *Scheduler) drain(ctx context.Context, a *account) time.Time {
 		if stopped || ctx.Err() != nil {
 			continue // the gate above says why
 		}
+		if _, _, _, ok := s.sendable(a); !ok {
+			// Removed by a reload (or stopped) while Verify ran: claim
+			// nothing through the old connector; the gate above says why.
+			continue
+		}
 		c, ok, err := s.store.ClaimNext(name)
 		if err != nil {
 			s.log.Error("claim next reply", "account", name, "err", err)

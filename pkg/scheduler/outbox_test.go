@@ -492,3 +492,39 @@ func TestStaleVerifyDoesNotRequeueAReplyBeingSent(t *testing.T) {
 		t.Errorf("reply state %s (%s), want sent", got.State, got.LastError)
 	}
 }
+
+// An account removed by a reload while its drain is verifying sends
+// nothing more through the removed connector.
+func TestAccountRemovedWhileVerifyingSendsNothing(t *testing.T) {
+	e := newEnv(t)
+	c := &verifyConn{fakeConn: newConn("fb")}
+	inVerify, release := make(chan struct{}), make(chan struct{})
+	c.verifyFn = func() error {
+		close(inVerify)
+		<-release
+		return nil // not found: requeued, due now
+	}
+	e.set(acct(c))
+	r := e.queue("fb", "post1", "Balasan.")
+	if _, ok, err := e.st.ClaimNext("fb"); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if _, err := e.st.MarkUnknown(r.ID, "timeout after writing"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(DefaultVerifyGrace)
+
+	done := make(chan struct{})
+	go func() { defer close(done); e.s.drain(context.Background(), e.s.account("fb")) }()
+	<-inVerify
+	e.set() // the account leaves the config
+	close(release)
+	<-done
+
+	if sends := c.sendCalls(); len(sends) != 0 {
+		t.Errorf("removed account sent %v", sends)
+	}
+	if got := e.reply(r.ID); got.State != inbox.ReplyQueued {
+		t.Errorf("reply state %s, want queued (waiting for the account to come back)", got.State)
+	}
+}
