@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -25,7 +26,15 @@ func (s *Server) Publish(ev store.Event) {
 	)
 	switch ev.Type {
 	case store.EventItemCreated, store.EventItemUpdated:
-		v, err = s.store.Get(ev.ItemID)
+		var it inbox.Item
+		it, err = s.store.Get(ev.ItemID)
+		v = it
+		if err == nil && it.Unit != ev.Unit {
+			// A later commit moved the item on since this event's commit:
+			// its current state belongs to another unit's streams (the
+			// later event carries it there). Only say that it changed.
+			v = map[string]string{"item_id": ev.ItemID}
+		}
 	case store.EventReplyQueued, store.EventReplySent, store.EventReplyFailed, store.EventReplyUpdated:
 		v, err = s.store.Reply(ev.ReplyID)
 	default:

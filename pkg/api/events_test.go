@@ -263,6 +263,38 @@ func TestPublishWithoutTheObjectStillSignals(t *testing.T) {
 	}
 }
 
+// Publish reads the item after the commit; by then a later commit may have
+// moved it to another unit. The event is routed by the unit it had at its
+// own commit, so it must not carry the item's newer state (another unit's
+// item) to the old unit's streams; the later event brings that to the new
+// unit's streams.
+func TestPublishDoesNotLeakAnItemMovedOnToAnotherUnit(t *testing.T) {
+	e := newEnv(t)
+	it := e.items["aComment"] // unit A
+	b, tag := unitB, []string{"rahasia-dinas-b"}
+	if _, err := e.st.Update(it.ID, "admin", store.Change{Unit: &b, Tags: &tag}); err != nil {
+		t.Fatal(err)
+	}
+	before := e.srv.hub.LastID()
+	// A change committed while the item was still in unit A, published late.
+	e.srv.Publish(store.Event{Type: store.EventItemUpdated, ItemID: it.ID, Unit: unitA})
+	evs, _ := e.srv.hub.Since(before, 0)
+	if len(evs) != 1 || evs[0].Unit != unitA {
+		t.Fatalf("events = %+v", evs)
+	}
+	if data := string(evs[0].Data); strings.Contains(data, unitB) || strings.Contains(data, "rahasia") || !strings.Contains(data, it.ID) {
+		t.Errorf("unit A's event carries the item as it is now in unit B: %s", data)
+	}
+
+	// Unmoved items keep their full body.
+	before = e.srv.hub.LastID()
+	e.srv.Publish(store.Event{Type: store.EventItemUpdated, ItemID: it.ID, Unit: unitB})
+	evs, _ = e.srv.hub.Since(before, 0)
+	if len(evs) != 1 || !strings.Contains(string(evs[0].Data), "rahasia-dinas-b") {
+		t.Errorf("events = %+v", evs)
+	}
+}
+
 // TestEventStreamOutlivesWriteTimeout runs the stream on the http.Server
 // that HTTPServer configures, with a write timeout far shorter than the
 // stream: heartbeats keep arriving after it, and shutting the server down
