@@ -150,6 +150,32 @@ func TestOAuth2ConfigRefreshTokenWinsWhenChanged(t *testing.T) {
 	}
 }
 
+// After a reload two connectors of one account exist for a while (the old
+// one finishing a poll or send, the new one built from the config). When
+// one rotates the pair, the other must not refresh with the refresh token
+// X has just retired: that put a working account in needs_reauth.
+func TestOAuth2RefreshPicksUpAPairRotatedByAnotherConnector(t *testing.T) {
+	e := newEnv(t, withOAuth2)
+	e.clock.Advance(3 * time.Hour)
+	e.poll() // the store now holds a rotated pair
+	older, newer := e.newConnector(e.cfg), e.newConnector(e.cfg)
+
+	e.clock.Advance(2*time.Hour + time.Minute) // that pair's access token expired
+	if _, err := older.Poll(context.Background(), e.cursor); err != nil {
+		t.Fatalf("older connector: %v", err)
+	}
+	e.fake.ResetRequests()
+	if _, err := newer.Poll(context.Background(), e.cursor); err != nil {
+		t.Fatalf("newer connector after the older one rotated the pair: %v", err)
+	}
+	if n := e.fake.Requests(xapi.OAuth2Token); n != 0 {
+		t.Errorf("newer connector refreshed %d times; the stored access token was fresh", n)
+	}
+	if st := e.tokens.stored(t); st.RefreshToken != e.fake.RefreshToken() {
+		t.Error("stored refresh token is not X's current one")
+	}
+}
+
 type failingStore struct{ memTokens }
 
 func (f *failingStore) AccountValue(string, string) ([]byte, error) {

@@ -104,13 +104,41 @@ func (ts *tokenSource) token(ctx context.Context) (string, error) {
 	if ts.dirty {
 		ts.persistLocked()
 	}
-	if ts.cur.AccessToken != "" && (ts.cur.Expiry.IsZero() || ts.now().Before(ts.cur.Expiry.Add(-expiryMargin))) {
+	if ts.validLocked() {
+		return ts.cur.AccessToken, nil
+	}
+	if ts.adoptStoredLocked() && ts.validLocked() {
 		return ts.cur.AccessToken, nil
 	}
 	if err := ts.refreshLocked(ctx); err != nil {
 		return "", err
 	}
 	return ts.cur.AccessToken, nil
+}
+
+func (ts *tokenSource) validLocked() bool {
+	return ts.cur.AccessToken != "" && (ts.cur.Expiry.IsZero() || ts.now().Before(ts.cur.Expiry.Add(-expiryMargin)))
+}
+
+// adoptStoredLocked takes the stored pair when another connector of this
+// account rotated it since we read it (after a reload the old connector
+// may still finish a poll or send): X has retired the refresh token we
+// hold, and refreshing with it would put the account in needs_reauth.
+func (ts *tokenSource) adoptStoredLocked() bool {
+	if ts.store == nil || ts.dirty {
+		return false // nothing shared, or our newer pair is not stored yet
+	}
+	raw, err := ts.store.AccountValue(ts.account, tokensKey)
+	if err != nil || len(raw) == 0 {
+		return false // refresh with what we hold
+	}
+	var st storedTokens
+	if json.Unmarshal(raw, &st) != nil || st.Seed != ts.cur.Seed || st.RefreshToken == "" || st.RefreshToken == ts.cur.RefreshToken {
+		return false
+	}
+	ts.cur = st
+	ts.log.Info("using the X OAuth 2.0 tokens another connector of this account rotated", "account", ts.account)
+	return true
 }
 
 // refused forgets an access token X answered 401 to, so the next call
