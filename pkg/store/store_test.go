@@ -154,6 +154,10 @@ func TestTokens(t *testing.T) {
 	wantValidation(t, err, "role")
 	_, _, err = e.s.CreateToken("  ", inbox.RoleAdmin, "")
 	wantValidation(t, err, "name")
+	// A blank unit asked for a scope: trimmed to "" it would silently make
+	// a token of every unit.
+	_, _, err = e.s.CreateToken("carol", inbox.RoleAdmin, "  ")
+	wantValidation(t, err, "unit")
 
 	s2, _, err := e.s.CreateToken("bob", inbox.RoleViewer, "")
 	if err != nil {

@@ -44,6 +44,10 @@ func (s *Store) CreateToken(name string, role inbox.Role, unit string) (secret s
 	case !role.Valid():
 		return "", t, &ValidationError{Field: "role", Message: fmt.Sprintf("unknown role %q; one of admin, operator, viewer", role)}
 	}
+	if unit != "" && strings.TrimSpace(unit) == "" {
+		// Trimmed, a blank scope would be no scope: a token of every unit.
+		return "", t, &ValidationError{Field: "unit", Message: "is blank; leave it out for a token of every unit"}
+	}
 	if unit, err = checkName("unit", unit); err != nil {
 		return "", t, err
 	}
