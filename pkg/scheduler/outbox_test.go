@@ -442,6 +442,34 @@ func TestUsageRecordedFromSendsAndPolls(t *testing.T) {
 	}
 }
 
+// verifyingDrain sets up an account whose reply went unknown past the
+// verify grace, and starts a drain of it that blocks inside Verify: it
+// returns once Verify runs. Closing release makes Verify answer "not
+// found"; done closes when that drain returns.
+func verifyingDrain(e *env, c *verifyConn) (r inbox.Reply, release, done chan struct{}) {
+	e.t.Helper()
+	inVerify := make(chan struct{})
+	release, done = make(chan struct{}), make(chan struct{})
+	c.verifyFn = func() error {
+		close(inVerify)
+		<-release
+		return nil // the platform view has not seen it: not found
+	}
+	e.set(acct(c))
+	r = e.queue(c.name, "post1", "Balasan.")
+	if _, ok, err := e.st.ClaimNext(c.name); !ok || err != nil {
+		e.t.Fatalf("claim: %v %v", ok, err)
+	}
+	if _, err := e.st.MarkUnknown(r.ID, "timeout after writing"); err != nil {
+		e.t.Fatal(err)
+	}
+	e.clock.Advance(DefaultVerifyGrace)
+	a := e.s.account(c.name)
+	go func() { defer close(done); e.s.drain(context.Background(), a) }()
+	<-inVerify
+	return r, release, done
+}
+
 // A reload that removes an account and adds it back while its drain is
 // verifying leaves two drains on the same replies for a moment. The old
 // drain's "not found" must not requeue a reply the new drain is sending
@@ -449,25 +477,7 @@ func TestUsageRecordedFromSendsAndPolls(t *testing.T) {
 func TestStaleVerifyDoesNotRequeueAReplyBeingSent(t *testing.T) {
 	e := newEnv(t)
 	old := &verifyConn{fakeConn: newConn("fb")}
-	inVerify, release := make(chan struct{}), make(chan struct{})
-	old.verifyFn = func() error {
-		close(inVerify)
-		<-release
-		return nil // and the old platform view has not seen it: not found
-	}
-	e.set(acct(old))
-	r := e.queue("fb", "post1", "Balasan.")
-	if _, ok, err := e.st.ClaimNext("fb"); !ok || err != nil {
-		t.Fatalf("claim: %v %v", ok, err)
-	}
-	if _, err := e.st.MarkUnknown(r.ID, "timeout after writing"); err != nil {
-		t.Fatal(err)
-	}
-	e.clock.Advance(DefaultVerifyGrace)
-
-	oldDone := make(chan struct{})
-	go func() { defer close(oldDone); e.s.drain(context.Background(), e.s.account("fb")) }()
-	<-inVerify
+	r, release, oldDone := verifyingDrain(e, old)
 
 	e.set() // SIGHUP without the account ...
 	fresh := &verifyConn{fakeConn: newConn("fb")}
@@ -498,25 +508,7 @@ func TestStaleVerifyDoesNotRequeueAReplyBeingSent(t *testing.T) {
 func TestAccountRemovedWhileVerifyingSendsNothing(t *testing.T) {
 	e := newEnv(t)
 	c := &verifyConn{fakeConn: newConn("fb")}
-	inVerify, release := make(chan struct{}), make(chan struct{})
-	c.verifyFn = func() error {
-		close(inVerify)
-		<-release
-		return nil // not found: requeued, due now
-	}
-	e.set(acct(c))
-	r := e.queue("fb", "post1", "Balasan.")
-	if _, ok, err := e.st.ClaimNext("fb"); !ok || err != nil {
-		t.Fatalf("claim: %v %v", ok, err)
-	}
-	if _, err := e.st.MarkUnknown(r.ID, "timeout after writing"); err != nil {
-		t.Fatal(err)
-	}
-	e.clock.Advance(DefaultVerifyGrace)
-
-	done := make(chan struct{})
-	go func() { defer close(done); e.s.drain(context.Background(), e.s.account("fb")) }()
-	<-inVerify
+	r, release, done := verifyingDrain(e, c)
 	e.set() // the account leaves the config
 	close(release)
 	<-done
