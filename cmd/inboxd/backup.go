@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/inboxd/inboxd/pkg/store"
 )
 
 // backup copies the data file while the daemon is stopped (the API offers a
@@ -16,29 +18,22 @@ func backup(ctx context.Context, e env, args []string) error {
 	fs := newFlags("backup")
 	path := configFlag(fs)
 	out := fs.String("out", "", "write the backup to `FILE` (mode 0600; replaced if it exists)")
-	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
-		return err
-	}
-	if err := requireConfig(fs, e, usage, *path); err != nil {
-		return err
-	}
-	if *out == "" {
-		flagUsage(fs, e.stderr, usage)
-		return usageErrorf(e.stderr, "backup: --out is required")
-	}
-	cfg, err := loadConfig(*path, e.getenv)
+	cfg, err := commandConfig(fs, e, usage, args, path, func() error {
+		if *out == "" {
+			flagUsage(fs, e.stderr, usage)
+			return usageErrorf(e.stderr, "backup: --out is required")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	st, err := openStore(cfg, newLogger(e.stderr, cfg.Log), false,
-		"download a hot backup from the API (GET /api/v1/backup) or stop the daemon")
-	if err != nil {
-		return err
-	}
-	n, err := writeBackup(ctx, *out, st.Backup)
-	if cerr := st.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("close data file: %w", cerr)
-	}
+	var n int64
+	err = onStore(cfg, e, false, "download a hot backup from the API (GET /api/v1/backup) or stop the daemon",
+		func(st *store.Store) (err error) {
+			n, err = writeBackup(ctx, *out, st.Backup)
+			return err
+		})
 	if err != nil {
 		return err
 	}

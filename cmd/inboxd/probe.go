@@ -20,17 +20,13 @@ func probe(ctx context.Context, e env, args []string) error {
 	fs := newFlags("probe")
 	path := configFlag(fs)
 	name := fs.String("account", "", "the account `NAME` from the config")
-	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
-		return err
-	}
-	if err := requireConfig(fs, e, usage, *path); err != nil {
-		return err
-	}
-	if *name == "" {
-		flagUsage(fs, e.stderr, usage)
-		return usageErrorf(e.stderr, "probe: --account is required")
-	}
-	cfg, err := loadConfig(*path, e.getenv)
+	cfg, err := commandConfig(fs, e, usage, args, path, func() error {
+		if *name == "" {
+			flagUsage(fs, e.stderr, usage)
+			return usageErrorf(e.stderr, "probe: --account is required")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

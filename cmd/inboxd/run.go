@@ -188,6 +188,38 @@ func requireConfig(fs *flag.FlagSet, e env, usage, path string) error {
 	return nil
 }
 
+// commandConfig is the start of every command that reads --config: parse
+// the flags (no positional arguments), require --config, run check on the
+// other flags (nil: none), then load the file.
+func commandConfig(fs *flag.FlagSet, e env, usage string, args []string, path *string, check func() error) (*config.Config, error) {
+	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
+		return nil, err
+	}
+	if err := requireConfig(fs, e, usage, *path); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	return loadConfig(*path, e.getenv)
+}
+
+// onStore opens the data file (see openStore), runs fn on it and closes
+// it; a failed close is the error when fn succeeded.
+func onStore(cfg *config.Config, e env, create bool, lockHint string, fn func(*store.Store) error) error {
+	st, err := openStore(cfg, newLogger(e.stderr, cfg.Log), create, lockHint)
+	if err != nil {
+		return err
+	}
+	err = fn(st)
+	if cerr := st.Close(); err == nil && cerr != nil {
+		return fmt.Errorf("close data file: %w", cerr)
+	}
+	return err
+}
+
 func loadConfig(path string, getenv func(string) (string, bool)) (*config.Config, error) {
 	cfg, err := config.Load(path, getenv)
 	if err != nil {
@@ -252,13 +284,7 @@ func configCheck(_ context.Context, e env, args []string) error {
 	const usage = "--config FILE"
 	fs := newFlags("config check")
 	path := configFlag(fs)
-	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
-		return err
-	}
-	if err := requireConfig(fs, e, usage, *path); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, e.getenv)
+	cfg, err := commandConfig(fs, e, usage, args, path, nil)
 	if err != nil {
 		return err
 	}

@@ -8,13 +8,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	const usage = "--config FILE"
 	fs := newFlags("serve")
 	path := configFlag(fs)
-	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
-		return err
-	}
-	if err := requireConfig(fs, e, usage, *path); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, e.getenv)
+	cfg, err := commandConfig(fs, e, usage, args, path, nil)
 	if err != nil {
 		return err
 	}

@@ -21,35 +21,31 @@ func tokenCreate(_ context.Context, e env, args []string) error {
 	name := fs.String("name", "", "token `NAME`: who or what uses it (shown in the audit trail)")
 	role := fs.String("role", "", "`ROLE`: admin, operator or viewer")
 	unit := fs.String("unit", "", "restrict the token to the items of this `UNIT` (optional)")
-	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
-		return err
-	}
-	if err := requireConfig(fs, e, usage, *path); err != nil {
-		return err
-	}
-	switch {
-	case *name == "":
-		flagUsage(fs, e.stderr, usage)
-		return usageErrorf(e.stderr, "token create: --name is required")
-	case !inbox.Role(*role).Valid():
-		flagUsage(fs, e.stderr, usage)
-		return usageErrorf(e.stderr, "token create: --role must be admin, operator or viewer, not %q", *role)
-	}
-	cfg, err := loadConfig(*path, e.getenv)
+	cfg, err := commandConfig(fs, e, usage, args, path, func() error {
+		switch {
+		case *name == "":
+			flagUsage(fs, e.stderr, usage)
+			return usageErrorf(e.stderr, "token create: --name is required")
+		case !inbox.Role(*role).Valid():
+			flagUsage(fs, e.stderr, usage)
+			return usageErrorf(e.stderr, "token create: --role must be admin, operator or viewer, not %q", *role)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	st, err := openStore(cfg, newLogger(e.stderr, cfg.Log), true,
-		"create tokens through the API (POST /api/v1/tokens) or stop the daemon")
+	var secret string
+	err = onStore(cfg, e, true, "create tokens through the API (POST /api/v1/tokens) or stop the daemon",
+		func(st *store.Store) error {
+			var err error
+			if secret, _, err = st.CreateToken(*name, inbox.Role(*role), *unit); err != nil {
+				return fmt.Errorf("create token %q: %w", *name, err)
+			}
+			return nil
+		})
 	if err != nil {
 		return err
-	}
-	secret, _, err := st.CreateToken(*name, inbox.Role(*role), *unit)
-	if cerr := st.Close(); err == nil && cerr != nil {
-		return fmt.Errorf("close data file: %w", cerr)
-	}
-	if err != nil {
-		return fmt.Errorf("create token %q: %w", *name, err)
 	}
 	// The secret alone, so scripts can capture it: TOKEN=$(inboxd token create ...).
 	fmt.Fprintln(e.stdout, secret)
@@ -60,27 +56,21 @@ func tokenList(_ context.Context, e env, args []string) error {
 	const usage = "--config FILE"
 	fs := newFlags("token list")
 	path := configFlag(fs)
-	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
-		return err
-	}
-	if err := requireConfig(fs, e, usage, *path); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*path, e.getenv)
+	cfg, err := commandConfig(fs, e, usage, args, path, nil)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(cfg, newLogger(e.stderr, cfg.Log), false,
-		"list tokens through the API (GET /api/v1/tokens) or stop the daemon")
+	var tokens []store.Token
+	err = onStore(cfg, e, false, "list tokens through the API (GET /api/v1/tokens) or stop the daemon",
+		func(st *store.Store) error {
+			var err error
+			if tokens, err = st.Tokens(); err != nil {
+				return fmt.Errorf("list tokens: %w", err)
+			}
+			return nil
+		})
 	if err != nil {
 		return err
-	}
-	tokens, err := st.Tokens()
-	if cerr := st.Close(); err == nil && cerr != nil {
-		return fmt.Errorf("close data file: %w", cerr)
-	}
-	if err != nil {
-		return fmt.Errorf("list tokens: %w", err)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tROLE\tUNIT\tCREATED\tLAST USED")
@@ -122,15 +112,8 @@ func tokenRevoke(_ context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(cfg, newLogger(e.stderr, cfg.Log), false,
-		"revoke tokens through the API (DELETE /api/v1/tokens/"+name+") or stop the daemon")
-	if err != nil {
-		return err
-	}
-	err = st.RevokeToken(name)
-	if cerr := st.Close(); err == nil && cerr != nil {
-		return fmt.Errorf("close data file: %w", cerr)
-	}
+	err = onStore(cfg, e, false, "revoke tokens through the API (DELETE /api/v1/tokens/"+name+") or stop the daemon",
+		func(st *store.Store) error { return st.RevokeToken(name) })
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no token named %q (see inboxd token list)", name)
 	}
