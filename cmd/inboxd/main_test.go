@@ -388,3 +388,21 @@ func TestServeListenError(t *testing.T) {
 		t.Errorf("serve on an unbindable address: %+v", r)
 	}
 }
+
+// serve failing to start (here: the listener) must not leave its SIGHUP
+// watcher behind while the caller's context lives on.
+func TestServeFailureLeavesNoReloadWatcher(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	cfg, _ := writeConfig(t, "")
+	data, _ := os.ReadFile(cfg)
+	data = bytes.Replace(data, []byte("127.0.0.1:0"), []byte("192.0.2.1:1"), 1)
+	if err := os.WriteFile(cfg, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	err := runEnv(context.Background(), []string{"serve", "--config", cfg},
+		env{stdout: &stdout, stderr: &stderr, getenv: envOf(), hup: make(chan os.Signal)})
+	if err == nil || !strings.Contains(err.Error(), "listen on 192.0.2.1:1") {
+		t.Fatalf("serve on an unbindable address: %v", err)
+	}
+}

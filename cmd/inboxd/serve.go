@@ -13,6 +13,10 @@ func serve(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	logger := newLogger(e.stderr, cfg.Log)
+	// The SIGHUP watcher lives as long as the daemon, also when it fails
+	// to start while the caller's context goes on.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	return runDaemon(ctx, e, cfg, logger, daemonHooks{reload: reloadOnSignal(ctx, e, *path)})
 }
 
