@@ -156,6 +156,9 @@ func (s *Server) itemInScope(r *http.Request, id string) (inbox.Item, error) {
 	if sc := scope(r); sc != "" && it.Unit != sc {
 		return inbox.Item{}, errNotFound("item " + strconv.Quote(id))
 	}
+	if s.afterScopeCheck != nil {
+		s.afterScopeCheck(id)
+	}
 	return it, nil
 }
 
@@ -266,7 +269,11 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.itemInScope(r, id); err != nil {
 		return err
 	}
+	ch.Scope = scope(r) // checked again in the write: the item may move meanwhile
 	it, err := s.store.Update(id, actor(r), ch)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("item " + strconv.Quote(id))
+	}
 	if err != nil {
 		return err
 	}
@@ -352,7 +359,11 @@ func (s *Server) addReply(w http.ResponseWriter, r *http.Request) error {
 	if err := validateReply(it, body); err != nil {
 		return err
 	}
-	reply, created, err := s.store.EnqueueReply(id, store.NewReply{Text: body.Text, Private: body.Private, Author: actor(r), IdempotencyKey: key})
+	reply, created, err := s.store.EnqueueReply(id, store.NewReply{Text: body.Text, Private: body.Private, Author: actor(r),
+		IdempotencyKey: key, Scope: scope(r)}) // scope checked again in the write: the item may move meanwhile
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("item " + strconv.Quote(id))
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return problem(http.StatusConflict, "idempotency-conflict",
 			"this Idempotency-Key was already used for this item with a different body")

@@ -336,3 +336,39 @@ func TestSearchIsBoundedAndContinues(t *testing.T) {
 		t.Fatalf("found %v in %d requests", found, requests)
 	}
 }
+
+// A unit-scoped request checks the item's unit, then writes; an admin may
+// move the item to another unit in between. The write must not land on
+// what is by then another unit's item (a reply would go to its citizen).
+func TestScopedWriteDoesNotLandAfterAMoveToAnotherUnit(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, suffix string
+		body                 any
+	}{
+		{"patch", "PATCH", "", map[string]any{"tags": []string{"a-was-here"}}},
+		{"reply", "POST", "/replies", map[string]any{"text": "Terima kasih, kami tindak lanjuti."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			it := e.items["aComment"]
+			moved := false
+			e.srv.afterScopeCheck = func(id string) {
+				if !moved {
+					moved = true
+					b := unitB
+					if _, err := e.st.Update(id, "admin", store.Change{Unit: &b}); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			rec := e.do(asOpA, tc.method, "/api/v1/items/"+it.ID+tc.suffix, tc.body)
+			if rec.Code != http.StatusNotFound {
+				t.Errorf("status %d %s, want 404", rec.Code, rec.Body)
+			}
+			d, err := e.st.Detail(it.ID)
+			if err != nil || d.Item.Unit != unitB || len(d.Item.Tags) != 0 || len(d.Replies) != 0 {
+				t.Errorf("write landed on unit B's item: unit %q tags %v replies %d (%v)", d.Item.Unit, d.Item.Tags, len(d.Replies), err)
+			}
+		})
+	}
+}

@@ -119,6 +119,10 @@ type Server struct {
 	buffers sync.Pool  // *bytes.Buffer for splicing list responses
 	lists   *listCache // nil when disabled
 
+	// afterScopeCheck, set by tests, runs between a scoped request's check
+	// of an item's unit and its write (where a concurrent move can land).
+	afterScopeCheck func(itemID string)
+
 	shuttingDown atomic.Bool
 	streamMu     sync.Mutex
 	streamsOpen  int

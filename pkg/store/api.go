@@ -129,6 +129,10 @@ type Change struct {
 	Unit     *string
 	Tags     *[]string
 	Priority *inbox.Priority
+	// Scope, when set, is the only unit the item may be in, checked inside
+	// the write transaction (ErrNotFound otherwise): a unit-scoped caller's
+	// earlier check cannot race a concurrent move to another unit.
+	Scope string
 }
 
 // NewReply is what an operator asks to send.
@@ -137,6 +141,7 @@ type NewReply struct {
 	Private        bool
 	Author         string // the token's name
 	IdempotencyKey string // optional; scoped to the item
+	Scope          string // as Change.Scope: the unit the item must be in
 }
 
 // ReplyFilter selects replies for Replies.

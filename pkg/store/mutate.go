@@ -97,6 +97,9 @@ func (s *Store) Update(id, actor string, ch Change) (inbox.Item, error) {
 		if err != nil {
 			return err
 		}
+		if ch.Scope != "" && old.Unit != ch.Scope {
+			return fmt.Errorf("item %s in unit %q: %w", id, ch.Scope, ErrNotFound)
+		}
 		it := old
 		type change struct{ field, from, to string }
 		var changes []change

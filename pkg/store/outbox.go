@@ -152,6 +152,9 @@ func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, cre
 		if err != nil {
 			return err
 		}
+		if nr.Scope != "" && it.Unit != nr.Scope {
+			return fmt.Errorf("item %s in unit %q: %w", itemID, nr.Scope, ErrNotFound)
+		}
 		target, err := inbox.ReplyTargetFor(it.Channel, it.Kind, nr.Private)
 		if err != nil {
 			return &ValidationError{Field: "private", Message: err.Error()}

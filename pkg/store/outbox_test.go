@@ -485,3 +485,32 @@ func TestRetryUnknownAtOnlyMovesUnknown(t *testing.T) {
 		t.Fatalf("NextDue = %v %v %v", at, ok, err)
 	}
 }
+
+// Change.Scope and NewReply.Scope are checked inside the write: an item
+// moved to another unit after a scoped caller looked at it is not found.
+func TestScopeIsCheckedInTheWrite(t *testing.T) {
+	e := newEnv(t)
+	id := e.ingest(fbComment("c1", "post1", "u1", e.clock.Now()))[0]
+	unitB, tag := "dinas-b", []string{"a-was-here"}
+	if _, err := e.s.Update(id, "admin", Change{Unit: &unitB}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := e.s.Update(id, "op-a", Change{Tags: &tag, Scope: "dinas-a"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Update in the wrong scope = %v, want ErrNotFound", err)
+	}
+	if _, _, err := e.s.EnqueueReply(id, NewReply{Text: "halo", Author: "op-a", Scope: "dinas-a"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("EnqueueReply in the wrong scope = %v, want ErrNotFound", err)
+	}
+	d, err := e.s.Detail(id)
+	if err != nil || len(d.Item.Tags) != 0 || len(d.Replies) != 0 {
+		t.Fatalf("out-of-scope writes landed: tags %v, %d replies, %v", d.Item.Tags, len(d.Replies), err)
+	}
+
+	if it, err := e.s.Update(id, "op-b", Change{Tags: &tag, Scope: unitB}); err != nil || len(it.Tags) != 1 {
+		t.Fatalf("Update in scope = %+v, %v", it.Tags, err)
+	}
+	if _, created, err := e.s.EnqueueReply(id, NewReply{Text: "halo", Author: "op-b", Scope: unitB}); err != nil || !created {
+		t.Fatalf("EnqueueReply in scope = %v, %v", created, err)
+	}
+}
