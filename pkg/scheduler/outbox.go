@@ -291,7 +291,7 @@ func (s *Scheduler) resolveUnknown(ctx context.Context, a *account, name string,
 			}
 			log.Warn("verify failed; will try again", "class", class, "err", err, "at", retryAt)
 		case found:
-			if _, merr := s.store.MarkSent(r.ID, externalID); merr != nil {
+			if _, merr := s.store.MarkVerified(r.ID, externalID); merr != nil {
 				log.Error("record verified reply", "err", merr)
 				retryAt = now.Add(s.opts.Recheck)
 				break

@@ -520,3 +520,27 @@ func TestAccountRemovedWhileVerifyingSendsNothing(t *testing.T) {
 		t.Errorf("reply state %s, want queued (waiting for the account to come back)", got.State)
 	}
 }
+
+// An operator retries an unknown reply while the drain is verifying it, and
+// Verify then finds it on the platform: the reply is recorded sent with the
+// found id, not claimed and posted a second time.
+func TestReplyRequeuedDuringVerifyIsNotSentAgain(t *testing.T) {
+	e := newEnv(t)
+	c := &verifyConn{fakeConn: newConn("fb")}
+	r, release, done := verifyingDrain(e, c)
+	if _, err := e.st.Requeue(r.ID, "siti"); err != nil {
+		t.Fatal(err)
+	}
+	// Verify holds c.mu until release; this write happens before the close
+	// that lets it read the map, so it needs no lock.
+	c.posted[r.ID] = "fb-reply-1"
+	close(release)
+	<-done
+
+	if sends := c.sendCalls(); len(sends) != 0 {
+		t.Errorf("the reply was posted again: %v", sends)
+	}
+	if got := e.reply(r.ID); got.State != inbox.ReplySent || got.ExternalID != "fb-reply-1" {
+		t.Errorf("reply = %s %q, want sent with the id Verify found", got.State, got.ExternalID)
+	}
+}

@@ -18,6 +18,7 @@ type Store interface {
 	ClaimNext(account string) (c store.Claim, ok bool, err error)
 	NextDue(account string) (at time.Time, ok bool, err error)
 	MarkSent(replyID, externalID string) (inbox.Reply, error)
+	MarkVerified(replyID, externalID string) (inbox.Reply, error)
 	MarkFailed(replyID, reason string) (inbox.Reply, error)
 	MarkUnknown(replyID, reason string) (inbox.Reply, error)
 	RetryAt(replyID string, at time.Time, reason string) (inbox.Reply, error)

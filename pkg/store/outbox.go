@@ -107,11 +107,16 @@ func (w *wctx) recoverSending() (int, error) {
 // moveReply moves a reply to state to (refused moves are
 // *inbox.ReplyStateError), applying edit first.
 func (w *wctx) moveReply(rid []byte, to inbox.ReplyState, edit func(r *inbox.Reply)) (inbox.Reply, error) {
+	return w.moveReplyIf(rid, to, inbox.CanMoveReply, edit)
+}
+
+// moveReplyIf is moveReply with the allowed moves given by allowed.
+func (w *wctx) moveReplyIf(rid []byte, to inbox.ReplyState, allowed func(from, to inbox.ReplyState) bool, edit func(r *inbox.Reply)) (inbox.Reply, error) {
 	old, err := getReply(w.tx, rid)
 	if err != nil {
 		return old, err
 	}
-	if old.External || !inbox.CanMoveReply(old.State, to) {
+	if old.External || !allowed(old.State, to) {
 		return old, fmt.Errorf("reply %s: %w", old.ID, &inbox.ReplyStateError{From: old.State, To: to})
 	}
 	it, _, err := getItemByID(w.tx, old.ItemID)
@@ -331,6 +336,10 @@ func (s *Store) NextDue(account string) (at time.Time, ok bool, err error) {
 }
 
 func (s *Store) replyMove(replyID string, to inbox.ReplyState, edit func(w *wctx, r *inbox.Reply) error, after func(w *wctx, r *inbox.Reply) error) (inbox.Reply, error) {
+	return s.replyMoveIf(replyID, to, inbox.CanMoveReply, edit, after)
+}
+
+func (s *Store) replyMoveIf(replyID string, to inbox.ReplyState, allowed func(from, to inbox.ReplyState) bool, edit func(w *wctx, r *inbox.Reply) error, after func(w *wctx, r *inbox.Reply) error) (inbox.Reply, error) {
 	rid, err := parseID(replyID)
 	if err != nil {
 		return inbox.Reply{}, err
@@ -338,7 +347,7 @@ func (s *Store) replyMove(replyID string, to inbox.ReplyState, edit func(w *wctx
 	var out inbox.Reply
 	err = s.write(func(w *wctx) error {
 		var editErr error
-		r, err := w.moveReply(rid, to, func(r *inbox.Reply) {
+		r, err := w.moveReplyIf(rid, to, allowed, func(r *inbox.Reply) {
 			if edit != nil {
 				editErr = edit(w, r)
 			}
@@ -367,7 +376,21 @@ func (s *Store) replyMove(replyID string, to inbox.ReplyState, edit func(w *wctx
 // items of the same thread from the same author) and feeds the
 // first-response counters.
 func (s *Store) MarkSent(replyID, externalID string) (inbox.Reply, error) {
-	return s.replyMove(replyID, inbox.ReplySent, func(w *wctx, r *inbox.Reply) error {
+	return s.markSent(replyID, externalID, inbox.CanMoveReply)
+}
+
+// MarkVerified records a reply that Verify found on the platform. Unlike
+// MarkSent it also takes a reply an operator requeued while the outbox was
+// verifying it: the platform has it, and recording it sent is what keeps the
+// outbox from posting it a second time.
+func (s *Store) MarkVerified(replyID, externalID string) (inbox.Reply, error) {
+	return s.markSent(replyID, externalID, func(from, to inbox.ReplyState) bool {
+		return inbox.CanMoveReply(from, to) || from == inbox.ReplyQueued
+	})
+}
+
+func (s *Store) markSent(replyID, externalID string, allowed func(from, to inbox.ReplyState) bool) (inbox.Reply, error) {
+	return s.replyMoveIf(replyID, inbox.ReplySent, allowed, func(w *wctx, r *inbox.Reply) error {
 		at := w.now
 		r.SentAt = &at
 		r.ExternalID = externalID

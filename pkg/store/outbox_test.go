@@ -514,3 +514,32 @@ func TestScopeIsCheckedInTheWrite(t *testing.T) {
 		t.Fatalf("EnqueueReply in scope = %v, %v", created, err)
 	}
 }
+
+func TestMarkVerifiedTakesARequeuedReply(t *testing.T) {
+	e := newEnv(t)
+	now := e.clock.Now()
+	id := e.ingest(fbComment("c1", "post1", "u1", now))[0]
+	r, _, _ := e.s.EnqueueReply(id, NewReply{Text: "one", Author: "op"})
+	if _, ok, err := e.s.ClaimNext("acct"); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if _, err := e.s.MarkUnknown(r.ID, "timeout after writing"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Requeue(r.ID, "op"); err != nil { // the operator retries meanwhile
+		t.Fatal(err)
+	}
+	if _, err := e.s.MarkSent(r.ID, "x1"); err == nil {
+		t.Fatal("MarkSent took a queued reply")
+	}
+	got, err := e.s.MarkVerified(r.ID, "x1")
+	if err != nil || got.State != inbox.ReplySent || got.ExternalID != "x1" {
+		t.Fatalf("MarkVerified = %+v, %v", got, err)
+	}
+	if it, _ := e.s.Get(id); it.Status != inbox.StatusAnswered {
+		t.Fatalf("item %s, want answered", it.Status)
+	}
+	if _, err := e.s.MarkVerified(r.ID, "x1"); err == nil {
+		t.Fatal("a sent reply was marked sent again")
+	}
+}
