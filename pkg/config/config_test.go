@@ -514,3 +514,16 @@ func TestOAuth2TokenURLFollowsAPIURL(t *testing.T) {
 		t.Fatalf("token_url = %q; an account pointed at a fake must not refresh against api.x.com", got)
 	}
 }
+
+func TestURLErrorsNeverShowCredentials(t *testing.T) {
+	for _, v := range []string{"ftp://user:s3cr3t@example.com/", "http://user:s3cr3t@/x", "http://user:s3cr3t@exa mple.com/%zz"} {
+		doc := "accounts:\n  - name: fb\n    platform: facebook\n    page_id: \"1\"\n    page_token: t\n    graph_url: \"" + v + "\"\n"
+		_, err := Parse("t.yaml", []byte(doc), nil)
+		if err == nil {
+			t.Fatalf("%s accepted", v)
+		}
+		if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}

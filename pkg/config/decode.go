@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -572,16 +573,22 @@ func (d *decoder) url(n *yaml.Node, path string, dst *string) bool {
 	if !ok || v == "" {
 		return false
 	}
+	// Errors show the URL without any user:password in it: a config error
+	// is logged (a refused SIGHUP reload), and no secret may reach a log.
 	u, err := url.Parse(v)
 	switch {
 	case err != nil:
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the whole value
+		}
 		d.errorf(n, path, "not a valid URL: %v", err)
 		return false
 	case u.Scheme != "http" && u.Scheme != "https":
-		d.errorf(n, path, "%q must be an http or https URL", v)
+		d.errorf(n, path, "%q must be an http or https URL", u.Redacted())
 		return false
 	case u.Host == "":
-		d.errorf(n, path, "%q has no host", v)
+		d.errorf(n, path, "%q has no host", u.Redacted())
 		return false
 	case u.User != nil:
 		d.errorf(n, path, "must not carry credentials; put them in their own keys")
