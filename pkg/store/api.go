@@ -44,6 +44,8 @@ type Options struct {
 	Logger      *slog.Logger
 	// Notify, when set, is called after each committed change, outside the
 	// transaction, in commit order (one goroutine at a time per store).
+	// It must not call the store's write methods (the next writer waits for
+	// it, so such a call deadlocks) and should return quickly; reads are fine.
 	Notify func(Event)
 }
 
