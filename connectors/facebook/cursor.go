@@ -40,7 +40,7 @@ type sourceState struct {
 	// already read and that walk never sees it, although it may hold
 	// entries older than the walk's target (the next watermark). The next
 	// walk visits it (it is newer than the watermark) and, because it
-	// moved, reads it down to the floor (Lag[0] minus feedSinceMargin)
+	// moved, reads it down to the floor (Lag[0] minus a second)
 	// instead of the watermark; the store drops what it already has.
 	//
 	// A walk whose listing took one page saw every moved thread at one
@@ -125,7 +125,13 @@ func (st *sourceState) lagFloor() time.Time {
 	if len(st.Lag) == 0 {
 		return st.Watermark
 	}
-	return minTime(st.Lag[0].Add(-feedSinceMargin), st.Watermark)
+	// A skipped entry is newer than the watermark its walk started from
+	// (everything older had been read), so Lag[0] is deep enough; a second
+	// less keeps entries of that very second, which Graph times to the
+	// second. No wider margin: a hot thread is re-read down to here on
+	// every poll while walks keep splitting, and each second more costs
+	// re-reading its entries of that second.
+	return minTime(st.Lag[0].Add(-time.Second), st.Watermark)
 }
 
 // finish commits the walk: its target becomes the watermark, and its start
