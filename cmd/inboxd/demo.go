@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -17,51 +15,19 @@ import (
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
-	"github.com/inboxd/inboxd/pkg/sim/graphapi"
-	"github.com/inboxd/inboxd/pkg/sim/xapi"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
-// Demo identities: the fakes accept exactly these made-up credentials.
-const (
-	demoPageID        = "102030405060708"
-	demoPageName      = "Pemkab Sukamaju"
-	demoPageToken     = "demo-page-token"
-	demoXUserID       = "1460000000000000001"
-	demoXUsername     = "pemkabsukamaju"
-	demoConsumerKey   = "demo-consumer-key"
-	demoConsumerSec   = "demo-consumer-secret"
-	demoAccessToken   = "demo-access-token"
-	demoAccessSecret  = "demo-access-secret"
-	demoOperatorToken = "demo-operator"
-)
+// demoOperatorToken names the operator token each demo run makes.
+const demoOperatorToken = "demo-operator"
 
 // demoConfig is the configuration the demo runs with, written as YAML and
 // parsed like a real one, so the demo exercises validation and defaults.
-const demoConfig = `data_dir: %[1]q
+const demoConfig = `data_dir: %q
 log:
-  level: %[2]s
+  level: %s
 http:
-  listen: %[3]q
-accounts:
-  - name: pemkab-facebook
-    platform: facebook
-    schedule: %[4]q
-    graph_url: %[5]q
-    page_id: %[6]q
-    page_token: %[7]q
-    lookback: 1h
-    max_pages_per_poll: %[8]d
-  - name: pemkab-x
-    platform: twitter
-    schedule: %[4]q
-    api_url: %[9]q
-    user_id: %[10]q
-    oauth1:
-      consumer_key: %[11]q
-      consumer_secret: %[12]q
-      access_token: %[13]q
-      access_secret: %[14]q
+  listen: %q
 `
 
 type demoFlags struct {
@@ -122,41 +88,24 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	graph := graphapi.New(graphapi.Options{
-		PageID: demoPageID, PageName: demoPageName, PageToken: demoPageToken,
-		NoLimits: f.noLimits, CallsPerHour: 100_000,
-	})
-	xfake := xapi.New(xapi.Options{
-		UserID: demoXUserID, Username: demoXUsername, Name: demoPageName,
-		ConsumerKey: demoConsumerKey, ConsumerSecret: demoConsumerSec,
-		AccessToken: demoAccessToken, AccessSecret: demoAccessSecret,
-		NoLimits: f.noLimits,
-	})
-	graphURL, stopGraph, err := serveFake(graph)
+	fakes, err := sim.StartFakes(f.noLimits)
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: %w", err)
 	}
-	defer stopGraph()
-	graph.SetBaseURL(graphURL + "/")
-	xURL, stopX, err := serveFake(xfake)
-	if err != nil {
-		return err
-	}
-	defer stopX()
+	defer fakes.Close()
 
 	pages := config.DefaultMaxPagesPerPoll
 	if f.noLimits {
 		pages = config.MaxPagesPerPollLimit
 	}
-	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen, f.schedule, graphURL+"/", demoPageID, demoPageToken,
-		pages, xURL, demoXUserID, demoConsumerKey, demoConsumerSec, demoAccessToken, demoAccessSecret)
+	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen) + fakes.AccountsYAML(f.schedule, pages)
 	cfg, err := config.Parse("demo config", []byte(yaml), nil)
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
 	logger := newLogger(e.stderr, cfg.Log)
 
-	world := sim.NewWorld(graph, xfake, nil)
+	world := sim.NewWorld(fakes.Graph, fakes.X, nil)
 	gen := sim.NewGenerator(f.seed)
 	var genDone sync.WaitGroup
 	defer genDone.Wait()
@@ -167,7 +116,7 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 		if err != nil {
 			return err
 		}
-		printDemoHelp(e, baseURL, graphURL, xURL, filepath.Join(cfg.DataDir, dataFileName), token, f)
+		printDemoHelp(e, baseURL, fakes.GraphURL, fakes.XURL, filepath.Join(cfg.DataDir, dataFileName), token, f)
 		genDone.Add(1)
 		go func() {
 			defer genDone.Done()
@@ -259,25 +208,6 @@ func logProgress(ctx context.Context, logger *slog.Logger, st *store.Store, worl
 	}
 }
 
-// serveFake serves a platform fake on a loopback port and returns its URL.
-func serveFake(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("demo: listen for a platform fake: %w", err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	stop := func() {
-		_ = srv.Close()
-		<-done
-	}
-	return "http://" + ln.Addr().String(), stop, nil
-}
-
 // demoToken makes a fresh operator token for this run (the data file is
 // reused, so an earlier run's token is replaced: its secret was not kept).
 func demoToken(st *store.Store) (string, error) {
@@ -298,7 +228,7 @@ inboxd demo is running: citizens write to a simulated Facebook Page and X accoun
 inboxd polls them (schedule %q) and queues what they write. Ctrl-C stops everything.
 
   API                %s
-  Graph API fake     %s/
+  Graph API fake     %s
   X API fake         %s
   data file          %s
   citizen messages   %d at start, then %g a second (seed %d)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -14,43 +13,7 @@ import (
 	"time"
 
 	"github.com/inboxd/inboxd/pkg/sim"
-	"github.com/inboxd/inboxd/pkg/sim/graphapi"
-	"github.com/inboxd/inboxd/pkg/sim/xapi"
 )
-
-// The demo's made-up identities (cmd/inboxd/demo.go): the fakes accept these.
-const (
-	simPageID       = "102030405060708"
-	simPageName     = "Pemkab Sukamaju"
-	simPageToken    = "demo-page-token"
-	simXUserID      = "1460000000000000001"
-	simXUsername    = "pemkabsukamaju"
-	simConsumerKey  = "demo-consumer-key"
-	simConsumerSec  = "demo-consumer-secret"
-	simAccessToken  = "demo-access-token"
-	simAccessSecret = "demo-access-secret"
-)
-
-// latencyAccounts is the demo's two accounts pointed at the fakes.
-const latencyAccounts = `accounts:
-  - name: pemkab-facebook
-    platform: facebook
-    schedule: %[1]q
-    graph_url: %[2]q
-    page_id: %[3]q
-    page_token: %[4]q
-    lookback: 1h
-  - name: pemkab-x
-    platform: twitter
-    schedule: %[1]q
-    api_url: %[5]q
-    user_id: %[6]q
-    oauth1:
-      consumer_key: %[7]q
-      consumer_secret: %[8]q
-      access_token: %[9]q
-      access_secret: %[10]q
-`
 
 // latency runs the demo's fakes and generator in this process and the real
 // daemon (`inboxd serve`) as a child, and times every generated message
@@ -78,29 +41,17 @@ func latency(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	graph := graphapi.New(graphapi.Options{PageID: simPageID, PageName: simPageName, PageToken: simPageToken, CallsPerHour: 100_000})
-	xfake := xapi.New(xapi.Options{
-		UserID: simXUserID, Username: simXUsername, Name: simPageName,
-		ConsumerKey: simConsumerKey, ConsumerSecret: simConsumerSec, AccessToken: simAccessToken, AccessSecret: simAccessSecret,
-	})
-	graphURL, stopGraph, err := serveLoopback(graph)
+	fakes, err := sim.StartFakes(false)
 	if err != nil {
 		return err
 	}
-	defer stopGraph()
-	graph.SetBaseURL(graphURL + "/")
-	xURL, stopX, err := serveLoopback(xfake)
-	if err != nil {
-		return err
-	}
-	defer stopX()
+	defer fakes.Close()
 
 	addr, err := freeAddr()
 	if err != nil {
 		return err
 	}
-	accounts := fmt.Sprintf(latencyAccounts, *schedule, graphURL+"/", simPageID, simPageToken, xURL, simXUserID,
-		simConsumerKey, simConsumerSec, simAccessToken, simAccessSecret)
+	accounts := fakes.AccountsYAML(*schedule, 0)
 	cfg, err := writeConfig(work, filepath.Join(work, "data"), addr, accounts)
 	if err != nil {
 		return err
@@ -136,7 +87,7 @@ func latency(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	// Generate: each message's emit time under its platform id.
-	world := sim.NewWorld(graph, xfake, nil)
+	world := sim.NewWorld(fakes.Graph, fakes.X, nil)
 	gen := sim.NewGenerator(*seed)
 	type emitted struct {
 		at    time.Time
@@ -379,19 +330,4 @@ func waitPolled(ctx context.Context, base, token string, n int, limit time.Durat
 		}
 	}
 	return fmt.Errorf("accounts not polled within %v", limit)
-}
-
-// serveLoopback serves a fake on a free loopback port.
-func serveLoopback(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	return "http://" + ln.Addr().String(), func() { _ = srv.Close(); <-done }, nil
 }

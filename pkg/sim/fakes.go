@@ -1,0 +1,118 @@
+package sim
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/sim/graphapi"
+	"github.com/inboxd/inboxd/pkg/sim/xapi"
+)
+
+// The demo office's made-up identities: the fakes accept exactly these
+// credentials, and Fakes.AccountsYAML configures inboxd with them.
+const (
+	PageID         = "102030405060708"
+	PageName       = "Pemkab Sukamaju"
+	PageToken      = "demo-page-token"
+	AccountXUserID = "1460000000000000001"
+	XUsername      = "pemkabsukamaju"
+	ConsumerKey    = "demo-consumer-key"
+	ConsumerSecret = "demo-consumer-secret"
+	AccessToken    = "demo-access-token"
+	AccessSecret   = "demo-access-secret"
+)
+
+// Fakes are the Graph API and X API fakes served on loopback ports, as the
+// demo and the load runs use them.
+type Fakes struct {
+	Graph    *graphapi.Server
+	X        *xapi.Server
+	GraphURL string // with a trailing slash, as graph_url wants it
+	XURL     string
+	stops    []func()
+}
+
+// StartFakes serves both fakes on free loopback ports. noLimits drops their
+// rate limits (load runs). Close stops them.
+func StartFakes(noLimits bool) (*Fakes, error) {
+	f := &Fakes{
+		Graph: graphapi.New(graphapi.Options{
+			PageID: PageID, PageName: PageName, PageToken: PageToken,
+			NoLimits: noLimits, CallsPerHour: 100_000,
+		}),
+		X: xapi.New(xapi.Options{
+			UserID: AccountXUserID, Username: XUsername, Name: PageName,
+			ConsumerKey: ConsumerKey, ConsumerSecret: ConsumerSecret,
+			AccessToken: AccessToken, AccessSecret: AccessSecret,
+			NoLimits: noLimits,
+		}),
+	}
+	graphURL, err := f.serve(f.Graph)
+	if err != nil {
+		return nil, err
+	}
+	f.GraphURL = graphURL + "/"
+	f.Graph.SetBaseURL(f.GraphURL)
+	if f.XURL, err = f.serve(f.X); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *Fakes) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("listen for a platform fake: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	f.stops = append(f.stops, func() { _ = srv.Close(); <-done })
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops both fakes and waits for their servers to end.
+func (f *Fakes) Close() {
+	for _, stop := range f.stops {
+		stop()
+	}
+	f.stops = nil
+}
+
+// AccountsYAML is the `accounts:` block of an inboxd config with one
+// Facebook and one X account pointed at the fakes. maxPages sets the
+// Facebook account's max_pages_per_poll (0: the default).
+func (f *Fakes) AccountsYAML(schedule string, maxPages int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `accounts:
+  - name: pemkab-facebook
+    platform: facebook
+    schedule: %q
+    graph_url: %q
+    page_id: %q
+    page_token: %q
+    lookback: 1h
+`, schedule, f.GraphURL, PageID, PageToken)
+	if maxPages > 0 {
+		fmt.Fprintf(&b, "    max_pages_per_poll: %d\n", maxPages)
+	}
+	fmt.Fprintf(&b, `  - name: pemkab-x
+    platform: twitter
+    schedule: %q
+    api_url: %q
+    user_id: %q
+    oauth1:
+      consumer_key: %q
+      consumer_secret: %q
+      access_token: %q
+      access_secret: %q
+`, schedule, f.XURL, AccountXUserID, ConsumerKey, ConsumerSecret, AccessToken, AccessSecret)
+	return b.String()
+}
