@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -71,6 +73,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if !utf8.Valid(body) {
 		return badRequest("", "the request body is not valid UTF-8")
 	}
+	// Go's decoder keeps the last of duplicate keys and matches keys case-
+	// insensitively; a client sending {"priority":..,"PRIORITY":..} must
+	// learn that, not have one silently win.
+	if err := checkKeys(json.NewDecoder(bytes.NewReader(body)), reflect.TypeOf(dst), ""); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -80,6 +88,105 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		return badRequest("", "unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// checkKeys reads one JSON value from dec and refuses an object holding the
+// same key twice or a key that matches a field of t only when case is
+// ignored. t (nil when unknown) follows the value's shape. Syntax errors
+// are left for the real decode, which reports them with their offset.
+func checkKeys(dec *json.Decoder, t reflect.Type, path string) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil
+			}
+			key, _ := kt.(string)
+			name := joinKey(path, key)
+			if seen[key] {
+				return badRequest(name, "the key is given more than once")
+			}
+			seen[key] = true
+			var sub reflect.Type
+			if t != nil {
+				switch t.Kind() {
+				case reflect.Struct:
+					f, exact := jsonField(t, key)
+					if f != nil && !exact {
+						return badRequest(name, "unknown key; the field is %q (keys are case-sensitive)", joinKey(path, f.name))
+					}
+					if f != nil {
+						sub = f.typ
+					}
+				case reflect.Map:
+					sub = t.Elem()
+				}
+			}
+			if err := checkKeys(dec, sub, name); err != nil {
+				return err
+			}
+		}
+		_, _ = dec.Token() // '}'
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for i := 0; dec.More(); i++ {
+			if err := checkKeys(dec, elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		_, _ = dec.Token() // ']'
+	}
+	return nil
+}
+
+type jsonFieldInfo struct {
+	name string
+	typ  reflect.Type
+}
+
+// jsonField finds the field of struct t that key decodes into, and whether
+// the key spells its name exactly.
+func jsonField(t reflect.Type, key string) (*jsonFieldInfo, bool) {
+	var fold *jsonFieldInfo
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if name == key {
+			return &jsonFieldInfo{name, f.Type}, true
+		}
+		if fold == nil && strings.EqualFold(name, key) {
+			fold = &jsonFieldInfo{name, f.Type}
+		}
+	}
+	return fold, false
+}
+
+func joinKey(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // jsonProblem turns a decoding error into a 400 that names the field.

@@ -271,7 +271,7 @@ func (s *Server) backup(w http.ResponseWriter, r *http.Request) error {
 	n, err := io.Copy(w, f)
 	if err != nil || n != size {
 		// Headers are gone; the short Content-Length tells the client.
-		s.log.Warn("backup download ended early", "request_id", requestIDFrom(r.Context()), "bytes", n, "size", size, "err", err)
+		s.log.Warn("backup download ended early", append(requestIDs(r.Context()), "bytes", n, "size", size, "err", err)...)
 		return nil
 	}
 	s.log.Info("backup served", "bytes", n, "actor", actor(r))

@@ -310,8 +310,9 @@ const (
 // reqState travels in the request context so the outer middleware learns
 // which route served the request (for metrics) and its id (for problems).
 type reqState struct {
-	id    string
-	route string
+	id       string // always the server's own
+	clientID string // the caller's X-Request-Id, logged apart and never trusted as ours
+	route    string
 }
 
 func requestIDFrom(ctx context.Context) string {
@@ -321,11 +322,24 @@ func requestIDFrom(ctx context.Context) string {
 	return ""
 }
 
+// requestIDs are the log attributes naming a request: the server's id and,
+// when the caller sent one, its own as a separate field.
+func requestIDs(ctx context.Context) []any {
+	st, ok := ctx.Value(keyState).(*reqState)
+	switch {
+	case !ok:
+		return nil
+	case st.clientID != "":
+		return []any{"request_id", st.id, "client_request_id", st.clientID}
+	}
+	return []any{"request_id", st.id}
+}
+
 // ServeHTTP runs every request: request id, panic recovery, CORS,
 // problem bodies for the mux's own 404/405, and metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	st := &reqState{id: requestID(r.Header.Get("X-Request-Id"))}
+	st := &reqState{id: newRequestID(), clientID: clientRequestID(r.Header.Get("X-Request-Id"))}
 	r = r.WithContext(context.WithValue(r.Context(), keyState, st))
 	sw := &statusWriter{ResponseWriter: w}
 	sw.Header().Set("X-Request-Id", st.id)
@@ -335,8 +349,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic serving request", "request_id", st.id, "method", r.Method, "path", r.URL.Path,
-				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			s.log.Error("panic serving request", append(requestIDs(r.Context()), "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))...)
 			if !sw.wrote {
 				writeProblem(sw, r, problem(http.StatusInternalServerError, "internal", "internal error; the request id is in the log"))
 			}
@@ -351,23 +365,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cors(sw, r) {
 		return
 	}
-	if _, pattern := s.mux.Handler(r); pattern == "" {
-		// The mux answers 404 / 405 (with Allow) in plain text; keep its
-		// status and headers, send a problem body instead.
+	if h, _ := s.mux.Handler(r); !isRouteHandler(h) {
+		// The mux answers 404 / 405 (with Allow) and its path-cleaning
+		// redirects in plain text or HTML; keep its status and headers,
+		// send a problem body instead.
 		s.mux.ServeHTTP(&muxErrorWriter{statusWriter: sw, r: r}, r)
 		return
 	}
 	s.mux.ServeHTTP(sw, r)
 }
 
+// routeHTTPHandler marks the handlers of the route table, so ServeHTTP can
+// tell them from the mux's own 404, 405 and redirect handlers.
+type routeHTTPHandler http.HandlerFunc
+
+func (h routeHTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h(w, r) }
+
+func isRouteHandler(h http.Handler) bool {
+	_, ok := h.(routeHTTPHandler)
+	return ok
+}
+
 // routeHandler wraps one route: auth, then the handler, then error mapping.
 func (s *Server) routeHandler(rt route) http.Handler {
 	label := rt.Method + " " + rt.Path
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return routeHTTPHandler(func(w http.ResponseWriter, r *http.Request) {
 		if st, ok := r.Context().Value(keyState).(*reqState); ok {
 			st.route = label
 		}
-		p, err := s.authorize(r, rt)
+		var p *principal
+		var err error
+		if len(r.Header.Values("Authorization")) > 1 {
+			// Proxies and servers disagree on which of two wins.
+			err = badRequest("Authorization", "the header is given more than once")
+		} else {
+			p, err = s.authorize(r, rt)
+		}
 		if err == nil {
 			if p != nil {
 				r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
@@ -387,8 +420,8 @@ func (s *Server) routeHandler(rt route) http.Handler {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := toProblem(err)
 	if p.Status >= 500 {
-		s.log.Error("request failed", "request_id", requestIDFrom(r.Context()), "method", r.Method,
-			"path", r.URL.Path, "status", p.Status, "err", err)
+		s.log.Error("request failed", append(requestIDs(r.Context()), "method", r.Method,
+			"path", r.URL.Path, "status", p.Status, "err", err)...)
 	}
 	if sw, ok := w.(*statusWriter); ok && sw.wrote {
 		return
@@ -396,24 +429,29 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, r, p)
 }
 
-// requestID keeps a caller's id when it is short and plain, else makes one.
-func requestID(in string) string {
-	if n := len(in); n > 0 && n <= 64 {
-		ok := true
-		for i := 0; i < n; i++ {
-			c := in[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return in
-		}
-	}
+// newRequestID makes the server's id of a request. A caller's X-Request-Id
+// is never used as it: anyone could make two requests share an id in the
+// log or plant a misleading one.
+func newRequestID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// clientRequestID is the caller's X-Request-Id when it is short and plain
+// (logged as client_request_id for correlation); anything else is dropped.
+func clientRequestID(in string) string {
+	n := len(in)
+	if n == 0 || n > 64 {
+		return ""
+	}
+	for i := 0; i < n; i++ {
+		c := in[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return ""
+		}
+	}
+	return in
 }
 
 // cors sets CORS headers for allowed origins and answers preflights; it
@@ -484,6 +522,11 @@ func (w *muxErrorWriter) WriteHeader(code int) {
 		w.replaced = true
 		p := problem(code, "method-not-allowed", fmt.Sprintf("%s is not allowed here; allowed: %s", w.r.Method, w.Header().Get("Allow")))
 		writeProblem(w.statusWriter, w.r, p)
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		// Path cleaning (//x, /a/../b): Location stays; the body says where.
+		w.replaced = true
+		loc := w.Header().Get("Location")
+		writeProblem(w.statusWriter, w.r, problem(code, "redirect", "the path is not in canonical form; use "+loc))
 	default:
 		w.statusWriter.WriteHeader(code)
 	}
