@@ -26,6 +26,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
@@ -85,12 +86,21 @@ func PlatformSources(p inbox.Channel) []string {
 // Config is the whole configuration, with defaults applied and validated.
 type Config struct {
 	DataDir    string         // where the data file lives; relative to the working directory
-	Timezone   string         // IANA name, for month boundaries of reports
+	Timezone   string         // IANA name: month boundaries of reports, the office calendar, ticket years
 	Location   *time.Location // Timezone, loaded
 	BackoffMax time.Duration  // ceiling of the retry backoff of polls and sends
 	Log        Log
 	HTTP       HTTP
 	Accounts   []Account
+
+	// Calendar is the office's opening hours and holidays in Location
+	// (the default hours when the config sets none); never nil.
+	Calendar *calendar.Calendar
+	// SLA are the deadline policies, first match wins; none means items
+	// get no deadlines.
+	SLA calendar.Policies
+	// TicketPrefix starts ticket numbers: UP4-2026-000123.
+	TicketPrefix string
 }
 
 // Log configures log/slog.
@@ -207,7 +217,7 @@ func Parse(name string, data []byte, getenv func(string) (string, bool)) (*Confi
 	if getenv == nil {
 		getenv = func(string) (string, bool) { return "", false }
 	}
-	d := &decoder{file: name, getenv: getenv}
+	d := &decoder{file: name, getenv: getenv, readFile: os.ReadFile}
 	cfg := d.document(data)
 	if len(d.errs) > 0 {
 		// File order reads best; errors of one line keep their order.

@@ -344,11 +344,13 @@ accounts:
 		t.Fatal(err)
 	}
 	want := &Config{
-		DataDir:    "/var/lib/inboxd",
-		Timezone:   "Asia/Makassar",
-		Location:   cfg.Location,
-		BackoffMax: 30 * time.Minute,
-		Log:        Log{Level: "debug", Format: "json"},
+		DataDir:      "/var/lib/inboxd",
+		Timezone:     "Asia/Makassar",
+		Location:     cfg.Location,
+		Calendar:     cfg.Calendar, // calendar_test.go checks calendars
+		BackoffMax:   30 * time.Minute,
+		TicketPrefix: DefaultTicketPrefix,
+		Log:          Log{Level: "debug", Format: "json"},
 		HTTP: HTTP{Listen: "0.0.0.0:0", MetricsPublic: true,
 			CORSOrigins:         []string{"https://console.example.go.id", "http://localhost:5173"},
 			BootstrapAdminToken: "0123456789abcdef0123"},
@@ -468,7 +470,7 @@ func TestShippedConfigs(t *testing.T) {
 	uncommented := uncommentAccounts(string(data))
 	getenv := env("FB_PAGE_TOKEN", "fb", "FB_APP_SECRET", "s", "X_CONSUMER_KEY", "a", "X_CONSUMER_SECRET", "b",
 		"X_ACCESS_TOKEN", "c", "X_ACCESS_SECRET", "d", "INBOXD_ADMIN_TOKEN", "0123456789abcdef0123")
-	cfg, err = Parse("uncommented example", []byte(uncommented), getenv)
+	cfg, err = Parse(filepath.Join(root, "config.example.yaml"), []byte(uncommented), getenv)
 	if err != nil {
 		t.Fatalf("example with accounts uncommented: %v\n%s", err, uncommented)
 	}

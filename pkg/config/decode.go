@@ -18,9 +18,10 @@ import (
 
 // decoder walks the YAML node tree, collecting every error with its line.
 type decoder struct {
-	file   string
-	getenv func(string) (string, bool)
-	errs   []*Error
+	file     string
+	getenv   func(string) (string, bool)
+	readFile func(string) ([]byte, error) // for files the config names (holidays_file)
+	errs     []*Error
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -57,8 +58,11 @@ func (d *decoder) document(data []byte) *Config {
 		BackoffMax: DefaultBackoffMax,
 		Log:        Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		HTTP:       HTTP{Listen: DefaultListen},
+
+		TicketPrefix: DefaultTicketPrefix,
 	}
 	var tzNode *yaml.Node
+	var calSpec *calendarSpec
 	for _, e := range d.entries(top, "") {
 		switch e.key {
 		case "data_dir":
@@ -74,6 +78,12 @@ func (d *decoder) document(data []byte) *Config {
 			d.http(e.val, e.key, &cfg.HTTP)
 		case "accounts":
 			cfg.Accounts = d.accounts(e.val, e.key)
+		case "calendar":
+			calSpec = d.calendar(e.val, e.key)
+		case "sla":
+			cfg.SLA = d.sla(e.val, e.key)
+		case "ticket_prefix":
+			d.ticketPrefix(e.val, e.key, &cfg.TicketPrefix)
 		default:
 			d.unknown(e, "", topKeys)
 		}
@@ -81,13 +91,15 @@ func (d *decoder) document(data []byte) *Config {
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
 		d.errorf(tzNode, "timezone", "unknown time zone %q (use an IANA name such as Asia/Jakarta)", cfg.Timezone)
+		loc = time.UTC // only to go on finding errors: this config is refused
 	}
 	cfg.Location = loc
+	cfg.Calendar = d.buildCalendar(calSpec, loc)
 	return cfg
 }
 
 var (
-	topKeys     = []string{"data_dir", "timezone", "backoff_max", "log", "http", "accounts"}
+	topKeys     = []string{"data_dir", "timezone", "backoff_max", "log", "http", "accounts", "calendar", "sla", "ticket_prefix"}
 	logKeys     = []string{"level", "format"}
 	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "bootstrap_admin_token"}
 	commonKeys  = []string{"name", "platform", "schedule", "sources", "enabled"}
