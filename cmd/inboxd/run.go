@@ -29,6 +29,7 @@ const dataFileName = "inboxd.db"
 // env is what a command may touch of the outside world; tests fill it in.
 type env struct {
 	stdout, stderr io.Writer
+	stdin          io.Reader // user create --password-stdin
 	getenv         func(string) (string, bool)
 	// ready, when set, is called by serve with the address it listens on
 	// once it accepts connections.
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	return runEnv(ctx, args, env{stdout: stdout, stderr: stderr, getenv: os.LookupEnv, hup: hup})
+	return runEnv(ctx, args, env{stdout: stdout, stderr: stderr, stdin: os.Stdin, getenv: os.LookupEnv, hup: hup})
 }
 
 type command struct {
@@ -63,6 +64,12 @@ func commands() []command {
 		{"token create", "--config FILE --name NAME --role admin|operator|viewer [--unit UNIT]", "create an API token and print it (daemon stopped)", tokenCreate},
 		{"token list", "--config FILE", "list API tokens (never their secrets)", tokenList},
 		{"token revoke", "--config FILE NAME", "delete an API token", tokenRevoke},
+		{"user create", "--config FILE --username NAME --role admin|operator|viewer [--unit CODE] [--display-name TEXT] [--password-stdin]",
+			"create a person's sign-in; prints a one-time set-password link (daemon stopped)", userCreate},
+		{"user list", "--config FILE", "list users (never their passwords)", userList},
+		{"user disable", "--config FILE --username NAME", "disable a user and end their sessions", userDisable},
+		{"user enable", "--config FILE --username NAME", "enable a disabled user", userEnable},
+		{"user reset-password", "--config FILE --username NAME", "remove a user's password and print a new set-password link", userResetPassword},
 		{"backup", "--config FILE --out FILE", "copy the data file to FILE, mode 0600 (daemon stopped)", backup},
 		{"config check", "--config FILE", "validate a config file and report every error", configCheck},
 		{"version", "", "print the version", printVersion},

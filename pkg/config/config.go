@@ -49,6 +49,12 @@ const (
 	// XTokenPath is where token_url defaults to under api_url.
 	XTokenPath = "/2/oauth2/token"
 
+	// People's browser sessions (see Sessions).
+	DefaultSessionIdle       = 12 * time.Hour
+	DefaultSessionAbsolute   = 7 * 24 * time.Hour
+	DefaultSignInMaxFailures = 10
+	DefaultSignInLockout     = 15 * time.Minute
+
 	// MinBootstrapTokenLen keeps a guessable bootstrap admin token out of a
 	// daemon that may listen on a public address.
 	MinBootstrapTokenLen = 16
@@ -101,6 +107,22 @@ type Config struct {
 	SLA calendar.Policies
 	// TicketPrefix starts ticket numbers: UP4-2026-000123.
 	TicketPrefix string
+
+	// PublicURL is the address people open to reach inboxd (no trailing
+	// slash), e.g. https://inbox.example.go.id; set-password links are
+	// built on it. Empty: links are printed as a path alone.
+	PublicURL string
+	Sessions  Sessions
+}
+
+// Sessions configures people's sign-in sessions and sign-in throttling.
+type Sessions struct {
+	IdleTimeout     time.Duration // a session unused this long ends
+	AbsoluteTimeout time.Duration // a session ends this long after sign-in, used or not
+	// MaxFailures failed sign-ins in a row (per username, and per client
+	// address) lock further tries for Lockout.
+	MaxFailures int
+	Lockout     time.Duration
 }
 
 // Log configures log/slog.
@@ -126,7 +148,10 @@ func (l Log) SlogLevel() slog.Level {
 type HTTP struct {
 	Listen        string   // host:port; port 0 picks a free port
 	MetricsPublic bool     // serve /metrics without a token
-	CORSOrigins   []string // origins allowed to call the API from a browser
+	CORSOrigins   []string // origins allowed to call the API from a browser (bearer tokens only)
+	// TrustedOrigins may send cookie-authenticated state-changing requests
+	// besides the request's own Host: for a reverse proxy that rewrites Host.
+	TrustedOrigins []string
 	// BootstrapAdminToken is accepted as an admin token, so a fresh
 	// container can create its first real tokens through the API.
 	BootstrapAdminToken Secret

@@ -67,6 +67,27 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 			want: []string{"c.yaml:2: http.bootstrap_admin_token: environment variable INBOXD_ADMIN_TOKEN is not set"},
 		},
 		{
+			name: "public_url not a URL people open",
+			yaml: "public_url: inbox.example.go.id\n",
+			want: []string{"c.yaml:1: public_url: \"inbox.example.go.id\" must be an http or https URL"},
+		},
+		{
+			name: "public_url with a query",
+			yaml: "public_url: https://inbox.example.go.id/?x=1\n",
+			want: []string{"c.yaml:1: public_url: must not have a query"},
+		},
+		{
+			name: "trusted origin with a path",
+			yaml: "http:\n  trusted_origins: [https://inbox.example.go.id/console]\n",
+			want: []string{"c.yaml:2: http.trusted_origins[0]: \"https://inbox.example.go.id/console\" must be an origin"},
+		},
+		{
+			name: "sessions idle longer than absolute",
+			yaml: "sessions:\n  idle_timeout: 200h\n  max_failures: 0\n  lockout: soon\n",
+			want: []string{"c.yaml:2: sessions: idle_timeout (200h0m0s) must not be longer than absolute_timeout (168h0m0s)",
+				"c.yaml:3: sessions.max_failures: must be between 1 and 1000", "c.yaml:4: sessions.lockout: \"soon\" is not a duration"},
+		},
+		{
 			name: "bad schedule",
 			yaml: "accounts:" + fbAccount + "    schedule: \"61 * * * *\"\n",
 			env:  []string{"FB_PAGE_TOKEN", "t"},
@@ -300,7 +321,10 @@ http:
   listen: 0.0.0.0:0
   metrics_public: true
   cors_origins: [https://console.example.go.id/, "http://localhost:5173"]
+  trusted_origins: [https://inbox.example.go.id]
   bootstrap_admin_token: ${INBOXD_ADMIN_TOKEN}
+public_url: https://inbox.example.go.id/
+sessions: {idle_timeout: 8h, absolute_timeout: 72h, max_failures: 5, lockout: 30m}
 accounts:
   - name: pemkab_fb
     platform: facebook
@@ -353,7 +377,10 @@ accounts:
 		Log:          Log{Level: "debug", Format: "json"},
 		HTTP: HTTP{Listen: "0.0.0.0:0", MetricsPublic: true,
 			CORSOrigins:         []string{"https://console.example.go.id", "http://localhost:5173"},
+			TrustedOrigins:      []string{"https://inbox.example.go.id"},
 			BootstrapAdminToken: "0123456789abcdef0123"},
+		PublicURL: "https://inbox.example.go.id",
+		Sessions:  Sessions{IdleTimeout: 8 * time.Hour, AbsoluteTimeout: 72 * time.Hour, MaxFailures: 5, Lockout: 30 * time.Minute},
 		Accounts: []Account{
 			{Name: "pemkab_fb", Platform: "facebook", Schedule: "*/2 * * * *", Sources: []string{"comments", "messages"},
 				Facebook: &Facebook{GraphURL: "http://127.0.0.1:9000/", GraphVersion: "v24.0", PageID: "1234567890",

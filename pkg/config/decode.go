@@ -60,6 +60,8 @@ func (d *decoder) document(data []byte) *Config {
 		HTTP:       HTTP{Listen: DefaultListen},
 
 		TicketPrefix: DefaultTicketPrefix,
+		Sessions: Sessions{IdleTimeout: DefaultSessionIdle, AbsoluteTimeout: DefaultSessionAbsolute,
+			MaxFailures: DefaultSignInMaxFailures, Lockout: DefaultSignInLockout},
 	}
 	var tzNode *yaml.Node
 	var calSpec *calendarSpec
@@ -76,6 +78,15 @@ func (d *decoder) document(data []byte) *Config {
 			d.log(e.val, e.key, &cfg.Log)
 		case "http":
 			d.http(e.val, e.key, &cfg.HTTP)
+		case "public_url":
+			if d.url(e.val, e.key, &cfg.PublicURL) {
+				cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+				if u, _ := url.Parse(cfg.PublicURL); u != nil && (u.RawQuery != "" || u.Fragment != "") {
+					d.errorf(e.val, e.key, "must not have a query or fragment: it is the address people open, e.g. https://inbox.example.go.id")
+				}
+			}
+		case "sessions":
+			d.sessions(e.val, e.key, &cfg.Sessions)
 		case "accounts":
 			cfg.Accounts = d.accounts(e.val, e.key)
 		case "calendar":
@@ -99,9 +110,10 @@ func (d *decoder) document(data []byte) *Config {
 }
 
 var (
-	topKeys     = []string{"data_dir", "timezone", "backoff_max", "log", "http", "accounts", "calendar", "sla", "ticket_prefix"}
+	topKeys     = []string{"data_dir", "timezone", "backoff_max", "public_url", "log", "http", "sessions", "accounts", "calendar", "sla", "ticket_prefix"}
+	sessionKeys = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
 	logKeys     = []string{"level", "format"}
-	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "bootstrap_admin_token"}
+	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token"}
 	commonKeys  = []string{"name", "platform", "schedule", "sources", "enabled"}
 	facebookKey = []string{"graph_url", "graph_version", "page_id", "page_token", "app_secret", "lookback", "human_agent", "max_pages_per_poll"}
 	twitterKeys = []string{"api", "api_url", "user_id", "oauth1", "oauth2"}
@@ -149,6 +161,15 @@ func (d *decoder) http(n *yaml.Node, path string, h *HTTP) {
 				}
 				h.CORSOrigins = append(h.CORSOrigins, origin)
 			}
+		case "trusted_origins":
+			for i, o := range d.list(e.val, p) {
+				origin, err := checkOrigin(o.value)
+				if err != nil {
+					d.errorf(o.node, fmt.Sprintf("%s[%d]", p, i), "%v", err)
+					continue
+				}
+				h.TrustedOrigins = append(h.TrustedOrigins, origin)
+			}
 		case "bootstrap_admin_token":
 			if d.secret(e.val, p, &h.BootstrapAdminToken) && h.BootstrapAdminToken.IsSet() &&
 				len(h.BootstrapAdminToken.Reveal()) < MinBootstrapTokenLen {
@@ -157,6 +178,29 @@ func (d *decoder) http(n *yaml.Node, path string, h *HTTP) {
 		default:
 			d.unknown(e, path, httpKeys)
 		}
+	}
+}
+
+func (d *decoder) sessions(n *yaml.Node, path string, s *Sessions) {
+	for _, e := range d.entries(n, path) {
+		p := join(path, e.key)
+		switch e.key {
+		case "idle_timeout":
+			d.duration(e.val, p, &s.IdleTimeout)
+		case "absolute_timeout":
+			d.duration(e.val, p, &s.AbsoluteTimeout)
+		case "max_failures":
+			if d.integer(e.val, p, &s.MaxFailures) && (s.MaxFailures < 1 || s.MaxFailures > 1000) {
+				d.errorf(e.val, p, "must be between 1 and 1000, not %d", s.MaxFailures)
+			}
+		case "lockout":
+			d.duration(e.val, p, &s.Lockout)
+		default:
+			d.unknown(e, path, sessionKeys)
+		}
+	}
+	if s.IdleTimeout > s.AbsoluteTimeout {
+		d.errorf(n, path, "idle_timeout (%s) must not be longer than absolute_timeout (%s)", s.IdleTimeout, s.AbsoluteTimeout)
 	}
 }
 

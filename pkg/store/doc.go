@@ -51,6 +51,12 @@
 //	accounts        account -> AccountState JSON
 //	account_kv      account|key -> value
 //	cursors         account -> poll cursor
+//	users           username -> user JSON (argon2id password hash, the
+//	                sha256 of its set-password code and the code's expiry)
+//	user_codes      sha256(set-password code) -> username
+//	user_audit      username|id16 -> audit entry JSON (who changed the user)
+//	sessions        sha256(session id) -> session JSON (username, times)
+//	user_sessions   username|sha256(session id) -> "" (sign out everywhere)
 //
 // Ids are handed out in received order (received_at never steps back within
 // the file), so ix_status and ix_status_unit double as by-received indexes:

@@ -41,6 +41,11 @@ var (
 	bAccounts       = []byte("accounts")
 	bAccountKV      = []byte("account_kv")
 	bCursors        = []byte("cursors")
+	bUsers          = []byte("users")
+	bUserCodes      = []byte("user_codes")
+	bUserAudit      = []byte("user_audit")
+	bSessions       = []byte("sessions")
+	bUserSessions   = []byte("user_sessions")
 )
 
 var allBuckets = [][]byte{
@@ -50,6 +55,7 @@ var allBuckets = [][]byte{
 	bRxState, bRxAccount, bRxAccountState, bOutbox, bRxPending, bRxIdem,
 	bExtDedup, bRespHour, bRespDay, bRespMonth, bTokens, bTokenHash,
 	bAccounts, bAccountKV, bCursors,
+	bUsers, bUserCodes, bUserAudit, bSessions, bUserSessions,
 }
 
 const idLen = 16
