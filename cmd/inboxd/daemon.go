@@ -106,6 +106,12 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		CORSOrigins:         cfg.HTTP.CORSOrigins,
 		BootstrapAdminToken: cfg.HTTP.BootstrapAdminToken.Reveal(),
 		Registry:            reg,
+		PublicURL:           cfg.PublicURL,
+		TrustedOrigins:      cfg.HTTP.TrustedOrigins,
+		SessionIdle:         cfg.Sessions.IdleTimeout,
+		SessionAbsolute:     cfg.Sessions.AbsoluteTimeout,
+		SignInMaxFailures:   cfg.Sessions.MaxFailures,
+		SignInLockout:       cfg.Sessions.Lockout,
 	})
 	if err != nil {
 		return err

@@ -18,11 +18,21 @@ import (
 // bootstrapTokenName is the audit name of Options.BootstrapAdminToken.
 const bootstrapTokenName = "bootstrap"
 
-// principal is the authenticated caller.
+// principal is the authenticated caller: a token, or a signed-in person.
 type principal struct {
-	Name string
-	Role inbox.Role
-	Unit string // scope; "" is every unit
+	Name        string // token name or username: the audit trail's actor
+	Role        inbox.Role
+	Unit        string // scope; "" is every unit
+	DisplayName string // people only
+	session     []byte // hash of the session id; nil for a token
+}
+
+// kind names the principal in messages.
+func (p *principal) kind() string {
+	if p.session != nil {
+		return "user"
+	}
+	return "token"
 }
 
 func principalFrom(r *http.Request) *principal {
@@ -58,20 +68,25 @@ func (s *Server) authorize(r *http.Request, rt route) (*principal, error) {
 	}
 	if !p.Role.Allows(rt.Need) {
 		return nil, problem(http.StatusForbidden, "forbidden",
-			fmt.Sprintf("token %q has role %s; this needs %s", p.Name, p.Role, rt.Need))
+			fmt.Sprintf("%s %q has role %s; this needs %s", p.kind(), p.Name, p.Role, rt.Need))
 	}
 	if rt.Unscoped && p.Unit != "" {
 		return nil, problem(http.StatusForbidden, "forbidden",
-			fmt.Sprintf("token %q is scoped to unit %q; this needs a token for every unit", p.Name, p.Unit))
+			fmt.Sprintf("%s %q is scoped to unit %q; this needs access to every unit", p.kind(), p.Name, p.Unit))
 	}
 	return p, nil
 }
 
 // authenticate reads the bearer token and finds it (the bootstrap token or
-// a stored one). The secret itself never reaches a log or an error.
+// a stored one), or else the session cookie. A request with both is a
+// bearer request: the cookie's cross-origin rule does not apply to it.
+// The secret itself never reaches a log or an error.
 func (s *Server) authenticate(r *http.Request) (*principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		if sid := sessionCookie(r); sid != "" {
+			return s.sessionAuth(r, sid)
+		}
 		return nil, errUnauthenticated()
 	}
 	scheme, secret, ok := strings.Cut(h, " ")

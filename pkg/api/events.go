@@ -69,6 +69,16 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
 	defer s.hub.Unsubscribe(sub)
 
 	unit := scope(r)
+	// A person's stream ends with their session: signing out, being
+	// disabled, a new role or unit (endUserStreams), or expiry (checked
+	// at each heartbeat).
+	var ended <-chan struct{}
+	var session []byte
+	if p := principalFrom(r); p != nil && p.session != nil {
+		us := s.addUserStream(p.Name, p.session)
+		defer s.removeUserStream(p.Name, us)
+		ended, session = us.end, p.session
+	}
 	last := s.hub.LastID()
 	gap := false
 	if h := r.Header.Get("Last-Event-ID"); h != "" {
@@ -144,7 +154,12 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
 			if !drain() {
 				return nil
 			}
+		case <-ended:
+			return nil
 		case <-heartbeat.C:
+			if session != nil && !s.streamSessionValid(session) {
+				return nil
+			}
 			buf.WriteString(": heartbeat " + strconv.FormatInt(s.now().Unix(), 10) + "\n\n")
 			if !send() {
 				return nil

@@ -34,7 +34,11 @@ func (e *env) openStream(ts *httptest.Server, as, lastID string) *stream {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+e.tokens[as])
+	if sid, ok := e.cookies[as]; ok {
+		req.AddCookie(&http.Cookie{Name: sessionCookiePlain, Value: sid})
+	} else {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[as])
+	}
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/password"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -53,9 +55,33 @@ type env struct {
 	srv     *Server
 	control *fakeControl
 	logs    *syncBuffer
-	tokens  map[string]string // principal name -> secret
+	tokens  map[string]string // principal name -> secret (or session id)
+	cookies map[string]string // cookie principal name -> session id
 	items   map[string]inbox.Item
+	clock   *testClock
 }
+
+// testClock is the API's clock; tests move it for session expiry.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fastPasswords keeps argon2 cheap in tests (the real parameters are
+// tested in pkg/password).
+var fastPasswords = password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -85,13 +111,33 @@ const (
 	asOpA     = "operator-a"
 	asAdminA  = "admin-a"
 	asBoot    = "bootstrap"
+
+	// People signed in with a session cookie, one per role and scope.
+	asCViewer  = "c-viewer"
+	asCOp      = "c-operator"
+	asCAdmin   = "c-admin"
+	asCViewerA = "c-viewer-a"
+	asCOpA     = "c-operator-a"
+	asCAdminA  = "c-admin-a"
+	asCBad     = "c-bad"
 )
+
+// cookiePrincipals are the people newEnv signs in.
+var cookiePrincipals = []struct {
+	name string
+	role inbox.Role
+	unit string
+}{
+	{asCViewer, inbox.RoleViewer, ""}, {asCOp, inbox.RoleOperator, ""}, {asCAdmin, inbox.RoleAdmin, ""},
+	{asCViewerA, inbox.RoleViewer, unitA}, {asCOpA, inbox.RoleOperator, unitA}, {asCAdminA, inbox.RoleAdmin, unitA},
+}
 
 const bootstrapSecret = "bootstrap-secret-for-tests-0123456789"
 
 func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	t.Helper()
-	e := &env{t: t, control: &fakeControl{}, logs: &syncBuffer{}, tokens: map[string]string{}, items: map[string]inbox.Item{}}
+	e := &env{t: t, control: &fakeControl{}, logs: &syncBuffer{}, tokens: map[string]string{}, cookies: map[string]string{},
+		items: map[string]inbox.Item{}, clock: &testClock{t: testNow}}
 	var srv *Server
 	var publishMu sync.Mutex
 	st, err := store.Open(filepath.Join(t.TempDir(), "inboxd.db"), store.Options{
@@ -111,7 +157,8 @@ func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	opts := Options{
 		Store:               st,
 		Logger:              slog.New(slog.NewTextHandler(e.logs, nil)),
-		Now:                 func() time.Time { return testNow },
+		Now:                 e.clock.Now,
+		PasswordParams:      &fastPasswords,
 		Accounts:            []AccountInfo{{Name: "fb-main", Platform: "facebook"}, {Name: "x-main", Platform: "twitter"}},
 		Control:             e.control,
 		BootstrapAdminToken: bootstrapSecret,
@@ -152,6 +199,14 @@ func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	}
 	e.tokens[asBad] = "not-a-token"
 	e.tokens[asBoot] = bootstrapSecret
+	for _, p := range cookiePrincipals {
+		if _, err := st.CreateUser("seed", store.NewUser{Username: p.name, Role: p.role, Unit: p.unit}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.signInCookiePrincipals()
+	e.cookies[asCBad] = "not-a-session"
+	e.tokens[asCBad] = "not-a-session"
 	e.seed()
 	return e
 }
@@ -203,6 +258,18 @@ func (e *env) seed() {
 	}
 }
 
+// signInCookiePrincipals gives each cookie principal a fresh session.
+func (e *env) signInCookiePrincipals() {
+	e.t.Helper()
+	for _, p := range cookiePrincipals {
+		sid := "session-of-" + p.name + "-0123456789abcdef"
+		if err := e.st.CreateSession(password.HashCode(sid), p.name, e.clock.Now()); err != nil {
+			e.t.Fatal(err)
+		}
+		e.cookies[p.name], e.tokens[p.name] = sid, sid
+	}
+}
+
 // do sends a request through the handler as the given principal.
 func (e *env) do(as, method, path string, body any, hdr ...string) *httptest.ResponseRecorder {
 	e.t.Helper()
@@ -229,7 +296,9 @@ func (e *env) doCtx(ctx context.Context, as, method, path string, body any, hdr 
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if as != asNone {
+	if sid, ok := e.cookies[as]; ok {
+		req.AddCookie(&http.Cookie{Name: sessionCookiePlain, Value: sid})
+	} else if as != asNone {
 		secret, ok := e.tokens[as]
 		if !ok {
 			e.t.Fatalf("no principal %q", as)

@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/password"
+	"github.com/inboxd/inboxd/pkg/store"
 )
 
 // access is what the test expects of a route, written independently of the
@@ -44,6 +47,19 @@ var wantAccess = map[string]access{
 	"GET /api/v1/tokens":                  {need: inbox.RoleAdmin, unscoped: true},
 	"DELETE /api/v1/tokens/{name}":        {need: inbox.RoleAdmin, unscoped: true},
 	"GET /api/v1/backup":                  {need: inbox.RoleAdmin, unscoped: true},
+
+	"POST /api/v1/session":                         {public: true},
+	"GET /api/v1/session":                          {need: inbox.RoleViewer},
+	"DELETE /api/v1/session":                       {public: true},
+	"POST /api/v1/session/set-password":            {public: true},
+	"POST /api/v1/users":                           {need: inbox.RoleAdmin, unscoped: true},
+	"GET /api/v1/users":                            {need: inbox.RoleAdmin, unscoped: true},
+	"GET /api/v1/users/{username}":                 {need: inbox.RoleAdmin, unscoped: true},
+	"PATCH /api/v1/users/{username}":               {need: inbox.RoleAdmin, unscoped: true},
+	"POST /api/v1/users/{username}/disable":        {need: inbox.RoleAdmin, unscoped: true},
+	"POST /api/v1/users/{username}/enable":         {need: inbox.RoleAdmin, unscoped: true},
+	"POST /api/v1/users/{username}/reset-password": {need: inbox.RoleAdmin, unscoped: true},
+	"DELETE /api/v1/users/{username}/sessions":     {need: inbox.RoleAdmin, unscoped: true},
 }
 
 type principalInfo struct {
@@ -54,7 +70,27 @@ type principalInfo struct {
 var principals = map[string]principalInfo{
 	asViewer: {inbox.RoleViewer, ""}, asOp: {inbox.RoleOperator, ""}, asAdmin: {inbox.RoleAdmin, ""},
 	asViewerA: {inbox.RoleViewer, unitA}, asOpA: {inbox.RoleOperator, unitA}, asAdminA: {inbox.RoleAdmin, unitA},
-	asBoot: {inbox.RoleAdmin, ""},
+	asBoot:    {inbox.RoleAdmin, ""},
+	asCViewer: {inbox.RoleViewer, ""}, asCOp: {inbox.RoleOperator, ""}, asCAdmin: {inbox.RoleAdmin, ""},
+	asCViewerA: {inbox.RoleViewer, unitA}, asCOpA: {inbox.RoleOperator, unitA}, asCAdminA: {inbox.RoleAdmin, unitA},
+}
+
+// matrixPassword is the password of the matrix's sign-in user.
+const matrixPassword = "kopi tubruk pagi hari"
+
+// matrixUsers creates the users the matrix's user and session routes act on.
+func (e *env) matrixUsers() {
+	e.t.Helper()
+	h, err := e.srv.hasher.Hash(context.Background(), matrixPassword)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.st.CreateUser("seed", store.NewUser{Username: "signer", Role: inbox.RoleViewer, PasswordHash: h}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.st.CreateUser("seed", store.NewUser{Username: "target", Role: inbox.RoleViewer}, nil); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // matrixRequest builds a valid request for a route acting on an object of
@@ -87,6 +123,20 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 			e.t.Fatal(err)
 		}
 		path = strings.Replace(path, "{name}", name, 1)
+	case "POST /api/v1/session":
+		body = map[string]string{"username": "signer", "password": matrixPassword}
+	case "POST /api/v1/session/set-password":
+		name := fmt.Sprintf("setter-%d", n)
+		code := "code-" + name
+		if _, err := e.st.CreateUser("seed", store.NewUser{Username: name, Role: inbox.RoleViewer},
+			&store.PasswordCode{Hash: password.HashCode(code), ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+			e.t.Fatal(err)
+		}
+		body = map[string]string{"code": code, "password": matrixPassword}
+	case "POST /api/v1/users":
+		body = map[string]string{"username": fmt.Sprintf("new-%d", n), "role": "viewer"}
+	case "PATCH /api/v1/users/{username}":
+		body = map[string]string{"display_name": fmt.Sprintf("Target %d", n)}
 	case "GET /api/v1/events":
 		// An already-cancelled request ends the stream after its headers.
 		c, cancel := context.WithCancel(ctx)
@@ -95,6 +145,7 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 	}
 	path = strings.Replace(path, "{id}", id, 1)
 	path = strings.Replace(path, "{name}", "fb-main", 1)
+	path = strings.Replace(path, "{username}", "target", 1)
 	return method, path, body, ctx
 }
 
@@ -102,6 +153,7 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 // with a bad token), on objects of the token's unit and of another unit.
 func TestAuthMatrix(t *testing.T) {
 	e := newEnv(t)
+	e.matrixUsers()
 	seen := map[string]bool{}
 	n := 0
 	for _, rt := range e.srv.routes {
@@ -116,16 +168,20 @@ func TestAuthMatrix(t *testing.T) {
 		if want.targeted {
 			units = []string{"a", "b"}
 		}
-		for _, as := range []string{asNone, asBad, asViewer, asOp, asAdmin, asViewerA, asOpA, asAdminA, asBoot} {
+		for _, as := range []string{asNone, asBad, asViewer, asOp, asAdmin, asViewerA, asOpA, asAdminA, asBoot,
+			asCBad, asCViewer, asCOp, asCAdmin, asCViewerA, asCOpA, asCAdminA} {
 			for _, unit := range units {
 				n++
 				method, path, body, ctx := e.matrixRequest(pattern, unit, n)
 				rec := e.doCtx(ctx, as, method, path, body)
+				if pattern == "DELETE /api/v1/session" {
+					e.signInCookiePrincipals() // signing out ended the cookie principal's session
+				}
 				p := principals[as]
 				var wantCode int // 0: any success
 				switch {
 				case want.public:
-				case as == asNone || as == asBad:
+				case as == asNone || as == asBad || as == asCBad:
 					wantCode = http.StatusUnauthorized
 				case !p.role.Allows(want.need):
 					wantCode = http.StatusForbidden

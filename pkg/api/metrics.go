@@ -13,9 +13,10 @@ import (
 // httpMetrics counts requests and their latency per route pattern (never
 // per raw path, which would let clients explode the label space).
 type httpMetrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	handler  http.Handler
+	authEvents *prometheus.CounterVec
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	handler    http.Handler
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
@@ -28,15 +29,21 @@ func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
 			Help:    "HTTP request latency by route pattern (event streams: the stream's lifetime).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
 		}, []string{"route"}),
+		authEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxd_auth_events_total",
+			Help: "People's sign-ins, sign-outs and password changes by event (sign_in, sign_out, set_password, reset_password) and outcome.",
+		}, []string{"event", "outcome"}),
 		handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.authEvents} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("api: register http metrics: %w", err)
 		}
 	}
 	return m, nil
 }
+
+func (m *httpMetrics) auth(event, outcome string) { m.authEvents.WithLabelValues(event, outcome).Inc() }
 
 func (m *httpMetrics) observe(route string, code int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/password"
 )
 
 type obj = map[string]any
@@ -113,6 +114,34 @@ func schemas() obj {
 			"name": tStr, "role": tStr, "unit": tStr, "created_at": tTime, "last_used_at": tTime}),
 		"CreatedToken": object([]string{"token", "secret"}, obj{"token": ref("Token"), "secret": obj{"type": "string", "description": "Shown only this once."}}),
 		"TokenList":    object([]string{"tokens"}, obj{"tokens": arrayOf(ref("Token"))}),
+		"SignIn": obj{"type": "object", "additionalProperties": false, "required": []string{"username", "password"}, "properties": obj{
+			"username": tStr, "password": obj{"type": "string", "format": "password"}}},
+		"SetPassword": obj{"type": "object", "additionalProperties": false, "required": []string{"code", "password"}, "properties": obj{
+			"code":     obj{"type": "string", "description": "The code query parameter of the set-password link."},
+			"password": obj{"type": "string", "format": "password", "minLength": password.MinLen, "maxLength": password.MaxLen}}},
+		"SessionInfo": object([]string{"username", "display_name", "role", "unit"}, obj{
+			"username": tStr, "display_name": tStr, "role": tStr, "unit": obj{"type": "string", "description": "empty: every unit"}}),
+		"User": object([]string{"username", "display_name", "role", "disabled", "password_set", "created_at"}, obj{
+			"username": tStr, "display_name": tStr, "role": tStr, "unit": tStr, "disabled": tBool, "password_set": tBool,
+			"created_at": tTime, "last_sign_in_at": tTime}),
+		"UserDetail": obj{"allOf": []obj{ref("User"), object([]string{"audit"}, obj{"audit": arrayOf(ref("AuditEntry"))})}},
+		"UserList":   object([]string{"users"}, obj{"users": arrayOf(ref("User"))}),
+		"NewUser": obj{"type": "object", "additionalProperties": false, "required": []string{"username", "role"}, "properties": obj{
+			"username":     obj{"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"},
+			"display_name": obj{"type": "string", "maxLength": 100},
+			"role":         enumOf([]inbox.Role{inbox.RoleViewer, inbox.RoleOperator, inbox.RoleAdmin}),
+			"unit":         obj{"type": "string", "description": "Scope the user to one unit; empty for every unit."},
+		}},
+		"UserPatch": obj{"type": "object", "additionalProperties": false, "minProperties": 1, "properties": obj{
+			"display_name": obj{"type": "string", "maxLength": 100},
+			"role":         enumOf([]inbox.Role{inbox.RoleViewer, inbox.RoleOperator, inbox.RoleAdmin}),
+			"unit":         obj{"type": "string", "description": "empty removes the scope"},
+			"disabled":     tBool,
+		}},
+		"PasswordLink": object([]string{"set_password_url", "set_password_expires_at"}, obj{
+			"set_password_url":        obj{"type": "string", "description": "One-time link on public_url (a path alone when it is unset)."},
+			"set_password_expires_at": tTime}),
+		"CreatedUser": obj{"allOf": []obj{ref("PasswordLink"), object([]string{"user"}, obj{"user": ref("User")})}},
 	}
 }
 
@@ -139,8 +168,11 @@ func openAPIDocument(routes []route) obj {
 		"servers": []obj{{"url": "/"}},
 		"paths":   paths,
 		"components": obj{
-			"schemas":         schemas(),
-			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}},
+			"schemas": schemas(),
+			"securitySchemes": obj{
+				"bearer":  obj{"type": "http", "scheme": "bearer"},
+				"session": obj{"type": "apiKey", "in": "cookie", "name": sessionCookieSecure, "description": "Set by POST /api/v1/session; named " + sessionCookiePlain + " over plain HTTP."},
+			},
 		},
 	}
 }
@@ -158,7 +190,7 @@ func operation(rt route) obj {
 			rule += " (none when http.metrics_public is set)"
 		}
 		desc = strings.TrimSpace(desc + " " + rule + ".")
-		op["security"] = []obj{{"bearer": []string{}}}
+		op["security"] = []obj{{"bearer": []string{}}, {"session": []string{}}}
 	} else {
 		op["security"] = []obj{}
 	}

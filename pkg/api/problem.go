@@ -89,7 +89,7 @@ func (v validationErrors) err() error {
 
 var (
 	errUnauthenticated = func() *Problem {
-		p := problem(http.StatusUnauthorized, "unauthenticated", "send Authorization: Bearer <token>")
+		p := problem(http.StatusUnauthorized, "unauthenticated", "sign in (POST /api/v1/session) or send Authorization: Bearer <token>")
 		p.header = http.Header{"Www-Authenticate": {`Bearer realm="inboxd"`}}
 		return p
 	}

@@ -153,6 +153,47 @@ func routeTable() []route {
 		{Method: "DELETE", Path: "/api/v1/tokens/{name}", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).revokeToken, Doc: opDoc{
 			ID: "revokeToken", Tag: "tokens", Summary: "Revoke a token", Status: 204, Errors: []int{404}}},
 
+		{Method: "POST", Path: "/api/v1/session", Handle: (*Server).signIn, Doc: opDoc{
+			ID: "signIn", Tag: "session", Summary: "Sign in with a username and password; 204 sets the session cookie",
+			Description: "A wrong username and a wrong password get the same 401. Repeated failures per username and per client " +
+				"address are throttled (429 with Retry-After), and locked for a while after sessions.max_failures. " +
+				"Refused from another origin (403).",
+			Body: "SignIn", Status: 204, ResponseHeaders: []string{"Set-Cookie"}, Errors: []int{400, 401, 403, 413, 415, 429}}},
+		{Method: "GET", Path: "/api/v1/session", Need: inbox.RoleViewer, Handle: (*Server).whoAmI, Doc: opDoc{
+			ID: "getSession", Tag: "session", Summary: "Who is signed in (with a bearer token: the token's name, role and unit)",
+			Response: "SessionInfo"}},
+		{Method: "DELETE", Path: "/api/v1/session", Handle: (*Server).signOut, Doc: opDoc{
+			ID: "signOut", Tag: "session", Summary: "Sign out: ends this session (everywhere=true: all of the user's sessions) and clears the cookie",
+			Query:  []param{{"everywhere", "true ends every session of the signed-in user, and their open event streams.", enumOf([]string{"true", "false"})}},
+			Status: 204, Errors: []int{401, 403}}},
+		{Method: "POST", Path: "/api/v1/session/set-password", Handle: (*Server).setPassword, Doc: opDoc{
+			ID: "setPassword", Tag: "session", Summary: "Set a password with the code of a one-time set-password link",
+			Description: "The code works once, for 24 hours. A refused password is a 422 saying why " +
+				"(at least 12 characters, not the username, not a common password). Signs the user out everywhere.",
+			Body: "SetPassword", Status: 204, Errors: []int{400, 403, 413, 415, 422}}},
+
+		{Method: "POST", Path: "/api/v1/users", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).createUser, Doc: opDoc{
+			ID: "createUser", Tag: "users", Summary: "Create a user; answers with a one-time set-password link (24 h)",
+			Body: "NewUser", Status: 201, Response: "CreatedUser", ResponseHeaders: []string{"Location"}, Errors: []int{400, 409, 413, 415, 422}}},
+		{Method: "GET", Path: "/api/v1/users", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).listUsers, Doc: opDoc{
+			ID: "listUsers", Tag: "users", Summary: "List users (never their passwords)", Response: "UserList"}},
+		{Method: "GET", Path: "/api/v1/users/{username}", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).getUser, Doc: opDoc{
+			ID: "getUser", Tag: "users", Summary: "A user with the audit trail of changes to it", Response: "UserDetail", Errors: []int{404}}},
+		{Method: "PATCH", Path: "/api/v1/users/{username}", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).patchUser, Doc: opDoc{
+			ID: "patchUser", Tag: "users", Summary: "Change display name, role, unit or disabled",
+			Description: "A new role or unit, or disabling, ends the user's sessions and open event streams at once.",
+			Body:        "UserPatch", Response: "User", Errors: []int{400, 404, 413, 415, 422}}},
+		{Method: "POST", Path: "/api/v1/users/{username}/disable", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).disableUser, Doc: opDoc{
+			ID: "disableUser", Tag: "users", Summary: "Disable a user: no more sign-ins; their sessions and streams end now",
+			Response: "User", Errors: []int{404}}},
+		{Method: "POST", Path: "/api/v1/users/{username}/enable", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).enableUser, Doc: opDoc{
+			ID: "enableUser", Tag: "users", Summary: "Enable a disabled user", Response: "User", Errors: []int{404}}},
+		{Method: "POST", Path: "/api/v1/users/{username}/reset-password", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).resetUserPassword, Doc: opDoc{
+			ID: "resetUserPassword", Tag: "users", Summary: "Remove the password, end the sessions, and answer a new one-time set-password link",
+			Response: "PasswordLink", Errors: []int{404}}},
+		{Method: "DELETE", Path: "/api/v1/users/{username}/sessions", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).endUserSessions, Doc: opDoc{
+			ID: "endUserSessions", Tag: "users", Summary: "Sign the user out everywhere", Status: 204, Errors: []int{404}}},
+
 		{Method: "GET", Path: "/api/v1/backup", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).backup, Doc: opDoc{
 			ID: "backup", Tag: "ops", Summary: "Hot backup of the data file as a download",
 			Response: "Backup", ContentType: "application/octet-stream", ResponseHeaders: []string{"Content-Length", "Content-Disposition"}}},

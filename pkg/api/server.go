@@ -10,6 +10,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -30,6 +31,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/inboxd/inboxd/pkg/api/events"
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/password"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -69,7 +72,21 @@ type Options struct {
 	// Control is optional; without it poll and resume answer 503.
 	Control       AccountControl
 	MetricsPublic bool
-	CORSOrigins   []string // "*" allows any origin
+	CORSOrigins   []string // "*" allows any origin; bearer requests only, never cookie ones
+	// PublicURL is the address people open (set-password links are built
+	// on it; https makes the session cookie Secure).
+	PublicURL string
+	// TrustedOrigins may send cookie-authenticated state-changing requests
+	// besides the request's own Host (a proxy that rewrites Host).
+	TrustedOrigins []string
+	// Sessions of people; zero values are inbox's Default* constants.
+	SessionIdle       time.Duration
+	SessionAbsolute   time.Duration
+	SignInMaxFailures int
+	SignInLockout     time.Duration
+	// PasswordParams are argon2id's; nil is password.DefaultParams (tests
+	// pass cheap ones).
+	PasswordParams *password.Params
 	// BootstrapAdminToken is accepted as an admin token named "bootstrap"
 	// when non-empty (container first starts).
 	BootstrapAdminToken string
@@ -114,6 +131,15 @@ type Server struct {
 	registry   *prometheus.Registry
 	openapi    []byte
 
+	publicURL       string
+	csrf            *http.CrossOriginProtection
+	sessionIdle     time.Duration
+	sessionAbsolute time.Duration
+	throttle        *signInThrottle
+	hasher          *password.Hasher
+	userStreamMu    sync.Mutex
+	userStreams     map[string]map[*userStream]struct{} // username -> open streams
+
 	touch   *tokenToucher
 	tokens  tokenCache
 	buffers sync.Pool  // *bytes.Buffer for splicing list responses
@@ -147,7 +173,23 @@ func New(opts Options) (*Server, error) {
 		heartbeat:     opts.HeartbeatInterval,
 		registry:      opts.Registry,
 		maxScan:       opts.SearchScanLimit,
+		publicURL:     opts.PublicURL,
+		csrf:          http.NewCrossOriginProtection(),
+		userStreams:   map[string]map[*userStream]struct{}{},
 	}
+	for _, o := range opts.TrustedOrigins {
+		if err := s.csrf.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("api: trusted origin: %w", err)
+		}
+	}
+	s.sessionIdle = cmp.Or(opts.SessionIdle, inbox.DefaultSessionIdle)
+	s.sessionAbsolute = cmp.Or(opts.SessionAbsolute, inbox.DefaultSessionAbsolute)
+	s.throttle = newSignInThrottle(cmp.Or(opts.SignInMaxFailures, inbox.DefaultSignInMaxFailures), cmp.Or(opts.SignInLockout, inbox.DefaultSignInLockout))
+	params := password.DefaultParams
+	if opts.PasswordParams != nil {
+		params = *opts.PasswordParams
+	}
+	s.hasher = password.NewHasher(params, password.MaxConcurrent)
 	s.SetAccounts(opts.Accounts)
 	if s.log == nil {
 		s.log = slog.Default()
@@ -459,6 +501,11 @@ func clientRequestID(in string) string {
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" || !(s.corsAny || s.corsOrigins[origin]) {
+		return false
+	}
+	if r.Header.Get("Authorization") == "" && sessionCookie(r) != "" {
+		// cors_origins are for bearer tokens: a cookie request from
+		// another origin gets no CORS headers, so its answer stays unread.
 		return false
 	}
 	h := w.Header()

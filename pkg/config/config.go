@@ -49,12 +49,6 @@ const (
 	// XTokenPath is where token_url defaults to under api_url.
 	XTokenPath = "/2/oauth2/token"
 
-	// People's browser sessions (see Sessions).
-	DefaultSessionIdle       = 12 * time.Hour
-	DefaultSessionAbsolute   = 7 * 24 * time.Hour
-	DefaultSignInMaxFailures = 10
-	DefaultSignInLockout     = 15 * time.Minute
-
 	// MinBootstrapTokenLen keeps a guessable bootstrap admin token out of a
 	// daemon that may listen on a public address.
 	MinBootstrapTokenLen = 16

@@ -60,8 +60,8 @@ func (d *decoder) document(data []byte) *Config {
 		HTTP:       HTTP{Listen: DefaultListen},
 
 		TicketPrefix: DefaultTicketPrefix,
-		Sessions: Sessions{IdleTimeout: DefaultSessionIdle, AbsoluteTimeout: DefaultSessionAbsolute,
-			MaxFailures: DefaultSignInMaxFailures, Lockout: DefaultSignInLockout},
+		Sessions: Sessions{IdleTimeout: inbox.DefaultSessionIdle, AbsoluteTimeout: inbox.DefaultSessionAbsolute,
+			MaxFailures: inbox.DefaultSignInMaxFailures, Lockout: inbox.DefaultSignInLockout},
 	}
 	var tzNode *yaml.Node
 	var calSpec *calendarSpec

@@ -179,3 +179,12 @@ func (r Role) rank() int {
 	}
 	return 0
 }
+
+// People's sessions and sign-in throttling: the defaults of the config's
+// sessions keys (docs/USERS.md).
+const (
+	DefaultSessionIdle       = 12 * time.Hour     // a session unused this long ends
+	DefaultSessionAbsolute   = 7 * 24 * time.Hour // a session ends this long after sign-in
+	DefaultSignInMaxFailures = 10                 // failed sign-ins in a row before a lock
+	DefaultSignInLockout     = 15 * time.Minute   // how long the lock lasts
+)

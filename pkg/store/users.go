@@ -336,43 +336,33 @@ func (s *Store) ResetPassword(actor, name string, code PasswordCode) (int, error
 		if err != nil {
 			return err
 		}
-		if err := setCode(w.tx, &rec, code); err != nil {
-			return err
-		}
-		rec.PasswordHash, rec.PasswordSet = "", false
-		if ended, err = deleteUserSessions(w.tx, name); err != nil {
-			return err
-		}
-		if err := w.userAudit(name, actor, "password", "", "reset"); err != nil {
-			return err
-		}
-		return putUser(w.tx, rec)
+		ended, err = w.replacePassword(rec, "", &code, actor, "reset")
+		return err
 	})
 	return ended, err
 }
 
-// SetPassword sets the user's password hash directly (the CLI's
-// --password-stdin) and ends its sessions.
-func (s *Store) SetPassword(actor, name, passwordHash string) (int, error) {
-	var ended int
-	err := s.write(func(w *wctx) error {
-		rec, err := getUser(w.tx, name)
-		if err != nil {
-			return err
-		}
-		if err := clearCode(w.tx, &rec); err != nil {
-			return err
-		}
-		rec.PasswordHash, rec.PasswordSet = passwordHash, true
-		if ended, err = deleteUserSessions(w.tx, name); err != nil {
-			return err
-		}
-		if err := w.userAudit(name, actor, "password", "", "set"); err != nil {
-			return err
-		}
-		return putUser(w.tx, rec)
-	})
-	return ended, err
+// replacePassword stores a new password hash ("" none) and set-password
+// code (nil none) for the user, ends its sessions and audits the change.
+func (w *wctx) replacePassword(rec userRecord, hash string, code *PasswordCode, actor, audit string) (int, error) {
+	var err error
+	if code != nil {
+		err = setCode(w.tx, &rec, *code)
+	} else {
+		err = clearCode(w.tx, &rec)
+	}
+	if err != nil {
+		return 0, err
+	}
+	rec.PasswordHash, rec.PasswordSet = hash, hash != ""
+	ended, err := deleteUserSessions(w.tx, rec.Username)
+	if err != nil {
+		return 0, err
+	}
+	if err := w.userAudit(rec.Username, actor, "password", "", audit); err != nil {
+		return 0, err
+	}
+	return ended, putUser(w.tx, rec)
 }
 
 // codeUser finds the user of a code still valid at now.
@@ -416,18 +406,10 @@ func (s *Store) UsePasswordCode(codeHash []byte, now time.Time, passwordHash str
 		if err != nil {
 			return err
 		}
-		if err := clearCode(w.tx, &rec); err != nil {
-			return err
-		}
-		rec.PasswordHash, rec.PasswordSet = passwordHash, true
-		if ended, err = deleteUserSessions(w.tx, rec.Username); err != nil {
-			return err
-		}
-		if err := w.userAudit(rec.Username, rec.Username, "password", "", "set with link"); err != nil {
-			return err
-		}
 		u = rec.User
-		return putUser(w.tx, rec)
+		u.PasswordSet = true
+		ended, err = w.replacePassword(rec, passwordHash, nil, rec.Username, "set with link")
+		return err
 	})
 	return u, ended, err
 }
