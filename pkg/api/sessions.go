@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -142,12 +143,22 @@ func errBadCredentials() *Problem {
 	return problem(http.StatusUnauthorized, "bad-credentials", "wrong username or password")
 }
 
+// authLog logs a sign-in, sign-out or password change: failures at warn.
 func (s *Server) authLog(r *http.Request, msg, username, outcome string) {
-	level := s.log.Info
+	level := slog.LevelInfo
 	if outcome != "ok" {
-		level = s.log.Warn
+		level = slog.LevelWarn
 	}
-	level(msg, "outcome", outcome, "username", username, "client", clientAddr(r), "request_id", requestIDFrom(r.Context()))
+	s.logAt(r, level, msg, "outcome", outcome, "username", username, "client", clientAddr(r))
+}
+
+// logInfo logs with the request's ids.
+func (s *Server) logInfo(r *http.Request, msg string, args ...any) {
+	s.logAt(r, slog.LevelInfo, msg, args...)
+}
+
+func (s *Server) logAt(r *http.Request, level slog.Level, msg string, args ...any) {
+	s.log.Log(r.Context(), level, msg, append(args, requestIDs(r.Context())...)...)
 }
 
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
@@ -253,8 +264,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 				return fmt.Errorf("sign out everywhere: %w", err)
 			}
 			s.endUserStreams(sess.Username, nil)
-			s.log.Info("signed out everywhere", "username", sess.Username, "sessions", n, "client", clientAddr(r),
-				"request_id", requestIDFrom(r.Context()))
+			s.logInfo(r, "signed out everywhere", "username", sess.Username, "sessions", n, "client", clientAddr(r))
 			s.metrics.auth("sign_out", "everywhere")
 		default:
 			if err := s.store.DeleteSession(hash); err != nil {

@@ -72,8 +72,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("user created", "username", u.Username, "role", u.Role, "unit", u.Unit, "actor", actor(r),
-		"request_id", requestIDFrom(r.Context()))
+	s.logInfo(r, "user created", "username", u.Username, "role", u.Role, "unit", u.Unit, "actor", actor(r))
 	w.Header().Set("Location", "/api/v1/users/"+u.Username)
 	return writeJSON(w, http.StatusCreated, createdUser{User: u, passwordLink: link})
 }
@@ -129,8 +128,8 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, ch store.Use
 		return err
 	}
 	s.endUserStreamsIf(name, ch)
-	s.log.Info("user changed", "username", name, "role", u.Role, "unit", u.Unit, "disabled", u.Disabled,
-		"sessions_ended", ended, "actor", actor(r), "request_id", requestIDFrom(r.Context()))
+	s.logInfo(r, "user changed", "username", name, "role", u.Role, "unit", u.Unit, "disabled", u.Disabled,
+		"sessions_ended", ended, "actor", actor(r))
 	return writeJSON(w, http.StatusOK, u)
 }
 
@@ -156,8 +155,7 @@ func (s *Server) resetUserPassword(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.endUserStreams(name, nil)
-	s.log.Info("password reset", "username", name, "sessions_ended", ended, "actor", actor(r),
-		"request_id", requestIDFrom(r.Context()))
+	s.logInfo(r, "password reset", "username", name, "sessions_ended", ended, "actor", actor(r))
 	s.metrics.auth("reset_password", "ok")
 	return writeJSON(w, http.StatusOK, link)
 }
@@ -175,7 +173,7 @@ func (s *Server) endUserSessions(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	s.endUserStreams(name, nil)
-	s.log.Info("signed out everywhere", "username", name, "sessions", n, "actor", actor(r), "request_id", requestIDFrom(r.Context()))
+	s.logInfo(r, "signed out everywhere", "username", name, "sessions", n, "actor", actor(r))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
