@@ -135,7 +135,7 @@ type Server struct {
 	csrf            *http.CrossOriginProtection
 	sessionIdle     time.Duration
 	sessionAbsolute time.Duration
-	throttle        *signInThrottle
+	signIns         *signInThrottle
 	hasher          *password.Hasher
 	userStreamMu    sync.Mutex
 	userStreams     map[string]map[*userStream]struct{} // username -> open streams
@@ -184,7 +184,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.sessionIdle = cmp.Or(opts.SessionIdle, inbox.DefaultSessionIdle)
 	s.sessionAbsolute = cmp.Or(opts.SessionAbsolute, inbox.DefaultSessionAbsolute)
-	s.throttle = newSignInThrottle(cmp.Or(opts.SignInMaxFailures, inbox.DefaultSignInMaxFailures), cmp.Or(opts.SignInLockout, inbox.DefaultSignInLockout))
+	s.signIns = newSignInThrottle(cmp.Or(opts.SignInMaxFailures, inbox.DefaultSignInMaxFailures), cmp.Or(opts.SignInLockout, inbox.DefaultSignInLockout))
 	params := password.DefaultParams
 	if opts.PasswordParams != nil {
 		params = *opts.PasswordParams

@@ -175,7 +175,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	client := clientAddr(r)
 	now := s.now()
-	if wait := s.throttle.wait(username, client, now); wait > 0 {
+	if wait := s.signIns.wait(username, client, now); wait > 0 {
 		s.authLog(r, "sign-in", username, "throttled")
 		s.metrics.auth("sign_in", "throttled")
 		p := problem(http.StatusTooManyRequests, "throttled", "too many failed sign-ins; wait before trying again")
@@ -203,7 +203,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		outcome = "disabled"
 	}
 	if outcome != "ok" {
-		s.throttle.fail(username, client, now)
+		s.signIns.fail(username, client, now)
 		s.authLog(r, "sign-in", username, outcome)
 		s.metrics.auth("sign_in", "failed")
 		return errBadCredentials()
@@ -220,7 +220,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fmt.Errorf("sign in: %w", err)
 	}
-	s.throttle.succeed(username)
+	s.signIns.succeed(username)
 	s.setSessionCookie(w, r, sid, int(s.sessionAbsolute/time.Second))
 	s.authLog(r, "sign-in", username, "ok")
 	s.metrics.auth("sign_in", "ok")
