@@ -62,95 +62,147 @@ func checkName(field, v string) (string, error) {
 // Update applies a partial change; a refused status move is
 // *inbox.TransitionError (wrapped), a bad field a *ValidationError.
 func (s *Store) Update(id, actor string, ch Change) (inbox.Item, error) {
-	// Validate what does not depend on the stored item first.
+	out, err := s.UpdateMany(actor, []ItemChange{{ID: id, Change: ch}})
+	if err != nil {
+		return inbox.Item{}, err
+	}
+	return out[0], nil
+}
+
+// ItemChange is one item's change for UpdateMany.
+type ItemChange struct {
+	ID     string
+	Change Change
+}
+
+// UpdateMany applies several items' changes in ONE write transaction: all
+// of them or none (the first error names the item and rolls back). It is
+// Update for batches (a triage of many items, a re-routing job's batch),
+// with one commit instead of one per item. Items come back in input order.
+func (s *Store) UpdateMany(actor string, changes []ItemChange) ([]inbox.Item, error) {
+	checked := make([]checkedChange, len(changes))
+	for i, c := range changes {
+		var err error
+		if checked[i], err = checkChange(c.Change); err != nil {
+			if len(changes) > 1 {
+				return nil, fmt.Errorf("change %d (item %s): %w", i, c.ID, err)
+			}
+			return nil, err
+		}
+	}
+	out := make([]inbox.Item, len(changes))
+	err := s.write(func(w *wctx) error {
+		changed := false
+		for i, c := range changes {
+			it, ok, err := w.update(c.ID, actor, &checked[i])
+			if err != nil {
+				return err
+			}
+			out[i], changed = it, changed || ok
+		}
+		w.noop = !changed
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkedChange is a Change whose fields were validated and normalised
+// before the write transaction.
+type checkedChange struct {
+	Change
+	assignee, unit *string
+	tags           []string
+}
+
+// checkChange validates what does not depend on the stored item.
+func checkChange(ch Change) (checkedChange, error) {
+	c := checkedChange{Change: ch}
 	if ch.Priority != nil && !ch.Priority.Valid() {
-		return inbox.Item{}, &ValidationError{Field: "priority", Message: fmt.Sprintf("unknown priority %q; one of low, normal, high, urgent", *ch.Priority)}
+		return c, &ValidationError{Field: "priority", Message: fmt.Sprintf("unknown priority %q; one of low, normal, high, urgent", *ch.Priority)}
 	}
 	if ch.Status != nil && !ch.Status.Valid() {
-		return inbox.Item{}, &ValidationError{Field: "status", Message: fmt.Sprintf("unknown status %q", *ch.Status)}
+		return c, &ValidationError{Field: "status", Message: fmt.Sprintf("unknown status %q", *ch.Status)}
 	}
-	var assignee, unit *string
 	if ch.Assignee != nil {
 		v, err := checkName("assignee", *ch.Assignee)
 		if err != nil {
-			return inbox.Item{}, err
+			return c, err
 		}
-		assignee = &v
+		c.assignee = &v
 	}
 	if ch.Unit != nil {
 		v, err := checkName("unit", *ch.Unit)
 		if err != nil {
-			return inbox.Item{}, err
+			return c, err
 		}
-		unit = &v
+		c.unit = &v
 	}
-	var tags []string
 	if ch.Tags != nil {
 		var err error
-		if tags, err = normaliseTags(*ch.Tags); err != nil {
-			return inbox.Item{}, &ValidationError{Field: "tags", Message: err.Error()}
+		if c.tags, err = normaliseTags(*ch.Tags); err != nil {
+			return c, &ValidationError{Field: "tags", Message: err.Error()}
 		}
 	}
-	var out inbox.Item
-	err := s.write(func(w *wctx) error {
-		old, iid, err := getItemByID(w.tx, id)
-		if err != nil {
-			return err
-		}
-		if ch.Scope != "" && old.Unit != ch.Scope {
-			return fmt.Errorf("item %s in unit %q: %w", id, ch.Scope, ErrNotFound)
-		}
-		it := old
-		type change struct{ field, from, to string }
-		var changes []change
-		if ch.Status != nil && *ch.Status != it.Status {
-			if err := inbox.CheckTransition(it.Status, *ch.Status); err != nil {
-				return fmt.Errorf("item %s: %w", id, err)
-			}
-			changes = append(changes, change{"status", string(it.Status), string(*ch.Status)})
-			it.Status = *ch.Status
-		}
-		if assignee != nil && *assignee != it.Assignee {
-			changes = append(changes, change{"assignee", it.Assignee, *assignee})
-			it.Assignee = *assignee
-		}
-		if unit != nil && *unit != it.Unit {
-			changes = append(changes, change{"unit", it.Unit, *unit})
-			it.Unit = *unit
-		}
-		if ch.Tags != nil && strings.Join(tags, ",") != strings.Join(it.Tags, ",") {
-			changes = append(changes, change{"tags", strings.Join(it.Tags, ","), strings.Join(tags, ",")})
-			it.Tags = tags
-		}
-		if ch.Priority != nil && *ch.Priority != it.Priority {
-			changes = append(changes, change{"priority", string(it.Priority), string(*ch.Priority)})
-			it.Priority = *ch.Priority
-		}
-		out = it
-		if len(changes) == 0 {
-			w.noop = true
-			return nil
-		}
-		if err := w.putItem(&it, &old); err != nil {
-			return err
-		}
-		if it.Unit != old.Unit {
-			if err := w.moveReplyCounters(iid, old.Unit, it.Unit); err != nil {
-				return err
-			}
-		}
-		for _, c := range changes {
-			if err := w.audit(iid, actor, c.field, c.from, c.to); err != nil {
-				return err
-			}
-		}
-		w.emit(Event{Type: EventItemUpdated, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
-		return nil
-	})
+	return c, nil
+}
+
+// update applies one checked change inside w; changed is false when the
+// item already had every value.
+func (w *wctx) update(id, actor string, ch *checkedChange) (it inbox.Item, changed bool, err error) {
+	old, iid, err := getItemByID(w.tx, id)
 	if err != nil {
-		return inbox.Item{}, err
+		return it, false, err
 	}
-	return out, nil
+	if ch.Scope != "" && old.Unit != ch.Scope {
+		return it, false, fmt.Errorf("item %s in unit %q: %w", id, ch.Scope, ErrNotFound)
+	}
+	it = old
+	type change struct{ field, from, to string }
+	var changes []change
+	if ch.Status != nil && *ch.Status != it.Status {
+		if err := inbox.CheckTransition(it.Status, *ch.Status); err != nil {
+			return it, false, fmt.Errorf("item %s: %w", id, err)
+		}
+		changes = append(changes, change{"status", string(it.Status), string(*ch.Status)})
+		it.Status = *ch.Status
+	}
+	if ch.assignee != nil && *ch.assignee != it.Assignee {
+		changes = append(changes, change{"assignee", it.Assignee, *ch.assignee})
+		it.Assignee = *ch.assignee
+	}
+	if ch.unit != nil && *ch.unit != it.Unit {
+		changes = append(changes, change{"unit", it.Unit, *ch.unit})
+		it.Unit = *ch.unit
+	}
+	if ch.Tags != nil && strings.Join(ch.tags, ",") != strings.Join(it.Tags, ",") {
+		changes = append(changes, change{"tags", strings.Join(it.Tags, ","), strings.Join(ch.tags, ",")})
+		it.Tags = ch.tags
+	}
+	if ch.Priority != nil && *ch.Priority != it.Priority {
+		changes = append(changes, change{"priority", string(it.Priority), string(*ch.Priority)})
+		it.Priority = *ch.Priority
+	}
+	if len(changes) == 0 {
+		return it, false, nil
+	}
+	if err := w.putItem(&it, &old); err != nil {
+		return it, false, err
+	}
+	if it.Unit != old.Unit {
+		if err := w.moveReplyCounters(iid, old.Unit, it.Unit); err != nil {
+			return it, false, err
+		}
+	}
+	for _, c := range changes {
+		if err := w.audit(iid, actor, c.field, c.from, c.to); err != nil {
+			return it, false, err
+		}
+	}
+	w.emit(Event{Type: EventItemUpdated, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
+	return it, true, nil
 }
 
 // moveReplyCounters re-counts an item's replies under its new unit.
