@@ -9,6 +9,7 @@
 //	loadrun startup --inboxd BIN --data DIR [--runs N]
 //	loadrun reads   --inboxd BIN --data DIR [--rate N] [--duration D]
 //	loadrun latency --inboxd BIN [--rate N] [--duration D] [--schedule SPEC]
+//	loadrun store   --data DIR [--items N] [--workload realistic|simple] [--cpuprofile FILE]
 package main
 
 import (
@@ -45,6 +46,7 @@ func commands() []command {
 		{"startup", "time `inboxd serve` from exec to /readyz 200, several runs", startup},
 		{"reads", "drive API reads at a steady rate and sample the daemon's RssAnon", reads},
 		{"latency", "time citizen messages from the fakes to item.created on the event stream", latency},
+		{"store", "run the benchmark workload (pkg/store/storebench) on the store alone", storeRun},
 	}
 }
 

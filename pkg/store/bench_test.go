@@ -19,29 +19,19 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim/workload"
 )
 
 const benchUnits = 20
 
 var benchWaiting = []inbox.Status{inbox.StatusNew, inbox.StatusOpen}
 
-// benchItem is a realistic Facebook comment: a sentence of Indonesian,
-// author, permalink, a unit.
+// benchItem is the simple workload's item n (a Facebook comment with a
+// sentence of Indonesian, author, permalink) routed to one of benchUnits.
 func benchItem(n int) inbox.Item {
-	created := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Second)
-	return inbox.Item{
-		Channel:    inbox.ChannelFacebook,
-		Account:    "humas",
-		Kind:       inbox.KindComment,
-		ExternalID: fmt.Sprintf("122100%09d_%09d", n/40, n),
-		ThreadID:   fmt.Sprintf("122100%09d", n/40),
-		ParentID:   fmt.Sprintf("122100%09d", n/40),
-		Author:     inbox.Author{ID: fmt.Sprint(7000000000000000 + n%50000), Name: fmt.Sprintf("Warga Nomor %d", n%50000)},
-		Text:       fmt.Sprintf("Mohon ditindaklanjuti, jalan di RT %02d RW %02d rusak parah sejak minggu lalu dan banyak lubang, membahayakan pengendara motor terutama malam hari. Terima kasih.", n%20, n%13),
-		Permalink:  fmt.Sprintf("https://www.facebook.com/122100%09d/posts/%09d?comment_id=%09d", n/40, n/40, n),
-		CreatedAt:  created,
-		Unit:       fmt.Sprintf("unit%02d", n%benchUnits),
-	}
+	it := workload.SimpleItem(n)
+	it.Unit = fmt.Sprintf("unit%02d", n%benchUnits)
+	return it
 }
 
 var benchStatuses = []inbox.Status{

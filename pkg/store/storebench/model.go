@@ -1,0 +1,119 @@
+package storebench
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim/workload"
+)
+
+// Snapshot is every counter a dashboard shows, read in one consistent view.
+type Snapshot struct {
+	ByStatus      map[inbox.Status]int64
+	ByUnitStatus  map[string]map[inbox.Status]int64 // "" is items without unit
+	ByAccount     map[string]int64
+	OldestWaiting time.Time // received_at of the oldest new or open item; zero if none
+}
+
+// model is what every store must answer, kept in memory from the pages
+// ingested: it checks answers outside the timers.
+type model struct {
+	snap Snapshot
+	// open holds, per unit, the open items' "account|external id" in
+	// received order (pages in order, items in page order).
+	open map[string][]string
+}
+
+func newModel() *model {
+	return &model{
+		snap: Snapshot{
+			ByStatus:     map[inbox.Status]int64{},
+			ByUnitStatus: map[string]map[inbox.Status]int64{},
+			ByAccount:    map[string]int64{},
+		},
+		open: map[string][]string{},
+	}
+}
+
+func modelKey(account, externalID string) string { return account + "|" + externalID }
+
+// add records a page that was ingested for the first time.
+func (m *model) add(p *workload.Page) {
+	for j := range p.Items {
+		it, st := &p.Items[j], p.Want[j]
+		m.snap.ByStatus[st]++
+		us := m.snap.ByUnitStatus[it.Unit]
+		if us == nil {
+			us = map[inbox.Status]int64{}
+			m.snap.ByUnitStatus[it.Unit] = us
+		}
+		us[st]++
+		m.snap.ByAccount[it.Account]++
+		if st == inbox.StatusOpen {
+			m.open[it.Unit] = append(m.open[it.Unit], modelKey(it.Account, it.ExternalID))
+		}
+		// Statuses are final here (triage is not modelled in steps), and
+		// pages come in received order: the first waiting item stays oldest.
+		if st.Waiting() && m.snap.OldestWaiting.IsZero() {
+			m.snap.OldestWaiting = p.ReceivedAt
+		}
+	}
+}
+
+// checkList compares a list of the newest open items of unit with the model.
+func (m *model) checkList(unit string, limit int, got []inbox.Item) error {
+	all := m.open[unit]
+	want := make([]string, 0, limit)
+	for i := len(all) - 1; i >= 0 && len(want) < limit; i-- {
+		want = append(want, all[i])
+	}
+	if len(got) != len(want) {
+		return fmt.Errorf("list open items of unit %q: %d items, the model has %d", unit, len(got), len(want))
+	}
+	for i := range got {
+		if k := modelKey(got[i].Account, got[i].ExternalID); k != want[i] || got[i].Status != inbox.StatusOpen || got[i].Unit != unit || got[i].Text == "" {
+			return fmt.Errorf("list open items of unit %q: item %d is %s (%s, unit %q), the model has %s", unit, i, k, got[i].Status, got[i].Unit, want[i])
+		}
+	}
+	return nil
+}
+
+// checkStats compares a snapshot with the model.
+func (m *model) checkStats(got Snapshot) error {
+	want := &m.snap
+	for _, st := range inbox.Statuses {
+		if got.ByStatus[st] != want.ByStatus[st] {
+			return fmt.Errorf("stats: %s = %d, the model has %d", st, got.ByStatus[st], want.ByStatus[st])
+		}
+	}
+	for _, u := range sortedKeys(want.ByUnitStatus, got.ByUnitStatus) {
+		for _, st := range inbox.Statuses {
+			if g, w := got.ByUnitStatus[u][st], want.ByUnitStatus[u][st]; g != w {
+				return fmt.Errorf("stats: unit %q %s = %d, the model has %d", u, st, g, w)
+			}
+		}
+	}
+	for _, a := range sortedKeys(want.ByAccount, got.ByAccount) {
+		if got.ByAccount[a] != want.ByAccount[a] {
+			return fmt.Errorf("stats: account %q = %d, the model has %d", a, got.ByAccount[a], want.ByAccount[a])
+		}
+	}
+	if !got.OldestWaiting.Equal(want.OldestWaiting) {
+		return fmt.Errorf("stats: oldest waiting received at %v, the model has %v", got.OldestWaiting, want.OldestWaiting)
+	}
+	return nil
+}
+
+func sortedKeys[V any](a, b map[string]V) []string {
+	ks := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			ks = append(ks, k)
+		}
+	}
+	slices.Sort(ks)
+	return ks
+}

@@ -1,0 +1,248 @@
+// Package storebench runs the benchmark workload (pkg/sim/workload) against
+// a store and reports the figures docs/PERFORMANCE.md compares: durable
+// ingest, re-ingest, list and stats latency, file size, memory and reopen
+// time. Every answer is checked against an in-memory model outside the
+// timers; a wrong answer fails the run and prints no figures.
+//
+// pkg/store's benchmarks, cmd/loadrun and the SQLite peer in bench/ (its own
+// module) all drive their stores through Target.
+package storebench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim/workload"
+)
+
+// Target is a store under test. Every call is durable when it returns.
+type Target interface {
+	// Ingest stores one poll page in one durable transaction: items new
+	// to the store (dedup on channel+account+external id) and the page's
+	// cursor. It reports how many were new. Timed.
+	Ingest(p *workload.Page) (added int, err error)
+	// Settle brings every ingested item to its page's Want status, e.g.
+	// an operator's triage of items a store only ingests as new. Not timed.
+	Settle() error
+	// ListOpen returns the limit newest open items of unit, decoded.
+	ListOpen(unit string, limit int) ([]inbox.Item, error)
+	// Stats reads a Snapshot.
+	Stats() (Snapshot, error)
+	// Close closes the store; Reopen opens it again (timed as "reopen").
+	Close() error
+	Reopen() error
+	// Files are the store's files on disk (their sizes are the file size).
+	Files() []string
+}
+
+// Options tune a run.
+type Options struct {
+	Reingest   int       // pages re-ingested; default 1,000
+	Lists      int       // list calls; default 2,000
+	StatsCalls int       // stats calls; default 2,000
+	SettleEach int       // pages between Settle calls; default 10
+	CPUProfile io.Writer // when set, a CPU profile of the fill's ingest calls
+	Progress   io.Writer // when set, a line every 10 % of the fill
+}
+
+// Result holds a run's figures.
+type Result struct {
+	Store          string  `json:"store"`
+	Workload       string  `json:"workload"`
+	Items          int     `json:"items"`
+	FillRate       float64 `json:"fill_items_per_s"`
+	LastTenthRate  float64 `json:"last_tenth_items_per_s"`
+	PageP50        float64 `json:"page_p50_ms"`
+	PageP99        float64 `json:"page_p99_ms"`
+	SettleSeconds  float64 `json:"settle_s"` // triage time outside the timers
+	ReingestRate   float64 `json:"reingest_items_per_s"`
+	ListP50        float64 `json:"list_p50_us"`
+	ListP99        float64 `json:"list_p99_us"`
+	StatsP50       float64 `json:"stats_p50_us"`
+	StatsP99       float64 `json:"stats_p99_us"`
+	BytesPerItem   float64 `json:"file_bytes_per_item"`
+	RssAnonMB      float64 `json:"rss_anon_mb"`
+	RssFileMB      float64 `json:"rss_file_mb"`
+	ReopenMS       float64 `json:"reopen_ms"`
+	WallSeconds    float64 `json:"wall_s"`
+	CheckedAnswers int     `json:"checked_answers"`
+}
+
+// Run fills t with w's pages and measures it. t must be empty.
+func Run(ctx context.Context, name string, t Target, w *workload.Workload, seed uint64, o Options) (Result, error) {
+	o.defaults()
+	res := Result{Store: name, Workload: string(w.Case()), Items: w.Pages() * workload.PageSize}
+	m := newModel()
+	begin := time.Now()
+
+	// 1. Fill: one durable Ingest per page; only the call is timed.
+	pages := w.Pages()
+	lat := make([]time.Duration, 0, pages)
+	var total, lastTenth time.Duration
+	tenth := pages - max(1, pages/10)
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return res, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var settle time.Duration
+	for k := range pages {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		p := w.Page(k)
+		start := time.Now()
+		added, err := t.Ingest(&p)
+		d := time.Since(start)
+		if err != nil {
+			return res, fmt.Errorf("ingest page %d: %w", k, err)
+		}
+		if added != len(p.Items) {
+			return res, fmt.Errorf("ingest page %d: %d new items, the page has %d new", k, added, len(p.Items))
+		}
+		lat = append(lat, d)
+		total += d
+		if k >= tenth {
+			lastTenth += d
+		}
+		m.add(&p)
+		if (k+1)%o.SettleEach == 0 || k == pages-1 {
+			s := time.Now()
+			if err := t.Settle(); err != nil {
+				return res, fmt.Errorf("settle after page %d: %w", k, err)
+			}
+			settle += time.Since(s)
+		}
+		if o.Progress != nil && (k+1)%max(1, pages/10) == 0 {
+			fmt.Fprintf(o.Progress, "%s: %d items, %.0f items/s, %v\n", name, (k+1)*workload.PageSize, float64((k+1)*workload.PageSize)/total.Seconds(), time.Since(begin).Round(time.Second))
+		}
+	}
+	if o.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	res.FillRate = float64(res.Items) / total.Seconds()
+	res.LastTenthRate = float64((pages-tenth)*workload.PageSize) / lastTenth.Seconds()
+	res.PageP50, res.PageP99 = ms(pct(lat, 50)), ms(pct(lat, 99))
+	res.SettleSeconds = settle.Seconds()
+
+	r := rand.New(rand.NewPCG(seed, 0x5ee0))
+	// 2. Re-ingest stored pages: all duplicates, cursor unchanged.
+	var re time.Duration
+	for range o.Reingest {
+		p := w.Page(r.IntN(pages))
+		p.Cursor = nil
+		start := time.Now()
+		added, err := t.Ingest(&p)
+		re += time.Since(start)
+		if err != nil {
+			return res, fmt.Errorf("re-ingest page %d: %w", p.Number, err)
+		}
+		if added != 0 {
+			return res, fmt.Errorf("re-ingest page %d: %d items stored again, want 0", p.Number, added)
+		}
+	}
+	res.ReingestRate = float64(o.Reingest*workload.PageSize) / re.Seconds()
+
+	// 3. The 50 newest open items of a random unit.
+	units := workload.Units
+	if w.Case() == workload.Simple {
+		units = []string{""}
+	}
+	lat = lat[:0]
+	for range o.Lists {
+		u := units[r.IntN(len(units))]
+		start := time.Now()
+		items, err := t.ListOpen(u, 50)
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			return res, fmt.Errorf("list unit %q: %w", u, err)
+		}
+		if err := m.checkList(u, 50, items); err != nil {
+			return res, err
+		}
+		res.CheckedAnswers++
+	}
+	res.ListP50, res.ListP99 = us(pct(lat, 50)), us(pct(lat, 99))
+
+	// 4. Stats: one snapshot of every dashboard counter.
+	lat = lat[:0]
+	for range o.StatsCalls {
+		start := time.Now()
+		snap, err := t.Stats()
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			return res, fmt.Errorf("stats: %w", err)
+		}
+		if err := m.checkStats(snap); err != nil {
+			return res, err
+		}
+		res.CheckedAnswers++
+	}
+	res.StatsP50, res.StatsP99 = us(pct(lat, 50)), us(pct(lat, 99))
+
+	// 5. Memory at the end, file size after close, reopen.
+	if mem, err := readMemory(); err == nil {
+		res.RssAnonMB, res.RssFileMB = mem[0]/1024, mem[1]/1024
+	}
+	if err := t.Close(); err != nil {
+		return res, err
+	}
+	var size int64
+	for _, f := range t.Files() {
+		if fi, err := os.Stat(f); err == nil {
+			size += fi.Size()
+		}
+	}
+	res.BytesPerItem = float64(size) / float64(res.Items)
+	start := time.Now()
+	if err := t.Reopen(); err != nil {
+		return res, fmt.Errorf("reopen: %w", err)
+	}
+	res.ReopenMS = ms(time.Since(start))
+	snap, err := t.Stats()
+	if err == nil {
+		err = m.checkStats(snap)
+	}
+	if err != nil {
+		return res, fmt.Errorf("after reopen: %w", err)
+	}
+	res.CheckedAnswers++
+	res.WallSeconds = time.Since(begin).Seconds()
+	return res, t.Close()
+}
+
+func (o *Options) defaults() {
+	if o.Reingest <= 0 {
+		o.Reingest = 1000
+	}
+	if o.Lists <= 0 {
+		o.Lists = 2000
+	}
+	if o.StatsCalls <= 0 {
+		o.StatsCalls = 2000
+	}
+	if o.SettleEach <= 0 {
+		o.SettleEach = 10
+	}
+}
+
+// pct is the p-th percentile (nearest rank) of d; it sorts d.
+func pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	i := int(float64(len(d))*p/100+0.999999) - 1
+	return d[min(max(i, 0), len(d)-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
