@@ -91,9 +91,10 @@ func schemas() obj {
 		}),
 		"ReplyList":      object([]string{"replies", "next_cursor"}, obj{"replies": arrayOf(ref("Reply")), "next_cursor": tStr}),
 		"ResponseWindow": object([]string{"count", "p50_seconds", "p90_seconds"}, obj{"count": tInt, "p50_seconds": tNum, "p90_seconds": tNum}),
-		"Stats": object([]string{"by_status", "by_channel", "by_account", "by_unit", "waiting", "oldest_waiting_age_seconds", "first_response", "replies", "accounts"}, obj{
+		"Stats": object([]string{"by_status", "by_channel", "by_account", "by_unit", "by_unit_status", "waiting", "oldest_waiting_age_seconds", "first_response", "replies", "accounts"}, obj{
 			"unit": tStr, "by_status": tCounts, "by_channel": tCounts, "by_account": tCounts, "by_unit": tCounts,
-			"waiting": tInt, "oldest_waiting_received_at": tTime, "oldest_waiting_age_seconds": tNum,
+			"by_unit_status": obj{"type": "object", "description": "items per unit (\"\" is no unit) and status, read in the same snapshot", "additionalProperties": tCounts},
+			"waiting":        tInt, "oldest_waiting_received_at": tTime, "oldest_waiting_age_seconds": tNum,
 			"first_response": obj{"type": "object", "description": "keys 24h, 7d, 30d", "additionalProperties": ref("ResponseWindow")},
 			"replies":        tCounts, "accounts": arrayOf(ref("Account")),
 		}),

@@ -108,7 +108,10 @@ func TestStats(t *testing.T) {
 		all.Replies[inbox.ReplySent] != 1 || len(all.Accounts) != 2 || all.Unit != "" || all.Waiting != 4 {
 		t.Fatalf("stats = %s", rec.Body)
 	}
-	for _, key := range []string{`"by_unit"`, `"first_response"`, `"24h"`, `"oldest_waiting_age_seconds"`, `"accounts"`} {
+	if all.ByUnitStatus[unitA][inbox.StatusNew] != 1 || all.ByUnitStatus[unitA][inbox.StatusAnswered] != 1 || all.ByUnitStatus[unitB][inbox.StatusNew] != 2 {
+		t.Fatalf("by_unit_status = %v", all.ByUnitStatus)
+	}
+	for _, key := range []string{`"by_unit"`, `"by_unit_status"`, `"first_response"`, `"24h"`, `"oldest_waiting_age_seconds"`, `"accounts"`} {
 		if !strings.Contains(rec.Body.String(), key) {
 			t.Errorf("stats lack %s", key)
 		}
@@ -117,7 +120,8 @@ func TestStats(t *testing.T) {
 	for _, q := range []string{"", "?unit=" + unitA} {
 		rec := e.do(asViewerA, "GET", "/api/v1/stats"+q, nil)
 		s := decodeJSONBody[statsResponse](t, rec)
-		if rec.Code != 200 || s.Unit != unitA || s.ByStatus[inbox.StatusNew] != 1 || s.ByStatus[inbox.StatusAnswered] != 1 {
+		if rec.Code != 200 || s.Unit != unitA || s.ByStatus[inbox.StatusNew] != 1 || s.ByStatus[inbox.StatusAnswered] != 1 ||
+			len(s.ByUnitStatus) != 1 || s.ByUnitStatus[unitA][inbox.StatusNew] != 1 {
 			t.Fatalf("scoped stats%s: %d %s", q, rec.Code, rec.Body)
 		}
 	}

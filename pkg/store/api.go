@@ -171,16 +171,21 @@ type Claim struct {
 
 // Stats is the queue's state, read from counters (never a scan).
 type Stats struct {
-	Unit          string                     `json:"unit,omitempty"` // set for unit-scoped stats
-	ByStatus      map[inbox.Status]int64     `json:"by_status"`
-	ByChannel     map[inbox.Channel]int64    `json:"by_channel"`
-	ByAccount     map[string]int64           `json:"by_account"`
-	ByUnit        map[string]int64           `json:"by_unit"` // "" is items with no unit
-	Waiting       int64                      `json:"waiting"`
-	OldestWaiting *time.Time                 `json:"oldest_waiting_received_at,omitempty"`
-	OldestAgeSec  float64                    `json:"oldest_waiting_age_seconds"`
-	FirstResponse map[string]ResponseWindow  `json:"first_response"` // "24h", "7d", "30d"
-	Replies       map[inbox.ReplyState]int64 `json:"replies"`
+	Unit      string                  `json:"unit,omitempty"` // set for unit-scoped stats
+	ByStatus  map[inbox.Status]int64  `json:"by_status"`
+	ByChannel map[inbox.Channel]int64 `json:"by_channel"`
+	ByAccount map[string]int64        `json:"by_account"`
+	ByUnit    map[string]int64        `json:"by_unit"` // "" is items with no unit
+	// ByUnitStatus is items per unit and status ("" is items with no
+	// unit), from the same read transaction as everything else: a
+	// dashboard's unit × status grid in one call. Units with no items are
+	// absent; a unit's absent status is 0.
+	ByUnitStatus  map[string]map[inbox.Status]int64 `json:"by_unit_status"`
+	Waiting       int64                             `json:"waiting"`
+	OldestWaiting *time.Time                        `json:"oldest_waiting_received_at,omitempty"`
+	OldestAgeSec  float64                           `json:"oldest_waiting_age_seconds"`
+	FirstResponse map[string]ResponseWindow         `json:"first_response"` // "24h", "7d", "30d"
+	Replies       map[inbox.ReplyState]int64        `json:"replies"`
 }
 
 // ResponseWindow summarises first-response times over a window.

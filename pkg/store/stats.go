@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -18,8 +19,10 @@ var responseWindows = []struct {
 	hours uint32
 }{{"24h", 24}, {"7d", 7 * 24}, {"30d", 30 * 24}}
 
-// Stats reads the counters; unit "" is the whole office ("-" is the items
-// without unit). It reads a fixed number of records whatever the queue size.
+// Stats reads the counters in one read transaction; unit "" is the whole
+// office ("-" is the items without unit). It reads a fixed number of
+// records whatever the queue size: for the whole office, one per unit and
+// status for ByUnitStatus.
 func (s *Store) Stats(unit string) (Stats, error) {
 	all := unit == ""
 	if unit == "-" {
@@ -31,6 +34,7 @@ func (s *Store) Stats(unit string) (Stats, error) {
 		ByChannel:     map[inbox.Channel]int64{},
 		ByAccount:     map[string]int64{},
 		ByUnit:        map[string]int64{},
+		ByUnitStatus:  map[string]map[inbox.Status]int64{},
 		FirstResponse: map[string]ResponseWindow{},
 		Replies:       map[inbox.ReplyState]int64{},
 	}
@@ -60,11 +64,13 @@ func (s *Store) Stats(unit string) (Stats, error) {
 			scanCounters(c, "tc\x00", func(k string, v int64) { st.ByChannel[inbox.Channel(k)] = v })
 			scanCounters(c, "ta\x00", func(k string, v int64) { st.ByAccount[k] = v })
 			scanCounters(c, "tu\x00", func(k string, v int64) { st.ByUnit[k] = v })
+			scanUnitStatus(c, st.ByUnitStatus)
 		} else {
 			scanCounters(c, "tuc\x00"+unit+"\x00", func(k string, v int64) { st.ByChannel[inbox.Channel(k)] = v })
 			scanCounters(c, "tua\x00"+unit+"\x00", func(k string, v int64) { st.ByAccount[k] = v })
 			if n := getCounter(c, "tu\x00"+unit); n > 0 {
 				st.ByUnit[unit] = n
+				st.ByUnitStatus[unit] = maps.Clone(st.ByStatus)
 			}
 		}
 		// Oldest waiting: ids are given in received order, so it is the
@@ -125,6 +131,24 @@ func getCounter(b *bolt.Bucket, k string) int64 {
 		return int64(binary.BigEndian.Uint64(v))
 	}
 	return 0
+}
+
+// scanUnitStatus reads every "su|unit|status" counter into into.
+func scanUnitStatus(b *bolt.Bucket, into map[string]map[inbox.Status]int64) {
+	const p = "su\x00"
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(p)); k != nil && strings.HasPrefix(string(k), p); k, v = c.Next() {
+		unit, status, ok := strings.Cut(string(k[len(p):]), "\x00")
+		if !ok || len(v) != 8 {
+			continue
+		}
+		m := into[unit]
+		if m == nil {
+			m = make(map[inbox.Status]int64, len(inbox.Statuses))
+			into[unit] = m
+		}
+		m[inbox.Status(status)] = int64(binary.BigEndian.Uint64(v))
+	}
 }
 
 // scanCounters calls fn with the rest of each key under p that has no
