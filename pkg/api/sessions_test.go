@@ -270,7 +270,11 @@ func TestSignInSameAnswerForUnknownUser(t *testing.T) {
 	e := newEnv(t)
 	e.person("siti", inbox.RoleViewer, "")
 	answer := func(user string) string {
+		before := e.srv.hasher.Runs()
 		rec := e.browser().signIn(user, "not her password at all")
+		if runs := e.srv.hasher.Runs() - before; runs != 1 {
+			t.Errorf("signing in as %q ran argon2 %d times, want 1 (the same work for every answer)", user, runs)
+		}
 		p := decodeProblem(t, rec)
 		return fmt.Sprintf("%d %s %s %s %s %v", rec.Code, p.Type, p.Title, p.Detail, rec.Header().Get("Set-Cookie"), p.Errors)
 	}
