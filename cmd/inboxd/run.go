@@ -66,7 +66,7 @@ func commands() []command {
 		{"token revoke", "--config FILE NAME", "delete an API token", tokenRevoke},
 		{"user create", "--config FILE --username NAME --role admin|operator|viewer [--unit CODE] [--display-name TEXT] [--password-stdin]",
 			"create a person's sign-in; prints a one-time set-password link (daemon stopped)", userCreate},
-		{"user list", "--config FILE", "list users (never their passwords)", userList},
+		{"user list", "--config FILE [--username NAME]", "list users (never their passwords)", userList},
 		{"user disable", "--config FILE --username NAME", "disable a user and end their sessions", userDisable},
 		{"user enable", "--config FILE --username NAME", "enable a disabled user", userEnable},
 		{"user reset-password", "--config FILE --username NAME", "remove a user's password and print a new set-password link", userResetPassword},

@@ -128,9 +128,10 @@ func printLink(e env, cfg *config.Config, username, code string) {
 }
 
 func userList(_ context.Context, e env, args []string) error {
-	const usage = "--config FILE"
+	const usage = "--config FILE [--username NAME]"
 	fs := newFlags("user list")
 	path := configFlag(fs)
+	only := fs.String("username", "", "list only this user (`NAME`)")
 	cfg, err := commandConfig(fs, e, usage, args, path, nil)
 	if err != nil {
 		return err
@@ -150,6 +151,9 @@ func userList(_ context.Context, e env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "USERNAME\tDISPLAY NAME\tROLE\tUNIT\tSTATUS\tCREATED\tLAST SIGN-IN")
 	for _, u := range users {
+		if *only != "" && u.Username != *only {
+			continue
+		}
 		unit := u.Unit
 		if unit == "" {
 			unit = "(all)"

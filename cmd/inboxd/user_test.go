@@ -84,6 +84,10 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("list:\n%s", r.stdout)
 	}
 
+	if r := invoke(t, []string{"user", "list", "--config", cfg, "--username", "budi"}); r.err != nil ||
+		strings.Count(r.stdout, "\n") != 2 || !strings.Contains(r.stdout, "budi") {
+		t.Fatalf("list one user:\n%s", r.stdout)
+	}
 	if r := invoke(t, []string{"user", "disable", "--config", cfg, "--username", "siti"}); r.err != nil || !strings.Contains(r.stdout, "disabled user siti") {
 		t.Fatalf("disable: %+v", r)
 	}
