@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -131,5 +134,81 @@ func TestUserCreateLinkWithoutPublicURL(t *testing.T) {
 	r := invoke(t, []string{"user", "create", "--config", cfg, "--username", "ani", "--role", "admin"})
 	if r.err != nil || !strings.HasPrefix(r.stdout, "/set-password?code=") || !strings.Contains(r.stderr, "public_url is not set") {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// The whole path through the daemon: a user created with the CLI while it
+// is stopped signs in over HTTP with a cookie jar, is who GET session says,
+// is refused a cross-site POST that a bearer token may send, and signs out.
+func TestUserSignsInToTheDaemon(t *testing.T) {
+	cfg, _ := writeConfig(t, "")
+	pw := "kopi tubruk pagi hari"
+	if r := invokeStdin(t, pw+"\n", "user", "create", "--config", cfg, "--username", "siti", "--role", "operator",
+		"--display-name", "Siti Rahma", "--password-stdin"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	tok := invoke(t, []string{"token", "create", "--config", cfg, "--name", "script", "--role", "operator"})
+	if tok.err != nil {
+		t.Fatal(tok.err)
+	}
+	d := startDaemon(t, cfg)
+	d.token = strings.TrimSpace(tok.stdout)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	defer c.CloseIdleConnections()
+	send := func(method, path, body string, hdr ...string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, d.base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	if resp := send("POST", "/api/v1/session", `{"username":"siti","password":"wrong password here"}`); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", resp.StatusCode)
+	}
+	resp := send("POST", "/api/v1/session", `{"username":"siti","password":"`+pw+`"}`)
+	if resp.StatusCode != http.StatusNoContent || len(resp.Cookies()) != 1 || !resp.Cookies()[0].HttpOnly {
+		t.Fatalf("sign in: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	req, _ := http.NewRequest("GET", d.base+"/api/v1/session", nil)
+	gr, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(gr.Body)
+	gr.Body.Close()
+	if gr.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != `{"username":"siti","display_name":"Siti Rahma","role":"operator","unit":""}` {
+		t.Fatalf("GET session: %d %s", gr.StatusCode, body)
+	}
+	crossSite := []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}
+	if resp := send("POST", "/api/v1/accounts/nope/poll", "", crossSite...); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site POST with the cookie: %d", resp.StatusCode)
+	}
+	if code, _ := d.do("POST", "/api/v1/accounts/nope/poll", nil, crossSite...); code != http.StatusNotFound {
+		t.Fatalf("the same POST with a bearer token: %d, want 404 (no such account)", code)
+	}
+	if resp := send("DELETE", "/api/v1/session", ""); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("sign out: %d", resp.StatusCode)
+	}
+	if resp := send("GET", "/api/v1/items", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("after sign out: %d", resp.StatusCode)
+	}
+	d.stop()
+	if strings.Contains(d.stderr.String(), pw) {
+		t.Fatal("the password reached the daemon's log")
 	}
 }
