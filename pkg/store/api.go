@@ -11,6 +11,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -25,7 +26,19 @@ var (
 	ErrNewerSchema   = errors.New("data file is newer")  // written by a newer inboxd
 	ErrInvalidCursor = errors.New("invalid cursor")      // a list cursor that does not decode
 	ErrClosed        = errors.New("store is closed")
+	ErrBackupRunning = errors.New("a backup is already running") // one temporary copy at a time
+	ErrTokenLimit    = errors.New("token limit reached")         // Options.MaxTokens
 )
+
+// NoSpaceError says a backup's temporary copy would not fit in the data
+// file's directory.
+type NoSpaceError struct {
+	Need, Free uint64 // bytes
+}
+
+func (e *NoSpaceError) Error() string {
+	return fmt.Sprintf("not enough free space for the backup copy: it needs %d bytes, %d are free", e.Need, e.Free)
+}
 
 // ValidationError names the field that is wrong and why.
 type ValidationError struct {
@@ -47,6 +60,11 @@ type Options struct {
 	// It must not call the store's write methods (the next writer waits for
 	// it, so such a call deadlocks) and should return quickly; reads are fine.
 	Notify func(Event)
+	// DiskFree reports the bytes available in a directory (for tests; the
+	// default asks the file system, or skips the check where it cannot).
+	DiskFree func(dir string) (uint64, error)
+	// MaxTokens caps how many API tokens may exist (0: no cap).
+	MaxTokens int
 }
 
 // EventType names what changed; the API's event stream uses these names.
@@ -68,7 +86,10 @@ type Event struct {
 	ReplyID string // reply events
 	Account string
 	Unit    string // the item's unit after the change (for unit-scoped streams)
-	At      time.Time
+	// FromUnit is the unit the item left when this change moved it to
+	// another ("" when it did not move), so that unit's streams learn it.
+	FromUnit string
+	At       time.Time
 }
 
 // IngestResult says what one Ingest did.
@@ -142,8 +163,12 @@ type NewReply struct {
 	Text           string
 	Private        bool
 	Author         string // the token's name
-	IdempotencyKey string // optional; scoped to the item
-	Scope          string // as Change.Scope: the unit the item must be in
+	IdempotencyKey string // optional; scoped to the item and IdempotencyOwner
+	// IdempotencyOwner is who the key belongs to (the API's principal,
+	// "token:NAME"), so two operators sending the same key to one item do
+	// not collide; "" shares the key among everyone (the layout before).
+	IdempotencyOwner string
+	Scope            string // as Change.Scope: the unit the item must be in
 }
 
 // ReplyFilter selects replies for Replies.

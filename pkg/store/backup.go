@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -26,22 +28,44 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	return n, nil
 }
 
+// backupPattern names the temporary copies (os.CreateTemp pattern).
+const backupPattern = ".inboxd-backup-*"
+
 // BackupFile makes the temporary copy (mode 0600, next to the data file)
-// and returns it opened, with its size; closing it removes it.
+// and returns it opened, with its size; closing it removes it. Only one
+// copy exists at a time (ErrBackupRunning until the first is closed), and
+// a copy that would not fit in the directory is refused (*NoSpaceError)
+// before a byte is written.
 func (s *Store) BackupFile(ctx context.Context) (io.ReadCloser, int64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".inboxd-backup-*")
+	if !s.backupBusy.CompareAndSwap(false, true) {
+		return nil, 0, fmt.Errorf("backup: %w", ErrBackupRunning)
+	}
+	release := func() { s.backupBusy.Store(false) }
+	var size int64
+	err := s.view(func(tx *bolt.Tx) error {
+		size = tx.Size()
+		return nil
+	})
+	if err == nil {
+		err = s.checkSpace(uint64(size))
+	}
 	if err != nil {
+		release()
 		return nil, 0, fmt.Errorf("backup: %w", err)
 	}
-	rc := &tempFile{File: tmp}
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), backupPattern)
+	if err != nil {
+		release()
+		return nil, 0, fmt.Errorf("backup: %w", err)
+	}
+	rc := &tempFile{File: tmp, release: release}
 	if err := tmp.Chmod(fileMode); err != nil {
 		rc.Close()
 		return nil, 0, fmt.Errorf("backup: %w", err)
 	}
-	var size int64
 	err = s.view(func(tx *bolt.Tx) error {
 		size, err = tx.WriteTo(tmp)
 		return err
@@ -59,14 +83,58 @@ func (s *Store) BackupFile(ctx context.Context) (io.ReadCloser, int64, error) {
 	return rc, size, nil
 }
 
-// tempFile removes itself on Close.
-type tempFile struct{ *os.File }
+// checkSpace refuses a copy of need bytes that the directory cannot hold.
+// The size is the file's size when checked; the copy made after may be a
+// little larger if writes land meanwhile.
+func (s *Store) checkSpace(need uint64) error {
+	free, err := s.diskFree(filepath.Dir(s.path))
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("free space of %s: %w", filepath.Dir(s.path), err)
+	}
+	if free < need {
+		return &NoSpaceError{Need: need, Free: free}
+	}
+	return nil
+}
+
+// removeStaleBackups deletes temporary backup copies left by a process
+// that died mid-backup, logging each.
+func (s *Store) removeStaleBackups() {
+	dir := filepath.Dir(s.path)
+	var stale []string
+	for _, pattern := range []string{backupPattern, probePattern} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern)) // constant, valid patterns
+		stale = append(stale, m...)
+	}
+	for _, p := range stale {
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			s.log.Warn("could not remove a stale backup copy", "path", p, "err", err)
+			continue
+		}
+		s.log.Info("removed a stale backup copy left by an interrupted backup", "path", p, "bytes", fi.Size())
+	}
+}
+
+// tempFile removes itself on Close and frees the backup slot.
+type tempFile struct {
+	*os.File
+	release func()
+	once    sync.Once
+}
 
 func (t *tempFile) Close() error {
 	err := t.File.Close()
 	if rerr := os.Remove(t.File.Name()); err == nil {
 		err = rerr
 	}
+	t.once.Do(t.release)
 	return err
 }
 

@@ -41,7 +41,7 @@
 //	rx_pending      threadkey|reply id16  (queued, sending and unknown replies;
 //	                threadkey = channel|account|thread, or
 //	                channel|account|"#"external_id for an item without thread)
-//	rx_idem         item id16 idempotency key -> reply id16
+//	rx_idem         item id16 [0x00 owner 0x00] idempotency key -> reply id16
 //	ext_dedup       channel|account|external_id of a sent or external reply -> reply id16
 //	resp_hour       unitkey|u4(hours since epoch)  -> histogram (kept 31 days)
 //	resp_day        unitkey|u4(days since epoch, UTC) -> histogram (kept 31 days)

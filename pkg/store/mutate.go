@@ -201,7 +201,11 @@ func (w *wctx) update(id, actor string, ch *checkedChange) (it inbox.Item, chang
 			return it, false, err
 		}
 	}
-	w.emit(Event{Type: EventItemUpdated, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
+	ev := Event{Type: EventItemUpdated, ItemID: it.ID, Account: it.Account, Unit: it.Unit}
+	if it.Unit != old.Unit {
+		ev.FromUnit = old.Unit
+	}
+	w.emit(ev)
 	return it, true, nil
 }
 

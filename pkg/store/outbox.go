@@ -169,8 +169,18 @@ func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, cre
 		}
 		var idemKey []byte
 		if nr.IdempotencyKey != "" {
-			idemKey = append(append([]byte(nil), iid...), nr.IdempotencyKey...)
-			if rid := w.tx.Bucket(bRxIdem).Get(idemKey); rid != nil {
+			idemKey = idempotencyKey(iid, nr.IdempotencyOwner, nr.IdempotencyKey)
+			rid := w.tx.Bucket(bRxIdem).Get(idemKey)
+			if rid == nil && nr.IdempotencyOwner != "" {
+				// A key recorded before keys had owners counts for the
+				// author who used it.
+				if old := w.tx.Bucket(bRxIdem).Get(idempotencyKey(iid, "", nr.IdempotencyKey)); old != nil {
+					if r, err := getReply(w.tx, old); err == nil && r.Author == nr.Author {
+						rid = old
+					}
+				}
+			}
+			if rid != nil {
 				old, err := getReply(w.tx, rid)
 				if err != nil {
 					return err
@@ -209,6 +219,17 @@ func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, cre
 		return inbox.Reply{}, false, err
 	}
 	return reply, created, nil
+}
+
+// idempotencyKey is the rx_idem key: item id16, then, when the key has an
+// owner, 0x00 owner 0x00, then the key. Keys are printable ASCII (the API
+// checks), so the two shapes never collide.
+func idempotencyKey(iid []byte, owner, key string) []byte {
+	k := append([]byte(nil), iid...)
+	if owner != "" {
+		k = append(append(append(k, 0), owner...), 0)
+	}
+	return append(k, key...)
 }
 
 func privacy(private bool) string {

@@ -33,6 +33,10 @@ type Store struct {
 	log    *slog.Logger
 	notify func(Event)
 	closed atomic.Bool
+
+	diskFree   func(dir string) (uint64, error)
+	maxTokens  int
+	backupBusy atomic.Bool // a backup copy exists (BackupFile until Close)
 	// gen counts write transactions that committed (see Generation).
 	gen atomic.Uint64
 
@@ -91,11 +95,19 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 		log:    opts.Logger,
 		notify: opts.Notify,
 	}
+	s.maxTokens = opts.MaxTokens
+	s.diskFree = opts.DiskFree
+	if s.diskFree == nil {
+		s.diskFree = diskFree
+	}
 	s.entropy = ulid.Monotonic(rand.Reader, 0)
 	if err := s.init(version, migs); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Holding the file lock, no other process can be writing a backup
+	// copy here: any left is from a process killed mid-download.
+	s.removeStaleBackups()
 	return s, nil
 }
 

@@ -18,8 +18,6 @@ import (
 // TokenPrefix starts every API token secret, so a leaked one is easy to spot.
 const TokenPrefix = "ibx_"
 
-const maxTokenName = 64
-
 // tokenRecord is the stored form: the token and the SHA-256 of its secret.
 type tokenRecord struct {
 	Token
@@ -33,14 +31,10 @@ func hashSecret(secret string) []byte {
 
 // CreateToken makes a new token and returns its secret once.
 func (s *Store) CreateToken(name string, role inbox.Role, unit string) (secret string, t Token, err error) {
-	name = strings.TrimSpace(name)
+	if err := inbox.CheckTokenName(name); err != nil {
+		return "", t, &ValidationError{Field: "name", Message: err.Error()}
+	}
 	switch {
-	case name == "":
-		return "", t, &ValidationError{Field: "name", Message: "must not be empty"}
-	case len(name) > maxTokenName:
-		return "", t, &ValidationError{Field: "name", Message: fmt.Sprintf("is longer than %d bytes", maxTokenName)}
-	case !validText(name):
-		return "", t, &ValidationError{Field: "name", Message: "must not hold control characters"}
 	case !role.Valid():
 		return "", t, &ValidationError{Field: "role", Message: fmt.Sprintf("unknown role %q; one of admin, operator, viewer", role)}
 	}
@@ -60,6 +54,11 @@ func (s *Store) CreateToken(name string, role inbox.Role, unit string) (secret s
 		b := w.tx.Bucket(bTokens)
 		if b.Get([]byte(name)) != nil {
 			return fmt.Errorf("token %q already exists: %w", name, ErrConflict)
+		}
+		if max := w.s.maxTokens; max > 0 {
+			if n := b.Stats().KeyN; n >= max {
+				return fmt.Errorf("%d tokens exist, the most allowed (http.max_tokens); revoke unused ones: %w", n, ErrTokenLimit)
+			}
 		}
 		t = Token{Name: name, Role: role, Unit: unit, CreatedAt: w.now}
 		rec := tokenRecord{Token: t, Hash: hashSecret(secret)}
@@ -124,6 +123,34 @@ func (s *Store) Tokens() ([]Token, error) {
 		})
 	})
 	return out, err
+}
+
+// TokensPage lists at most limit tokens by name, starting after the name
+// after ("" from the first); next is the last name listed when more follow.
+func (s *Store) TokensPage(after string, limit int) (tokens []Token, next string, err error) {
+	tokens = []Token{}
+	err = s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bTokens).Cursor()
+		k, v := c.First()
+		if after != "" {
+			if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil; k, v = c.Next() {
+			if len(tokens) == limit {
+				next = tokens[len(tokens)-1].Name
+				return nil
+			}
+			var rec tokenRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("token %q: %w", k, err)
+			}
+			tokens = append(tokens, rec.Token)
+		}
+		return nil
+	})
+	return tokens, next, err
 }
 
 // RevokeToken deletes a token by name.
