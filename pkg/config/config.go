@@ -54,6 +54,18 @@ const (
 	MinBootstrapTokenLen = 16
 	// MaxPagesPerPollLimit bounds max_pages_per_poll.
 	MaxPagesPerPollLimit = 1000
+
+	// Caps of the HTTP API (docs/LIMITS.md).
+	DefaultMaxConnections     = 1200
+	DefaultMaxStreams         = 1000
+	DefaultMaxStreamsPerToken = 20
+	DefaultMaxTokens          = 500
+	DefaultAuthFailureLimit   = 20
+	DefaultAuthFailureWindow  = time.Minute
+	// MinConnectionHeadroom is how many connections max_connections must
+	// keep beyond max_streams, so held streams never starve /healthz,
+	// /readyz and ordinary requests.
+	MinConnectionHeadroom = 32
 )
 
 // Sources an account can poll.
@@ -149,6 +161,19 @@ type HTTP struct {
 	// BootstrapAdminToken is accepted as an admin token, so a fresh
 	// container can create its first real tokens through the API.
 	BootstrapAdminToken Secret
+
+	MaxConnections     int // connections served at once; more are answered 503
+	MaxStreams         int // event streams open at once, in total
+	MaxStreamsPerToken int // event streams open at once per token (per user when users log in)
+	MaxTokens          int // API tokens that may exist
+	// AuthFailureLimit failed authentications from one client address
+	// within AuthFailureWindow make its further attempts 429s until the
+	// window ends.
+	AuthFailureLimit  int
+	AuthFailureWindow time.Duration
+	// TrustedProxies are addresses or CIDR prefixes of reverse proxies
+	// whose X-Forwarded-For names the client.
+	TrustedProxies []string
 }
 
 // Account is one platform account to poll and answer through.

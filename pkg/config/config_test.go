@@ -378,7 +378,9 @@ accounts:
 		HTTP: HTTP{Listen: "0.0.0.0:0", MetricsPublic: true,
 			CORSOrigins:         []string{"https://console.example.go.id", "http://localhost:5173"},
 			TrustedOrigins:      []string{"https://inbox.example.go.id"},
-			BootstrapAdminToken: "0123456789abcdef0123"},
+			BootstrapAdminToken: "0123456789abcdef0123",
+			MaxConnections:      DefaultMaxConnections, MaxStreams: DefaultMaxStreams, MaxStreamsPerToken: DefaultMaxStreamsPerToken,
+			MaxTokens: DefaultMaxTokens, AuthFailureLimit: DefaultAuthFailureLimit, AuthFailureWindow: DefaultAuthFailureWindow},
 		PublicURL: "https://inbox.example.go.id",
 		Sessions:  Sessions{IdleTimeout: 8 * time.Hour, AbsoluteTimeout: 72 * time.Hour, MaxFailures: 5, Lockout: 30 * time.Minute},
 		Accounts: []Account{

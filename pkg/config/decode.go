@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -57,7 +58,9 @@ func (d *decoder) document(data []byte) *Config {
 		Timezone:   DefaultTimezone,
 		BackoffMax: DefaultBackoffMax,
 		Log:        Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
-		HTTP:       HTTP{Listen: DefaultListen},
+		HTTP: HTTP{Listen: DefaultListen, MaxConnections: DefaultMaxConnections, MaxStreams: DefaultMaxStreams,
+			MaxStreamsPerToken: DefaultMaxStreamsPerToken, MaxTokens: DefaultMaxTokens,
+			AuthFailureLimit: DefaultAuthFailureLimit, AuthFailureWindow: DefaultAuthFailureWindow},
 
 		TicketPrefix: DefaultTicketPrefix,
 		Sessions: Sessions{IdleTimeout: inbox.DefaultSessionIdle, AbsoluteTimeout: inbox.DefaultSessionAbsolute,
@@ -113,7 +116,8 @@ var (
 	topKeys     = []string{"data_dir", "timezone", "backoff_max", "public_url", "log", "http", "sessions", "accounts", "calendar", "sla", "ticket_prefix"}
 	sessionKeys = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
 	logKeys     = []string{"level", "format"}
-	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token"}
+	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
+		"max_streams_per_token", "max_tokens", "auth_failure_limit", "auth_failure_window", "trusted_proxies"}
 	commonKeys  = []string{"name", "platform", "schedule", "sources", "enabled"}
 	facebookKey = []string{"graph_url", "graph_version", "page_id", "page_token", "app_secret", "lookback", "human_agent", "max_pages_per_poll"}
 	twitterKeys = []string{"api", "api_url", "user_id", "oauth1", "oauth2"}
@@ -140,9 +144,31 @@ func (d *decoder) log(n *yaml.Node, path string, l *Log) {
 }
 
 func (d *decoder) http(n *yaml.Node, path string, h *HTTP) {
+	var connNode *yaml.Node
 	for _, e := range d.entries(n, path) {
 		p := join(path, e.key)
 		switch e.key {
+		case "max_connections":
+			connNode = e.val
+			d.positive(e.val, p, &h.MaxConnections)
+		case "max_streams":
+			d.positive(e.val, p, &h.MaxStreams)
+		case "max_streams_per_token":
+			d.positive(e.val, p, &h.MaxStreamsPerToken)
+		case "max_tokens":
+			d.positive(e.val, p, &h.MaxTokens)
+		case "auth_failure_limit":
+			d.positive(e.val, p, &h.AuthFailureLimit)
+		case "auth_failure_window":
+			d.duration(e.val, p, &h.AuthFailureWindow)
+		case "trusted_proxies":
+			for i, o := range d.list(e.val, p) {
+				if err := checkProxy(o.value); err != nil {
+					d.errorf(o.node, fmt.Sprintf("%s[%d]", p, i), "%v", err)
+					continue
+				}
+				h.TrustedProxies = append(h.TrustedProxies, o.value)
+			}
 		case "listen":
 			if d.str(e.val, p, &h.Listen) {
 				if err := checkListen(h.Listen); err != nil {
@@ -179,6 +205,39 @@ func (d *decoder) http(n *yaml.Node, path string, h *HTTP) {
 			d.unknown(e, path, httpKeys)
 		}
 	}
+	if h.MaxStreamsPerToken > h.MaxStreams {
+		h.MaxStreamsPerToken = h.MaxStreams
+	}
+	if h.MaxConnections < h.MaxStreams+MinConnectionHeadroom {
+		d.errorf(connNode, join(path, "max_connections"), "must be at least max_streams + %d (%d), so held event streams leave room for other requests; it is %d",
+			MinConnectionHeadroom, h.MaxStreams+MinConnectionHeadroom, h.MaxConnections)
+	}
+}
+
+// positive reads a whole number of at least 1.
+func (d *decoder) positive(n *yaml.Node, path string, dst *int) {
+	v := *dst
+	if d.integer(n, path, &v) {
+		if v < 1 {
+			d.errorf(n, path, "must be at least 1, not %d", v)
+			return
+		}
+		*dst = v
+	}
+}
+
+// checkProxy accepts an IP address or a CIDR prefix.
+func checkProxy(s string) error {
+	if strings.Contains(s, "/") {
+		if _, err := netip.ParsePrefix(s); err != nil {
+			return fmt.Errorf("%q is not a CIDR prefix (e.g. 10.0.0.0/8)", s)
+		}
+		return nil
+	}
+	if _, err := netip.ParseAddr(s); err != nil {
+		return fmt.Errorf("%q is not an IP address or CIDR prefix (e.g. 10.0.0.1 or 10.0.0.0/8)", s)
+	}
+	return nil
 }
 
 func (d *decoder) sessions(n *yaml.Node, path string, s *Sessions) {
