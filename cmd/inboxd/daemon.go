@@ -70,7 +70,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		return fmt.Errorf("create data_dir: %w", err)
 	}
 	path := dataFile(cfg)
-	st, err := store.Open(path, store.Options{Location: cfg.Location, Logger: logger, Notify: bus.publish})
+	st, err := store.Open(path, store.Options{Location: cfg.Location, Logger: logger, Notify: bus.publish, MaxTokens: cfg.HTTP.MaxTokens})
 	if errors.Is(err, store.ErrLocked) {
 		return &lockedError{path: path, hint: "stop it before starting another, or give this one another data_dir", err: err}
 	}
@@ -97,6 +97,10 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	if err := sched.SetAccounts(ctx, accounts); err != nil {
 		return fmt.Errorf("schedule accounts: %w", err)
 	}
+	proxies, err := api.ParseTrustedProxies(cfg.HTTP.TrustedProxies) // validated by config already
+	if err != nil {
+		return err
+	}
 	apiSrv, err := api.New(api.Options{
 		Store:               st,
 		Logger:              logger,
@@ -112,6 +116,11 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		SessionAbsolute:     cfg.Sessions.AbsoluteTimeout,
 		SignInMaxFailures:   cfg.Sessions.MaxFailures,
 		SignInLockout:       cfg.Sessions.Lockout,
+		MaxStreams:          cfg.HTTP.MaxStreams,
+		MaxStreamsPerToken:  cfg.HTTP.MaxStreamsPerToken,
+		AuthFailureLimit:    cfg.HTTP.AuthFailureLimit,
+		AuthFailureWindow:   cfg.HTTP.AuthFailureWindow,
+		TrustedProxies:      proxies,
 	})
 	if err != nil {
 		return err
@@ -119,11 +128,16 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	bus.subscribe(apiSrv.Publish)
 	bus.subscribe(sched.HandleEvent)
 
-	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	tcp, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		_ = apiSrv.Shutdown(context.WithoutCancel(ctx))
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Listen, err)
 	}
+	refused := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "inboxd_http_connections_refused_total", Help: "Connections answered 503 at http.max_connections.",
+	})
+	reg.MustRegister(refused)
+	ln := api.NewConnLimiter(tcp, cfg.HTTP.MaxConnections, refused)
 	srv := apiSrv.HTTPServer(cfg.HTTP.Listen)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

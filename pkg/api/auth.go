@@ -15,10 +15,9 @@ import (
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
-// bootstrapTokenName is the audit name of Options.BootstrapAdminToken.
-const bootstrapTokenName = "bootstrap"
-
 // principal is the authenticated caller: a token, or a signed-in person.
+// Limits that follow a caller (event streams, idempotency keys) go by
+// key(), which tells the two kinds apart.
 type principal struct {
 	Name        string // token name or username: the audit trail's actor
 	Role        inbox.Role
@@ -33,6 +32,14 @@ func (p *principal) kind() string {
 		return "user"
 	}
 	return "token"
+}
+
+// key names the principal uniquely across kinds.
+func (p *principal) key() string {
+	if p == nil {
+		return "anonymous"
+	}
+	return p.kind() + ":" + p.Name
 }
 
 func principalFrom(r *http.Request) *principal {
@@ -62,17 +69,22 @@ func (s *Server) authorize(r *http.Request, rt route) (*principal, error) {
 	if rt.Need == "" || (rt.MetricsAuth && s.metricsPublic) {
 		return nil, nil
 	}
+	if s.throttle != nil {
+		if err := s.throttled(s.clientAddr(r)); err != nil {
+			return nil, err
+		}
+	}
 	p, err := s.authenticate(r)
 	if err != nil {
 		return nil, err
 	}
 	if !p.Role.Allows(rt.Need) {
-		return nil, problem(http.StatusForbidden, "forbidden",
-			fmt.Sprintf("%s %q has role %s; this needs %s", p.kind(), p.Name, p.Role, rt.Need))
+		return nil, authFailure(problem(http.StatusForbidden, "forbidden",
+			fmt.Sprintf("%s %q has role %s; this needs %s", p.kind(), p.Name, p.Role, rt.Need)), reasonRole)
 	}
 	if rt.Unscoped && p.Unit != "" {
-		return nil, problem(http.StatusForbidden, "forbidden",
-			fmt.Sprintf("%s %q is scoped to unit %q; this needs access to every unit", p.kind(), p.Name, p.Unit))
+		return nil, authFailure(problem(http.StatusForbidden, "forbidden",
+			fmt.Sprintf("%s %q is scoped to unit %q; this needs access to every unit", p.kind(), p.Name, p.Unit)), reasonScope)
 	}
 	return p, nil
 }
@@ -87,20 +99,20 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		if sid := sessionCookie(r); sid != "" {
 			return s.sessionAuth(r, sid)
 		}
-		return nil, errUnauthenticated()
+		return nil, authFailure(errUnauthenticated(), reasonMissing)
 	}
 	scheme, secret, ok := strings.Cut(h, " ")
 	secret = strings.TrimSpace(secret)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 		p := errUnauthenticated()
 		p.Detail = "the Authorization header must be: Bearer <token>"
-		return nil, p
+		return nil, authFailure(p, reasonMalformed)
 	}
 	if s.bootstrapHash != nil {
 		// Hash first so the comparison is constant-time whatever the length.
 		sum := sha256.Sum256([]byte(secret))
 		if subtle.ConstantTimeCompare(sum[:], s.bootstrapHash) == 1 {
-			return &principal{Name: bootstrapTokenName, Role: inbox.RoleAdmin}, nil
+			return &principal{Name: inbox.BootstrapTokenName, Role: inbox.RoleAdmin}, nil
 		}
 	}
 	key := sha256.Sum256([]byte(secret))
@@ -113,7 +125,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		p := errUnauthenticated()
 		p.Detail = "the token is unknown or revoked"
-		return nil, p
+		return nil, authFailure(p, reasonUnknown)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up token: %w", err)
@@ -180,7 +192,7 @@ func (c *tokenCache) clear() {
 // tokenToucher batches tokens' last-used times in memory and writes them
 // with one TouchTokens call per interval, so a request never writes.
 type tokenToucher struct {
-	store *store.Store
+	store Store
 	log   *slog.Logger
 
 	mu      sync.Mutex
@@ -190,7 +202,7 @@ type tokenToucher struct {
 	done chan struct{}
 }
 
-func newTokenToucher(st *store.Store, log *slog.Logger, every time.Duration) *tokenToucher {
+func newTokenToucher(st Store, log *slog.Logger, every time.Duration) *tokenToucher {
 	t := &tokenToucher{store: st, log: log, pending: map[string]time.Time{}, quit: make(chan struct{}), done: make(chan struct{})}
 	go t.loop(every)
 	return t

@@ -52,16 +52,32 @@ func (s *Server) Publish(ev store.Event) {
 		s.log.Error("event encode", "type", ev.Type, "err", err)
 		return
 	}
+	if ev.FromUnit != "" && ev.FromUnit != ev.Unit {
+		// The old unit's streams may no longer see the item: tell them it
+		// left (its id only), so their lists stay true.
+		out, _ := json.Marshal(movedOut{ItemID: ev.ItemID, Change: "moved out"})
+		s.hub.Publish(eventMovedOut, ev.FromUnit, out)
+	}
 	s.hub.Publish(string(ev.Type), ev.Unit, data)
+}
+
+// eventMovedOut tells a unit's streams that an item left the unit. Streams
+// of every unit skip it: they receive the item's update itself.
+const eventMovedOut = "item.moved_out"
+
+type movedOut struct {
+	ItemID string `json:"item_id"`
+	Change string `json:"change"`
 }
 
 // eventStream serves Server-Sent Events until the client leaves or the
 // server shuts down.
 func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
-	if !s.streamStarted() {
-		return problem(http.StatusServiceUnavailable, "unavailable", "the server is shutting down")
+	key := principalFrom(r).key()
+	if p := s.streamStarted(key); p != nil {
+		return p
 	}
-	defer s.streamEnded()
+	defer s.streamEnded(key)
 	sub, ok := s.hub.Subscribe()
 	if !ok {
 		return problem(http.StatusServiceUnavailable, "unavailable", "the server is shutting down")
@@ -124,7 +140,7 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) error {
 			gap = false
 			for _, ev := range evs {
 				last = ev.ID
-				if unit != "" && ev.Unit != unit {
+				if unit != "" && ev.Unit != unit || unit == "" && ev.Type == eventMovedOut {
 					continue
 				}
 				buf.WriteString("id: ")

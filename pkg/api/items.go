@@ -360,7 +360,8 @@ func (s *Server) addReply(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reply, created, err := s.store.EnqueueReply(id, store.NewReply{Text: body.Text, Private: body.Private, Author: actor(r),
-		IdempotencyKey: key, Scope: scope(r)}) // scope checked again in the write: the item may move meanwhile
+		IdempotencyKey: key, IdempotencyOwner: principalFrom(r).key(),
+		Scope: scope(r)}) // scope checked again in the write: the item may move meanwhile
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound("item " + strconv.Quote(id))
 	}

@@ -13,10 +13,12 @@ import (
 // httpMetrics counts requests and their latency per route pattern (never
 // per raw path, which would let clients explode the label space).
 type httpMetrics struct {
-	authEvents *prometheus.CounterVec
-	requests   *prometheus.CounterVec
-	duration   *prometheus.HistogramVec
-	handler    http.Handler
+	authEvents     *prometheus.CounterVec
+	requests       *prometheus.CounterVec
+	duration       *prometheus.HistogramVec
+	authFailures   *prometheus.CounterVec
+	streamsRefused *prometheus.CounterVec
+	handler        http.Handler
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
@@ -33,9 +35,16 @@ func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
 			Name: "inboxd_auth_events_total",
 			Help: "People's sign-ins, sign-outs and password changes by event (sign_in, sign_out, set_password, reset_password) and outcome.",
 		}, []string{"event", "outcome"}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxd_http_auth_failures_total",
+			Help: "Requests refused by authentication or authorisation (401, 403, 429 throttled) by route pattern and reason.",
+		}, []string{"route", "reason"}),
+		streamsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxd_event_streams_refused_total", Help: "Event streams refused at a cap (per_token or total).",
+		}, []string{"cap"}),
 		handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.authEvents} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.authEvents, m.authFailures, m.streamsRefused} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("api: register http metrics: %w", err)
 		}

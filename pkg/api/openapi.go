@@ -108,13 +108,14 @@ func schemas() obj {
 		"AccountList":   object([]string{"accounts"}, obj{"accounts": arrayOf(ref("Account"))}),
 		"AccountAction": object([]string{"account", "action", "status"}, obj{"account": tStr, "action": tStr, "status": tStr}),
 		"NewToken": obj{"type": "object", "additionalProperties": false, "required": []string{"name", "role"}, "properties": obj{
-			"name": obj{"type": "string", "pattern": tokenNameRE.String()}, "role": enumOf([]inbox.Role{inbox.RoleViewer, inbox.RoleOperator, inbox.RoleAdmin}),
+			"name": obj{"type": "string", "pattern": inbox.TokenNamePattern}, "role": enumOf([]inbox.Role{inbox.RoleViewer, inbox.RoleOperator, inbox.RoleAdmin}),
 			"unit": obj{"type": "string", "description": "Scope the token to one unit; empty for every unit."},
 		}},
 		"Token": object([]string{"name", "role", "created_at"}, obj{
 			"name": tStr, "role": tStr, "unit": tStr, "created_at": tTime, "last_used_at": tTime}),
 		"CreatedToken": object([]string{"token", "secret"}, obj{"token": ref("Token"), "secret": obj{"type": "string", "description": "Shown only this once."}}),
-		"TokenList":    object([]string{"tokens"}, obj{"tokens": arrayOf(ref("Token"))}),
+		"TokenList": object([]string{"tokens", "next_cursor"}, obj{"tokens": arrayOf(ref("Token")),
+			"next_cursor": obj{"type": "string", "description": "empty when there is nothing more"}}),
 		"SignIn": obj{"type": "object", "additionalProperties": false, "required": []string{"username", "password"}, "properties": obj{
 			"username": tStr, "password": obj{"type": "string", "format": "password"}}},
 		"SetPassword": obj{"type": "object", "additionalProperties": false, "required": []string{"code", "password"}, "properties": obj{
@@ -239,7 +240,9 @@ func operation(rt route) obj {
 	}
 	codes := append([]int(nil), d.Errors...)
 	if rt.Need != "" {
-		codes = append(codes, http.StatusUnauthorized, http.StatusForbidden)
+		// 400: two Authorization headers; 429: repeated failed
+		// authentication from the client's address.
+		codes = append(codes, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
 	}
 	if len(rt.Doc.Query) > 0 {
 		codes = append(codes, http.StatusBadRequest)

@@ -2,11 +2,11 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -33,15 +33,22 @@ type readiness struct {
 // readyz is 200 while the store answers and the server is not shutting
 // down. Accounts' states are reported, never judged: one account needing
 // re-authorisation must not take the others out of a load balancer.
-func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) error {
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	body := readiness{Status: "ready", Accounts: []readyAccount{}}
 	states, err := s.accountStates()
+	var werr error
+	if err == nil && !s.shuttingDown.Load() {
+		werr = s.storeWritable(r.Context())
+	}
 	switch {
 	case s.shuttingDown.Load():
 		body.Status, body.Reason = "unavailable", "shutting down"
 	case err != nil:
 		s.log.Warn("readiness: store", "err", err)
 		body.Status, body.Reason = "unavailable", "the store does not answer"
+	case werr != nil:
+		s.log.Warn("readiness: the store cannot write", "err", werr)
+		body.Status, body.Reason = "unavailable", "the store cannot write: "+werr.Error()
 	case s.ready != nil && !s.ready():
 		body.Status, body.Reason = "unavailable", "not ready"
 	}
@@ -173,8 +180,6 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
 
 // --- tokens
 
-var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 type newToken struct {
 	Name string     `json:"name"`
 	Role inbox.Role `json:"role"`
@@ -187,7 +192,8 @@ type createdToken struct {
 }
 
 type tokenList struct {
-	Tokens []store.Token `json:"tokens"`
+	Tokens     []store.Token `json:"tokens"`
+	NextCursor string        `json:"next_cursor"`
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
@@ -196,11 +202,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var v validationErrors
-	switch {
-	case !tokenNameRE.MatchString(body.Name):
-		v.add("name", "must be 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit")
-	case body.Name == bootstrapTokenName:
-		v.add("name", "%q is reserved for the bootstrap admin token", bootstrapTokenName)
+	if err := inbox.CheckTokenName(body.Name); err != nil {
+		v.add("name", "%v", err)
 	}
 	if !body.Role.Valid() {
 		v.add("role", "must be viewer, operator or admin")
@@ -224,15 +227,29 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, createdToken{Token: t, Secret: secret})
 }
 
-func (s *Server) listTokens(w http.ResponseWriter, _ *http.Request) error {
-	ts, err := s.store.Tokens()
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit, err := parseLimit(q.Get("limit"))
 	if err != nil {
 		return err
 	}
-	if ts == nil {
-		ts = []store.Token{}
+	var after string
+	if c := q.Get("cursor"); c != "" {
+		b, err := base64.RawURLEncoding.DecodeString(c)
+		if err != nil || inbox.CheckTokenName(string(b)) != nil {
+			return badRequest("cursor", "invalid cursor; start again without it")
+		}
+		after = string(b)
 	}
-	return writeJSON(w, http.StatusOK, tokenList{Tokens: ts})
+	ts, next, err := s.store.TokensPage(after, limit)
+	if err != nil {
+		return err
+	}
+	out := tokenList{Tokens: ts}
+	if next != "" {
+		out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/store"
@@ -31,7 +32,8 @@ type Problem struct {
 	RequestID string       `json:"request_id,omitempty"`
 	Errors    []FieldError `json:"errors,omitempty"`
 
-	header http.Header // extra response headers (Allow, WWW-Authenticate)
+	header     http.Header // extra response headers (Allow, WWW-Authenticate, Retry-After)
+	authReason string      // set on 401/403/429 of authentication: why (authfail.go)
 }
 
 func (p *Problem) Error() string {
@@ -104,6 +106,7 @@ func toProblem(err error) *Problem {
 	var rse *inbox.ReplyStateError
 	var ve *store.ValidationError
 	var mbe *http.MaxBytesError
+	var nse *store.NoSpaceError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -122,11 +125,26 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusConflict, "conflict", err.Error())
 	case errors.Is(err, store.ErrInvalidCursor):
 		return badRequest("cursor", "invalid cursor; start again without it")
+	case errors.Is(err, store.ErrBackupRunning):
+		p := problem(http.StatusTooManyRequests, "backup-running", "a backup is being downloaded; one runs at a time, try again when it ends")
+		p.header = http.Header{"Retry-After": {retryAfter(backupRetryAfter)}}
+		return p
+	case errors.As(err, &nse):
+		return problem(http.StatusInsufficientStorage, "insufficient-storage", fmt.Sprintf(
+			"the backup needs %d bytes (%s) free next to the data file for its temporary copy; %d bytes (%s) are free",
+			nse.Need, mebibytes(nse.Need), nse.Free, mebibytes(nse.Free)))
+	case errors.Is(err, store.ErrTokenLimit):
+		return problem(http.StatusConflict, "token-limit", err.Error())
 	case errors.Is(err, store.ErrClosed):
 		return problem(http.StatusServiceUnavailable, "unavailable", "the store is closed")
 	}
 	return problem(http.StatusInternalServerError, "internal", "internal error; the request id is in the log")
 }
+
+// backupRetryAfter is the Retry-After of a backup refused while another runs.
+const backupRetryAfter = time.Minute
+
+func mebibytes(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // writeProblem sends p as application/problem+json.
 func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {

@@ -101,9 +101,9 @@ func routeTable() []route {
 			Body: "NewNote", Status: 201, Response: "Note", Errors: []int{400, 404, 413, 415, 422}}},
 		{Method: "POST", Path: "/api/v1/items/{id}/replies", Need: inbox.RoleOperator, Handle: (*Server).addReply, Doc: opDoc{
 			ID: "addReply", Tag: "replies", Summary: "Queue a reply to the item",
-			Description: "202 with the queued reply and a Location. An Idempotency-Key seen before for this item with the same body " +
+			Description: "202 with the queued reply and a Location. An Idempotency-Key seen before from the same token for this item with the same body " +
 				"returns the same reply with 200; with a different body, 409.",
-			Headers: []param{{"Idempotency-Key", "Optional; scoped to the item; at most 200 printable characters.", str("")}},
+			Headers: []param{{"Idempotency-Key", "Optional; scoped to the item and the token (two operators never collide); at most 200 printable characters.", str("")}},
 			Body:    "NewReply", Status: 202, Response: "Reply", ResponseHeaders: []string{"Location"},
 			Errors: []int{400, 404, 409, 413, 415, 422}}},
 
@@ -139,17 +139,21 @@ func routeTable() []route {
 			Response: "AccountAction", Errors: []int{404, 409, 503}}},
 
 		{Method: "GET", Path: "/api/v1/events", Need: inbox.RoleViewer, Handle: (*Server).eventStream, Doc: opDoc{
-			ID: "events", Tag: "events", Summary: "Server-Sent Events: item.created, item.updated, reply.queued, reply.sent, reply.failed, reply.updated",
-			Description: "Each event has an id line; reconnect with Last-Event-ID to receive what was missed (from a bounded ring; " +
+			ID: "events", Tag: "events", Summary: "Server-Sent Events: item.created, item.updated, item.moved_out, reply.queued, reply.sent, reply.failed, reply.updated",
+			Description: "A unit-scoped token's stream gets item.moved_out ({\"item_id\",\"change\":\"moved out\"}) when an item leaves its unit. " +
+				"Streams are capped per token (http.max_streams_per_token) and in total (http.max_streams): 429 with Retry-After beyond. " +
+				"Each event has an id line; reconnect with Last-Event-ID to receive what was missed (from a bounded ring; " +
 				"an event named reset says events were lost and the client should refetch). A comment line is sent as a heartbeat.",
 			Headers:  []param{{"Last-Event-ID", "Resume after this event id.", str("")}},
-			Response: "EventStream", ContentType: "text/event-stream", Errors: []int{503}}},
+			Response: "EventStream", ContentType: "text/event-stream", Errors: []int{429, 503}}},
 
 		{Method: "POST", Path: "/api/v1/tokens", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).createToken, Doc: opDoc{
 			ID: "createToken", Tag: "tokens", Summary: "Create a token; the secret is returned this once",
-			Body: "NewToken", Status: 201, Response: "CreatedToken", Errors: []int{400, 409, 413, 415, 422}}},
+			Description: "409 when the name exists or http.max_tokens tokens exist.",
+			Body:        "NewToken", Status: 201, Response: "CreatedToken", Errors: []int{400, 409, 413, 415, 422}}},
 		{Method: "GET", Path: "/api/v1/tokens", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).listTokens, Doc: opDoc{
-			ID: "listTokens", Tag: "tokens", Summary: "List tokens (never their secrets)", Response: "TokenList"}},
+			ID: "listTokens", Tag: "tokens", Summary: "List tokens by name (never their secrets), a page at a time",
+			Query: []param{limitParam, cursorParam}, Response: "TokenList", Errors: []int{400, 422}}},
 		{Method: "DELETE", Path: "/api/v1/tokens/{name}", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).revokeToken, Doc: opDoc{
 			ID: "revokeToken", Tag: "tokens", Summary: "Revoke a token", Status: 204, Errors: []int{404}}},
 
@@ -196,6 +200,9 @@ func routeTable() []route {
 
 		{Method: "GET", Path: "/api/v1/backup", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).backup, Doc: opDoc{
 			ID: "backup", Tag: "ops", Summary: "Hot backup of the data file as a download",
-			Response: "Backup", ContentType: "application/octet-stream", ResponseHeaders: []string{"Content-Length", "Content-Disposition"}}},
+			Description: "One backup runs at a time (429 with Retry-After otherwise); 507 says how many bytes the temporary copy " +
+				"needs when the data directory cannot hold it.",
+			Response: "Backup", ContentType: "application/octet-stream", ResponseHeaders: []string{"Content-Length", "Content-Disposition"},
+			Errors: []int{429, 507}}},
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -33,7 +34,6 @@ import (
 	"github.com/inboxd/inboxd/pkg/api/events"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/password"
-	"github.com/inboxd/inboxd/pkg/store"
 )
 
 // Defaults for Options fields left zero.
@@ -65,7 +65,7 @@ type AccountControl interface {
 
 // Options configure New. Store is required.
 type Options struct {
-	Store    *store.Store
+	Store    Store // *store.Store in the daemon
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Accounts []AccountInfo
@@ -106,11 +106,19 @@ type Options struct {
 	DisableListCache bool
 	ListCacheEntries int // default DefaultListCacheEntries
 	ListCacheBytes   int // keys and bodies; default DefaultListCacheBytes
+
+	// Caps (docs/LIMITS.md); the daemon passes pkg/config's values, zero
+	// leaves a cap off.
+	MaxStreams         int // event streams open at once
+	MaxStreamsPerToken int // event streams open at once per principal
+	AuthFailureLimit   int // failed authentications per client address per window before 429s
+	AuthFailureWindow  time.Duration
+	TrustedProxies     []netip.Prefix // peers whose X-Forwarded-For is believed (ParseTrustedProxies)
 }
 
 // Server is the API's http.Handler.
 type Server struct {
-	store         *store.Store
+	store         Store
 	log           *slog.Logger
 	now           func() time.Time
 	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
@@ -149,11 +157,18 @@ type Server struct {
 	// of an item's unit and its write (where a concurrent move can land).
 	afterScopeCheck func(itemID string)
 
-	shuttingDown atomic.Bool
-	streamMu     sync.Mutex
-	streamsOpen  int
-	streamsIdle  chan struct{} // closed when streamsOpen drops to 0 during shutdown
-	shutdownOnce sync.Once
+	probe          writeProbe       // /readyz's write probe
+	throttle       *failureThrottle // nil: failed authentications are not throttled
+	trustedProxies []netip.Prefix
+
+	shuttingDown      atomic.Bool
+	streamMu          sync.Mutex
+	streamsOpen       int
+	streamsBy         map[string]int // open streams per principal key
+	maxStreams        int
+	maxStreamsPerUser int
+	streamsIdle       chan struct{} // closed when streamsOpen drops to 0 during shutdown
+	shutdownOnce      sync.Once
 }
 
 // New builds the API handler and starts its background token-flush loop;
@@ -176,6 +191,17 @@ func New(opts Options) (*Server, error) {
 		publicURL:     opts.PublicURL,
 		csrf:          http.NewCrossOriginProtection(),
 		userStreams:   map[string]map[*userStream]struct{}{},
+
+		trustedProxies:    opts.TrustedProxies,
+		streamsBy:         map[string]int{},
+		maxStreams:        opts.MaxStreams,
+		maxStreamsPerUser: opts.MaxStreamsPerToken,
+	}
+	if opts.AuthFailureLimit > 0 {
+		if opts.AuthFailureWindow <= 0 {
+			return nil, errors.New("api: Options.AuthFailureWindow must be positive with AuthFailureLimit")
+		}
+		s.throttle = newFailureThrottle(opts.AuthFailureLimit, opts.AuthFailureWindow)
 	}
 	for _, o := range opts.TrustedOrigins {
 		if err := s.csrf.AddTrustedOrigin(o); err != nil {
@@ -317,19 +343,43 @@ func (s *Server) endStreams() <-chan struct{} {
 	return idle
 }
 
-func (s *Server) streamStarted() bool {
+// streamRetryAfter is the Retry-After of a stream refused at a cap.
+const streamRetryAfter = 30 * time.Second
+
+// streamStarted takes a stream slot for the principal (key from
+// principal.key), or says why not: shutting down (503) or a cap (429).
+func (s *Server) streamStarted(key string) *Problem {
 	s.streamMu.Lock()
 	defer s.streamMu.Unlock()
 	if s.streamsIdle != nil {
-		return false
+		return problem(http.StatusServiceUnavailable, "unavailable", "the server is shutting down")
+	}
+	var p *Problem
+	switch {
+	case s.maxStreamsPerUser > 0 && s.streamsBy[key] >= s.maxStreamsPerUser:
+		p = problem(http.StatusTooManyRequests, "too-many-streams",
+			fmt.Sprintf("this token already has %d event streams open, the most allowed; close one first", s.streamsBy[key]))
+		s.metrics.streamsRefused.WithLabelValues("per_token").Inc()
+	case s.maxStreams > 0 && s.streamsOpen >= s.maxStreams:
+		p = problem(http.StatusTooManyRequests, "too-many-streams",
+			fmt.Sprintf("the server has %d event streams open, the most allowed; try again later", s.streamsOpen))
+		s.metrics.streamsRefused.WithLabelValues("total").Inc()
+	}
+	if p != nil {
+		p.header = http.Header{"Retry-After": {retryAfter(streamRetryAfter)}}
+		return p
 	}
 	s.streamsOpen++
-	return true
+	s.streamsBy[key]++
+	return nil
 }
 
-func (s *Server) streamEnded() {
+func (s *Server) streamEnded(key string) {
 	s.streamMu.Lock()
 	defer s.streamMu.Unlock()
+	if s.streamsBy[key]--; s.streamsBy[key] <= 0 {
+		delete(s.streamsBy, key)
+	}
 	s.streamsOpen--
 	if s.streamsOpen == 0 && s.streamsIdle != nil {
 		select {
@@ -452,6 +502,10 @@ func (s *Server) routeHandler(rt route) http.Handler {
 			}
 		}
 		if err != nil {
+			var pr *Problem
+			if errors.As(err, &pr) && pr.authReason != "" {
+				s.noteAuthFailure(r, label, s.clientAddr(r), pr)
+			}
 			s.fail(w, r, err)
 		}
 	})

@@ -96,7 +96,7 @@ func (s *Server) sessionExpired(sess store.Session, now time.Time) bool {
 func errSessionEnded() *Problem {
 	p := errUnauthenticated()
 	p.Detail = "the session has ended or expired; sign in again"
-	return p
+	return authFailure(p, reasonSessionEnded)
 }
 
 // crossOrigin refuses a state-changing browser request from another origin
