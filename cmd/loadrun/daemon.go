@@ -65,7 +65,11 @@ func writeConfig(dir, dataDir, listen, accounts string) (string, error) {
 // createToken makes a token with `inboxd token create` (the daemon must
 // not be running), replacing an earlier loadrun token of that name.
 func createToken(ctx context.Context, bin, cfg, role string) (string, error) {
-	name := "loadrun-" + role
+	return createNamedToken(ctx, bin, cfg, "loadrun-"+role, role)
+}
+
+// createNamedToken is createToken with a given name.
+func createNamedToken(ctx context.Context, bin, cfg, name, role string) (string, error) {
 	_ = exec.CommandContext(ctx, bin, "token", "revoke", "--config", cfg, name).Run() // absent the first time
 	var out, errb bytes.Buffer
 	c := exec.CommandContext(ctx, bin, "token", "create", "--config", cfg, "--name", name, "--role", role)

@@ -10,6 +10,7 @@
 //	loadrun reads   --inboxd BIN --data DIR [--rate N] [--duration D]
 //	loadrun latency --inboxd BIN [--rate N] [--duration D] [--schedule SPEC]
 //	loadrun store   --data DIR [--items N] [--workload realistic|simple] [--cpuprofile FILE]
+//	loadrun streams --inboxd BIN [--streams N] [--tokens N] [--wait D]
 package main
 
 import (
@@ -47,6 +48,7 @@ func commands() []command {
 		{"reads", "drive API reads at a steady rate and sample the daemon's RssAnon", reads},
 		{"latency", "time citizen messages from the fakes to item.created on the event stream", latency},
 		{"store", "run the benchmark workload (pkg/store/storebench) on the store alone", storeRun},
+		{"streams", "flood event streams and connections past the caps; RssAnon held and after release", streams},
 	}
 }
 
