@@ -99,6 +99,25 @@ func startDaemon(bin, cfg, listen, logPath string, env ...string) (*daemon, erro
 	return d, nil
 }
 
+// startReady starts the daemon and waits for /readyz; stop (always safe to
+// defer once err is nil) sends SIGTERM and reports a failed stop on stderr.
+func startReady(ctx context.Context, stderr io.Writer, bin, cfg, listen, logPath string, env ...string) (d *daemon, stop func(), err error) {
+	d, err = startDaemon(bin, cfg, listen, logPath, env...)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop = func() {
+		if err := d.stop(); err != nil {
+			fmt.Fprintln(stderr, "stop:", err)
+		}
+	}
+	if _, err := d.waitReady(ctx, 30*time.Second); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return d, stop, nil
+}
+
 // waitReady polls /readyz as fast as the loopback allows and returns the
 // time from exec to the first 200.
 func (d *daemon) waitReady(ctx context.Context, limit time.Duration) (time.Duration, error) {

@@ -105,18 +105,11 @@ func reads(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		env = append(env, *gogc)
 	}
 	logPath := filepath.Join(work, "inboxd.log")
-	d, err := startDaemon(*bin, cfg, addr, logPath, env...)
+	d, stop, err := startReady(ctx, stderr, *bin, cfg, addr, logPath, env...)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := d.stop(); err != nil {
-			fmt.Fprintln(stderr, "stop:", err)
-		}
-	}()
-	if _, err := d.waitReady(ctx, 30*time.Second); err != nil {
-		return err
-	}
+	defer stop()
 	pid := d.cmd.Process.Pid
 	atReady, err := readProcMemory(pid)
 	if err != nil {

@@ -60,18 +60,11 @@ func streams(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	d, err := startDaemon(*bin, cfg, addr, filepath.Join(work, "inboxd.log"))
+	d, stop, err := startReady(ctx, stderr, *bin, cfg, addr, filepath.Join(work, "inboxd.log"))
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := d.stop(); err != nil {
-			fmt.Fprintln(stderr, "stop:", err)
-		}
-	}()
-	if _, err := d.waitReady(ctx, 30*time.Second); err != nil {
-		return err
-	}
+	defer stop()
 	pid := d.cmd.Process.Pid
 	base, err := readProcMemory(pid)
 	if err != nil {
