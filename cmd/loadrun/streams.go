@@ -27,7 +27,7 @@ func streams(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	maxStreams := fs.Int("max-streams", 1000, "http.max_streams")
 	maxConns := fs.Int("max-connections", 1200, "http.max_connections")
 	extraConns := fs.Int("extra-conns", 300, "raw connections to open after the streams (past the connection cap)")
-	wait := fs.Duration("wait", 3*time.Minute, "how long to sample RssAnon after the clients leave")
+	wait := fs.Duration("wait", time.Minute, "how long to sample RssAnon after the clients leave, before asking the daemon to free memory")
 	every := fs.Duration("sample", 15*time.Second, "RssAnon sampling interval after release")
 	keep := fs.String("work", "", "keep the config and the daemon's log in this `dir` (default: a temp dir, removed)")
 	if err := fs.Parse(args); err != nil {
@@ -46,12 +46,16 @@ func streams(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	limits := fmt.Sprintf("  max_streams: %d\n  max_streams_per_token: %d\n  max_connections: %d\n  max_tokens: %d\n",
-		*maxStreams, *perToken, *maxConns, *tokens+10)
+		*maxStreams, *perToken, *maxConns, *tokens+1)
 	cfg, err := writeConfig(work, filepath.Join(work, "data"), addr, "")
 	if err != nil {
 		return err
 	}
 	if err := appendHTTP(cfg, addr, limits); err != nil {
+		return err
+	}
+	admin, err := createNamedToken(ctx, *bin, cfg, "flood-admin", "admin")
+	if err != nil {
 		return err
 	}
 	secrets := make([]string, *tokens)
@@ -148,6 +152,19 @@ func streams(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		case <-time.After(*every):
 		}
 	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, d.url+"/api/v1/debug/free-memory", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	m, err := readProcMemory(pid)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "after POST /api/v1/debug/free-memory (%d): RssAnon %d kB (ready was %d kB)\n", resp.StatusCode, m.RssAnon, base.RssAnon)
 	return nil
 }
 

@@ -172,3 +172,14 @@ func (s *Server) waitStreams(t *testing.T, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestFreeMemoryRoute(t *testing.T) {
+	e := newEnv(t)
+	rec := e.do(asAdmin, "POST", "/api/v1/debug/free-memory", nil)
+	if rec.Code != 200 {
+		t.Fatalf("status %d %s", rec.Code, rec.Body)
+	}
+	if m := decodeJSONBody[freedMemory](t, rec); m.HeapSys == 0 || m.HeapInuse == 0 {
+		t.Fatalf("body %+v", m)
+	}
+}

@@ -47,6 +47,7 @@ var wantAccess = map[string]access{
 	"GET /api/v1/tokens":                  {need: inbox.RoleAdmin, unscoped: true},
 	"DELETE /api/v1/tokens/{name}":        {need: inbox.RoleAdmin, unscoped: true},
 	"GET /api/v1/backup":                  {need: inbox.RoleAdmin, unscoped: true},
+	"POST /api/v1/debug/free-memory":      {need: inbox.RoleAdmin, unscoped: true},
 
 	"POST /api/v1/session":                         {public: true},
 	"GET /api/v1/session":                          {need: inbox.RoleViewer},

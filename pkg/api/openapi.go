@@ -105,7 +105,9 @@ func schemas() obj {
 			"last_error":   object([]string{"class", "message", "at"}, obj{"class": tStr, "message": tStr, "at": tTime}),
 			"paused_until": tTimeNull, "failures": tInt, "usage": obj{"type": "object"},
 		}),
-		"AccountList":   object([]string{"accounts"}, obj{"accounts": arrayOf(ref("Account"))}),
+		"AccountList": object([]string{"accounts"}, obj{"accounts": arrayOf(ref("Account"))}),
+		"FreedMemory": object([]string{"heap_sys_bytes", "heap_inuse_bytes", "heap_released_bytes"}, obj{
+			"heap_sys_bytes": tInt, "heap_inuse_bytes": tInt, "heap_released_bytes": tInt}),
 		"AccountAction": object([]string{"account", "action", "status"}, obj{"account": tStr, "action": tStr, "status": tStr}),
 		"NewToken": obj{"type": "object", "additionalProperties": false, "required": []string{"name", "role"}, "properties": obj{
 			"name": obj{"type": "string", "pattern": inbox.TokenNamePattern}, "role": enumOf([]inbox.Role{inbox.RoleViewer, inbox.RoleOperator, inbox.RoleAdmin}),

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -265,6 +267,25 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	s.log.Info("token revoked", "name", name, "actor", actor(r))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// --- debug
+
+type freedMemory struct {
+	HeapSys      uint64 `json:"heap_sys_bytes"`
+	HeapInuse    uint64 `json:"heap_inuse_bytes"`
+	HeapReleased uint64 `json:"heap_released_bytes"`
+}
+
+// freeMemory returns freed pages to the OS now, so a measurement of the
+// process's resident memory (docs/LIMITS.md) need not wait for the
+// scavenger.
+func (s *Server) freeMemory(w http.ResponseWriter, r *http.Request) error {
+	debug.FreeOSMemory()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	s.log.Info("freed memory on request", "actor", actor(r), "heap_inuse_bytes", m.HeapInuse, "heap_released_bytes", m.HeapReleased)
+	return writeJSON(w, http.StatusOK, freedMemory{HeapSys: m.HeapSys, HeapInuse: m.HeapInuse, HeapReleased: m.HeapReleased})
 }
 
 // --- backup

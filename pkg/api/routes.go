@@ -204,5 +204,10 @@ func routeTable() []route {
 				"needs when the data directory cannot hold it.",
 			Response: "Backup", ContentType: "application/octet-stream", ResponseHeaders: []string{"Content-Length", "Content-Disposition"},
 			Errors: []int{429, 507}}},
+		{Method: "POST", Path: "/api/v1/debug/free-memory", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).freeMemory, Doc: opDoc{
+			ID: "freeMemory", Tag: "ops", Summary: "Return freed memory to the operating system now",
+			Description: "Runs a garbage collection and hands every free page back (debug.FreeOSMemory). For measuring memory: " +
+				"the Go runtime otherwise returns freed pages over several minutes. Costs a few milliseconds of CPU.",
+			Response: "FreedMemory"}},
 	}
 }
