@@ -29,9 +29,15 @@ type daemonHooks struct {
 	reload <-chan reloadRequest
 	// client is the connectors' base HTTP client (nil: a plain one).
 	client *http.Client
-	// started runs once the API listens, with its base URL and the store
-	// (the demo creates its operator token and prints its help here).
-	started func(ctx context.Context, baseURL string, st *store.Store) error
+	// started runs once the API listens, with its base URL, the store and
+	// the scheduler (the demo makes its tokens, polls once and prints its
+	// help here).
+	started func(ctx context.Context, baseURL string, st *store.Store, sched poller) error
+}
+
+// poller polls an account at once (the scheduler).
+type poller interface {
+	PollNow(ctx context.Context, name string) error
 }
 
 // reloadRequest carries a reloaded config, or the error loading it.
@@ -153,7 +159,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		"accounts", len(cfg.Accounts), "version", currentVersion())
 	var runErr error
 	if h.started != nil {
-		runErr = h.started(ctx, "http://"+addr, st)
+		runErr = h.started(ctx, "http://"+addr, st, sched)
 	}
 	if e.ready != nil && runErr == nil {
 		e.ready(addr)

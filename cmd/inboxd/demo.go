@@ -14,12 +14,16 @@ import (
 
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/scheduler"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
-// demoOperatorToken names the operator token each demo run makes.
-const demoOperatorToken = "demo-operator"
+// The tokens each demo run makes, by name.
+const (
+	demoOperatorToken = "demo-operator"
+	demoAdminToken    = "demo-admin"
+)
 
 // demoConfig is the configuration the demo runs with, written as YAML and
 // parsed like a real one, so the demo exercises validation and defaults.
@@ -111,29 +115,44 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 	defer genDone.Wait()
 	defer cancel() // stops the generator before waiting for it
 
-	started := func(ctx context.Context, baseURL string, st *store.Store) error {
-		token, err := demoToken(st)
+	started := func(ctx context.Context, baseURL string, st *store.Store, sched poller) error {
+		tokens, err := demoTokens(st)
 		if err != nil {
 			return err
 		}
-		printDemoHelp(e, baseURL, fakes.GraphURL, fakes.XURL, filepath.Join(cfg.DataDir, dataFileName), token, f)
+		names := make([]string, len(cfg.Accounts))
+		for i, a := range cfg.Accounts {
+			names[i] = a.Name
+		}
+		// Messages written before an account's first poll are its
+		// look-back backfill, which response-time figures leave out; so
+		// inboxd polls first, the demo's citizens write their burst, and
+		// inboxd polls once more before the help is printed: the list
+		// command it prints finds them at once.
+		pollOnce(ctx, logger, st, sched, names)
+		if f.progress > 0 {
+			genDone.Add(1)
+			go func() {
+				defer genDone.Done()
+				logProgress(ctx, logger, st, world, f.progress)
+			}()
+		}
+		for range f.burst {
+			if err := world.Emit(ctx, gen.Next()); err != nil {
+				if ctx.Err() != nil {
+					return nil // stopped while starting
+				}
+				return fmt.Errorf("demo: first messages: %w", err)
+			}
+		}
+		pollOnce(ctx, logger, st, sched, names)
+		printDemoHelp(e, baseURL, fakes.GraphURL, fakes.XURL, filepath.Join(cfg.DataDir, dataFileName), tokens, f)
 		genDone.Add(1)
 		go func() {
 			defer genDone.Done()
-			// Messages written before an account's first poll are its
-			// look-back backfill, which response-time figures leave out;
-			// the demo's citizens start writing once inboxd is watching.
-			waitFirstPolls(ctx, st, len(cfg.Accounts))
-			if f.progress > 0 {
-				genDone.Add(1)
-				go func() {
-					defer genDone.Done()
-					logProgress(ctx, logger, st, world, f.progress)
-				}()
-			}
-			n, err := gen.Run(ctx, f.rate, f.burst, nil, world.Emit)
+			n, err := gen.Run(ctx, f.rate, 0, nil, world.Emit)
 			if err != nil {
-				logger.Error("message generator stopped", "err", err, "sent", n)
+				logger.Error("message generator stopped", "err", err, "sent", n+f.burst)
 			}
 		}()
 		return nil
@@ -141,27 +160,41 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 	return runDaemon(ctx, e, cfg, logger, daemonHooks{started: started})
 }
 
-// waitFirstPolls returns once n accounts have polled successfully, or after
-// a bound (a failing account must not keep the demo silent), or when ctx ends.
-func waitFirstPolls(ctx context.Context, st *store.Store, n int) {
-	tick := time.NewTicker(100 * time.Millisecond)
+// pollOnce polls every account now and returns once each poll started
+// after the call succeeded, or after a bound (a failing account must not
+// keep the demo silent), or when ctx ends.
+func pollOnce(ctx context.Context, logger *slog.Logger, st *store.Store, sched poller, names []string) {
+	const bound = 30 * time.Second
+	since := time.Now()
+	deadline := time.After(bound)
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(30 * time.Second)
+	pending := map[string]bool{} // polls not yet started
+	for _, n := range names {
+		pending[n] = true
+	}
 	for {
-		states, err := st.AccountStates()
-		polled := 0
-		for _, s := range states {
-			if s.LastSuccessAt != nil {
-				polled++
+		for n := range pending {
+			// Busy: a scheduled poll runs; this one starts after it.
+			if err := sched.PollNow(ctx, n); err == nil || !errors.Is(err, scheduler.ErrBusy) {
+				delete(pending, n)
 			}
 		}
-		if err != nil || polled >= n {
+		states, err := st.AccountStates()
+		done := 0
+		for _, s := range states {
+			if s.LastSuccessAt != nil && s.LastSuccessAt.After(since) || s.LastError != nil && s.LastError.At.After(since) {
+				done++
+			}
+		}
+		if err != nil || (len(pending) == 0 && done >= len(names)) {
 			return
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-deadline:
+			logger.Warn("demo: the first polls did not finish in time; going on", "waited", bound.String())
 			return
 		case <-tick.C:
 		}
@@ -208,20 +241,32 @@ func logProgress(ctx context.Context, logger *slog.Logger, st *store.Store, worl
 	}
 }
 
-// demoToken makes a fresh operator token for this run (the data file is
-// reused, so an earlier run's token is replaced: its secret was not kept).
-func demoToken(st *store.Store) (string, error) {
-	if err := st.RevokeToken(demoOperatorToken); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", fmt.Errorf("demo token: %w", err)
+// demoTokenSet are the tokens each demo run makes.
+type demoTokenSet struct{ operator, admin string }
+
+// demoTokens makes fresh operator and admin tokens for this run (the data
+// file is reused, so an earlier run's tokens are replaced: their secrets
+// were not kept).
+func demoTokens(st *store.Store) (demoTokenSet, error) {
+	var t demoTokenSet
+	for _, tok := range []struct {
+		name   string
+		role   inbox.Role
+		secret *string
+	}{{demoOperatorToken, inbox.RoleOperator, &t.operator}, {demoAdminToken, inbox.RoleAdmin, &t.admin}} {
+		if err := st.RevokeToken(tok.name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return t, fmt.Errorf("demo token: %w", err)
+		}
+		secret, _, err := st.CreateToken(tok.name, tok.role, "")
+		if err != nil {
+			return t, fmt.Errorf("demo token: %w", err)
+		}
+		*tok.secret = secret
 	}
-	secret, _, err := st.CreateToken(demoOperatorToken, inbox.RoleOperator, "")
-	if err != nil {
-		return "", fmt.Errorf("demo token: %w", err)
-	}
-	return secret, nil
+	return t, nil
 }
 
-func printDemoHelp(e env, api, graphURL, xURL, dataPath, token string, f demoFlags) {
+func printDemoHelp(e env, api, graphURL, xURL, dataPath string, tokens demoTokenSet, f demoFlags) {
 	var b strings.Builder
 	fmt.Fprintf(&b, `
 inboxd demo is running: citizens write to a simulated Facebook Page and X account,
@@ -233,10 +278,12 @@ inboxd polls them (schedule %q) and queues what they write. Ctrl-C stops everyth
   data file          %s
   citizen messages   %d at start, then %g a second (seed %d)
 
-An operator token for this run:
+Tokens for this run: TOKEN is an operator's (triage and reply), ADMIN_TOKEN an
+admin's (also tokens and backups: use it as TOKEN for those examples).
 
   export INBOXD=%s
-  export TOKEN=%s
+  export TOKEN=%s        # operator
+  export ADMIN_TOKEN=%s  # admin
 
 List new items:
   curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/items?status=new&limit=5"
@@ -249,6 +296,6 @@ Reply to the newest one (the reply appears on the fake platform, and the item be
 Show the queue's stats:
   curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/stats"
 
-`, f.schedule, api, graphURL, xURL, dataPath, f.burst, f.rate, f.seed, api, token)
+`, f.schedule, api, graphURL, xURL, dataPath, f.burst, f.rate, f.seed, api, tokens.operator, tokens.admin)
 	_, _ = fmt.Fprint(e.stdout, b.String())
 }

@@ -513,7 +513,8 @@ func TestDemo(t *testing.T) {
 	}
 	token := ""
 	for _, line := range strings.Split(stdout.String(), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "export TOKEN="); ok {
+		code, _ := splitComment(strings.TrimSpace(line))
+		if v, ok := strings.CutPrefix(code, "export TOKEN="); ok {
 			token = v
 		}
 	}

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
 // Accounts and units of the filled file; reads picks units from the same list.
 const (
-	fillFacebook = "pemkab-facebook"
-	fillX        = "pemkab-x"
+	fillFacebook = sim.FacebookAccount
+	fillX        = sim.XAccount
 	fillUnits    = 20
 	dataFileName = "inboxd.db" // as cmd/inboxd names it inside data_dir
 )

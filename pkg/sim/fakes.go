@@ -23,6 +23,10 @@ const (
 	ConsumerSecret = "demo-consumer-secret"
 	AccessToken    = "demo-access-token"
 	AccessSecret   = "demo-access-secret"
+
+	// The demo's account names, as the README's examples use them.
+	FacebookAccount = "pemkab-fb"
+	XAccount        = "pemkab-x"
 )
 
 // Fakes are the Graph API and X API fakes served on loopback ports, as the
@@ -92,18 +96,18 @@ func (f *Fakes) Close() {
 func (f *Fakes) AccountsYAML(schedule string, maxPages int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `accounts:
-  - name: pemkab-facebook
+  - name: %s
     platform: facebook
     schedule: %q
     graph_url: %q
     page_id: %q
     page_token: %q
     lookback: 1h
-`, schedule, f.GraphURL, PageID, PageToken)
+`, FacebookAccount, schedule, f.GraphURL, PageID, PageToken)
 	if maxPages > 0 {
 		fmt.Fprintf(&b, "    max_pages_per_poll: %d\n", maxPages)
 	}
-	fmt.Fprintf(&b, `  - name: pemkab-x
+	fmt.Fprintf(&b, `  - name: %s
     platform: twitter
     schedule: %q
     api_url: %q
@@ -113,6 +117,6 @@ func (f *Fakes) AccountsYAML(schedule string, maxPages int) string {
       consumer_secret: %q
       access_token: %q
       access_secret: %q
-`, schedule, f.XURL, AccountXUserID, ConsumerKey, ConsumerSecret, AccessToken, AccessSecret)
+`, XAccount, schedule, f.XURL, AccountXUserID, ConsumerKey, ConsumerSecret, AccessToken, AccessSecret)
 	return b.String()
 }

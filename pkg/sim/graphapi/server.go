@@ -203,9 +203,13 @@ func New(opts Options) *Server {
 		opts.TokenOwnerID, opts.TokenOwnerName = opts.PageID, opts.PageName
 	}
 	return &Server{
-		opts:           opts,
-		baseURL:        opts.BaseURL,
-		seq:            100000000000000,
+		opts:    opts,
+		baseURL: opts.BaseURL,
+		// Ids start at the start time in microseconds, so a restarted
+		// fake (the demo reusing its data folder) never hands out an id an
+		// earlier run did: the counter gains one per id, the clock a
+		// million a second.
+		seq:            opts.Now().UnixMicro(),
 		posts:          map[string]*post{},
 		comments:       map[string]*comment{},
 		convs:          map[string]*conversation{},
