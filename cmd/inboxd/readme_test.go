@@ -177,7 +177,7 @@ func TestREADMECommands(t *testing.T) {
 		switch {
 		case strings.Contains(c.text, "$INBOXD") || shellAssignment.MatchString(c.text):
 			api = append(api, c)
-		case cliArgs(c.text) != nil:
+		case isCLI(c.text):
 			cli = append(cli, c)
 		}
 	}
@@ -209,7 +209,11 @@ func TestREADMECommands(t *testing.T) {
 	writeFile(t, cfgPath, fmt.Sprintf("data_dir: %q\n", dataDir)+fakes.AccountsYAML("@every 1h", 0))
 	backups := t.TempDir()
 	for _, c := range cli {
-		args := cliArgs(c.text)
+		args, err := cliArgs(c.text)
+		if err != nil {
+			t.Errorf("%v\n  %v", c, err)
+			continue
+		}
 		for i, a := range args {
 			switch {
 			case a == "FILE" || a == "config.yaml":
@@ -227,21 +231,65 @@ func TestREADMECommands(t *testing.T) {
 	}
 }
 
-// cliArgs returns the arguments of an inboxd command line (nil when the
-// line runs something else, or something a shell would be needed for).
-func cliArgs(cmd string) []string {
-	rest, ok := strings.CutPrefix(cmd, "inboxd ")
-	if !ok {
-		rest, ok = strings.CutPrefix(cmd, "go run ./cmd/inboxd ")
-	}
+// isCLI reports whether a README command runs an inboxd command the test
+// can run in-process: not demo or serve, which run until stopped (the demo
+// is what the test runs), and nothing a shell is needed for.
+func isCLI(cmd string) bool {
+	rest, ok := cliRest(cmd)
 	if !ok || strings.ContainsAny(rest, "|$;&<>`") {
-		return nil
+		return false
 	}
-	args := strings.Fields(rest)
-	if len(args) == 0 || args[0] == "demo" || args[0] == "serve" {
-		return nil // they run until stopped; the demo is what the test runs
+	first, _, _ := strings.Cut(rest, " ")
+	return first != "" && first != "demo" && first != "serve"
+}
+
+func cliRest(cmd string) (string, bool) {
+	if rest, ok := strings.CutPrefix(cmd, "inboxd "); ok {
+		return rest, true
 	}
-	return args
+	return strings.CutPrefix(cmd, "go run ./cmd/inboxd ")
+}
+
+// cliArgs splits an inboxd command line as sh would (quotes, no
+// expansion). Usage notation ([--unit UNIT]) is refused: a reader pastes
+// the line, and the shell passes the brackets on.
+func cliArgs(cmd string) ([]string, error) {
+	rest, _ := cliRest(cmd)
+	var args []string
+	var cur strings.Builder
+	var quote rune
+	inWord := false
+	for _, r := range rest {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				args = append(args, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unbalanced %c quote", quote)
+	}
+	if inWord {
+		args = append(args, cur.String())
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "[") || strings.HasSuffix(a, "]") {
+			return nil, fmt.Errorf("%q is usage notation, not something a reader can paste: write the example as it is typed, and name optional flags in its comment", a)
+		}
+	}
+	return args, nil
 }
 
 func startREADMEDemo(t *testing.T, dataDir string) *readmeRun {
@@ -458,5 +506,14 @@ func TestREADMECommandExtraction(t *testing.T) {
 	}
 	if statusOK(415, nil) || !statusOK(201, nil) || statusOK(200, []int{204}) {
 		t.Error("statusOK")
+	}
+	if args, err := cliArgs(`inboxd user create --name "Siti Rahma" --x='a b'`); err != nil || fmt.Sprintf("%q", args) != `["user" "create" "--name" "Siti Rahma" "--x=a b"]` {
+		t.Errorf("cliArgs = %q, %v", args, err)
+	}
+	if _, err := cliArgs("inboxd token create --name siti [--unit dishub]"); err == nil {
+		t.Error("cliArgs took usage notation")
+	}
+	if isCLI("inboxd demo") || isCLI("go run ./cmd/inboxd serve --config x") || !isCLI("go run ./cmd/inboxd config check --config config.yaml") {
+		t.Error("isCLI")
 	}
 }
