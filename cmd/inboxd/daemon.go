@@ -92,6 +92,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	reg := prometheus.NewRegistry()
 	sched, err := scheduler.New(scheduler.Options{
 		Store: st, Logger: logger, Registry: reg, Location: cfg.Location, BackoffMax: cfg.BackoffMax,
+		VerifyMaxAttempts: cfg.Verify.MaxAttempts, VerifyMaxTime: cfg.Verify.MaxTime,
 	})
 	if err != nil {
 		return err

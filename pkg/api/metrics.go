@@ -73,12 +73,13 @@ var (
 	descFirstResponse = prometheus.NewDesc("inboxd_first_response_seconds", "First-response time quantiles over a window.", []string{"window", "quantile"}, nil)
 	descFirstCount    = prometheus.NewDesc("inboxd_first_response_count", "Items first answered within the window.", []string{"window"}, nil)
 	descReplies       = prometheus.NewDesc("inboxd_replies", "Replies by outbox state.", []string{"state"}, nil)
+	descNeedsDecision = prometheus.NewDesc("inboxd_replies_needing_decision", "Unknown replies the outbox gave up verifying: an operator retries or drops each.", nil, nil)
 	descAccountState  = prometheus.NewDesc("inboxd_account_state", "1 for each account's current pipeline state.", []string{"account", "platform", "state"}, nil)
 )
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descItems, descItemsChannel, descItemsAccount, descItemsUnit, descWaiting,
-		descOldestAge, descFirstResponse, descFirstCount, descReplies, descAccountState} {
+		descOldestAge, descFirstResponse, descFirstCount, descReplies, descNeedsDecision, descAccountState} {
 		ch <- d
 	}
 }
@@ -114,6 +115,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, v := range st.Replies {
 		gauge(descReplies, float64(v), string(k))
 	}
+	gauge(descNeedsDecision, float64(st.RepliesNeedingDecision))
 	if states, err := c.s.accountStates(); err == nil {
 		for _, a := range states {
 			gauge(descAccountState, 1, a.Name, a.Platform, a.State)

@@ -88,15 +88,17 @@ func schemas() obj {
 			"id": tStr, "item_id": tStr, "text": tStr, "private": tBool, "state": enumOf(inbox.ReplyStates),
 			"attempts": tInt, "last_error": tStr, "external_id": tStr, "author": tStr, "created_at": tTime,
 			"attempted_at": tTime, "next_attempt_at": tTime, "sent_at": tTime, "idempotency_key": tStr, "external": tBool,
+			"needs_decision": obj{"type": "boolean", "description": "an unknown reply the outbox gave up verifying: never sent again by itself; retry or drop it"},
 		}),
 		"ReplyList":      object([]string{"replies", "next_cursor"}, obj{"replies": arrayOf(ref("Reply")), "next_cursor": tStr}),
 		"ResponseWindow": object([]string{"count", "p50_seconds", "p90_seconds"}, obj{"count": tInt, "p50_seconds": tNum, "p90_seconds": tNum}),
-		"Stats": object([]string{"by_status", "by_channel", "by_account", "by_unit", "by_unit_status", "waiting", "oldest_waiting_age_seconds", "first_response", "replies", "accounts"}, obj{
+		"Stats": object([]string{"by_status", "by_channel", "by_account", "by_unit", "by_unit_status", "waiting", "oldest_waiting_age_seconds", "first_response", "replies", "replies_needing_decision", "accounts"}, obj{
 			"unit": tStr, "by_status": tCounts, "by_channel": tCounts, "by_account": tCounts, "by_unit": tCounts,
 			"by_unit_status": obj{"type": "object", "description": "items per unit (\"\" is no unit) and status, read in the same snapshot", "additionalProperties": tCounts},
 			"waiting":        tInt, "oldest_waiting_received_at": tTime, "oldest_waiting_age_seconds": tNum,
 			"first_response": obj{"type": "object", "description": "keys 24h, 7d, 30d", "additionalProperties": ref("ResponseWindow")},
 			"replies":        tCounts, "accounts": arrayOf(ref("Account")),
+			"replies_needing_decision": obj{"type": "integer", "description": "unknown replies the outbox gave up verifying; an operator retries or drops each"},
 		}),
 		"Account": object([]string{"name", "platform", "state"}, obj{
 			"name": tStr, "platform": tStr,

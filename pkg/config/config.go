@@ -95,12 +95,21 @@ func PlatformSources(p inbox.Channel) []string {
 	return nil
 }
 
+// Verify bounds how long the outbox verifies a reply left unknown (it may
+// have reached the platform) before leaving it to an operator's decision.
+// Zero values mean the scheduler's defaults.
+type Verify struct {
+	MaxAttempts int           // Verify calls that did not resolve it
+	MaxTime     time.Duration // since the send that left it unknown
+}
+
 // Config is the whole configuration, with defaults applied and validated.
 type Config struct {
 	DataDir    string         // where the data file lives; relative to the working directory
 	Timezone   string         // IANA name: month boundaries of reports, the office calendar, ticket years
 	Location   *time.Location // Timezone, loaded
 	BackoffMax time.Duration  // ceiling of the retry backoff of polls and sends
+	Verify     Verify         // bounds of verifying a reply left unknown
 	Log        Log
 	HTTP       HTTP
 	Accounts   []Account

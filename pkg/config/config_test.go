@@ -46,6 +46,12 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 			want: []string{"c.yaml:2: listen: unknown key"},
 		},
 		{
+			name: "verify bounds",
+			yaml: "verify:\n  max_attempts: 0\n  max_time: -1m\n  tries: 3\n",
+			want: []string{"c.yaml:2: verify.max_attempts: must be between 1 and 10000, not 0",
+				"c.yaml:3: verify.max_time: must be positive", "c.yaml:4: verify.tries: unknown key"},
+		},
+		{
 			name: "unknown nested key",
 			yaml: "http:\n  listen: 127.0.0.1:1\n  cors: [x]\n",
 			want: []string{"c.yaml:3: http.cors: unknown key"},
@@ -472,6 +478,9 @@ func TestShippedConfigs(t *testing.T) {
 	}
 	if cfg.DataDir != "./data" || cfg.HTTP.Listen != DefaultListen {
 		t.Errorf("example: data_dir %q listen %q", cfg.DataDir, cfg.HTTP.Listen)
+	}
+	if cfg.Verify.MaxAttempts != 10 || cfg.Verify.MaxTime != time.Hour {
+		t.Errorf("example: verify %+v, want 10 attempts over 1h", cfg.Verify)
 	}
 
 	docker := filepath.Join(root, "docker", "config.yaml")

@@ -77,6 +77,8 @@ func (d *decoder) document(data []byte) *Config {
 			tzNode = e.val
 		case "backoff_max":
 			d.duration(e.val, e.key, &cfg.BackoffMax)
+		case "verify":
+			d.verify(e.val, e.key, &cfg.Verify)
 		case "log":
 			d.log(e.val, e.key, &cfg.Log)
 		case "http":
@@ -113,7 +115,8 @@ func (d *decoder) document(data []byte) *Config {
 }
 
 var (
-	topKeys     = []string{"data_dir", "timezone", "backoff_max", "public_url", "log", "http", "sessions", "accounts", "calendar", "sla", "ticket_prefix"}
+	topKeys     = []string{"data_dir", "timezone", "backoff_max", "verify", "public_url", "log", "http", "sessions", "accounts", "calendar", "sla", "ticket_prefix"}
+	verifyKeys  = []string{"max_attempts", "max_time"}
 	sessionKeys = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
 	logKeys     = []string{"level", "format"}
 	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
@@ -238,6 +241,24 @@ func checkProxy(s string) error {
 		return fmt.Errorf("%q is not an IP address or CIDR prefix (e.g. 10.0.0.1 or 10.0.0.0/8)", s)
 	}
 	return nil
+}
+
+// verify reads the bounds of verifying an unknown reply; zero keeps the
+// scheduler's defaults.
+func (d *decoder) verify(n *yaml.Node, path string, v *Verify) {
+	for _, e := range d.entries(n, path) {
+		p := join(path, e.key)
+		switch e.key {
+		case "max_attempts":
+			if d.integer(e.val, p, &v.MaxAttempts) && (v.MaxAttempts < 1 || v.MaxAttempts > 10000) {
+				d.errorf(e.val, p, "must be between 1 and 10000, not %d", v.MaxAttempts)
+			}
+		case "max_time":
+			d.duration(e.val, p, &v.MaxTime)
+		default:
+			d.unknown(e, path, verifyKeys)
+		}
+	}
 }
 
 func (d *decoder) sessions(n *yaml.Node, path string, s *Sessions) {

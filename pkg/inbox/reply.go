@@ -48,6 +48,10 @@ type Reply struct {
 	// External marks a reply the account wrote on the platform directly,
 	// recorded so the thread shows it; inboxd never sends it.
 	External bool `json:"external,omitempty"`
+	// NeedsDecision marks an unknown reply the outbox gave up verifying
+	// (bounded attempts and time): it is never sent again by itself; an
+	// operator retries or drops it. Cleared when it leaves unknown.
+	NeedsDecision bool `json:"needs_decision,omitempty"`
 }
 
 // replyMoves are the outbox state machine's allowed moves.

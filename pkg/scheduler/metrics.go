@@ -33,6 +33,7 @@ const (
 	deliveryAccountStopped = "account_stopped"
 	deliveryVerifiedSent   = "verified_sent"
 	deliveryVerifiedAbsent = "verified_absent"
+	deliveryNeedsDecision  = "needs_decision" // Verify gave up: an operator decides
 )
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/inboxd/inboxd/connectors"
@@ -250,10 +252,18 @@ func (s *Scheduler) resolveUnknown(ctx context.Context, a *account, name string,
 				delete(a.verifyAt, id)
 			}
 		}
+		for id := range a.verifyTries {
+			if !live[id] {
+				delete(a.verifyTries, id)
+			}
+		}
 		a.mu.Unlock()
 	}()
 	for _, c := range claims {
 		r := c.Reply
+		if r.NeedsDecision {
+			continue // given up: waits for an operator's retry or drop
+		}
 		live[r.ID] = true
 		a.mu.Lock()
 		at, waiting := a.verifyAt[r.ID]
@@ -320,6 +330,9 @@ func (s *Scheduler) resolveUnknown(ctx context.Context, a *account, name string,
 			s.m.deliveries.WithLabelValues(name, deliveryVerifiedAbsent).Inc()
 			log.Info("unknown reply not on the platform: queued again")
 		}
+		if !retryAt.IsZero() && s.giveUpVerify(a, r, since, now, log) {
+			retryAt = time.Time{}
+		}
 		a.mu.Lock()
 		if retryAt.IsZero() {
 			delete(a.verifyAt, r.ID)
@@ -330,6 +343,33 @@ func (s *Scheduler) resolveUnknown(ctx context.Context, a *account, name string,
 		next = earliest(next, retryAt)
 	}
 	return next, false
+}
+
+// giveUpVerify counts a Verify that left r unresolved and, once the
+// attempts or the time since the send are spent, marks r as needing an
+// operator's decision. It reports whether it gave up.
+func (s *Scheduler) giveUpVerify(a *account, r inbox.Reply, since, now time.Time, log *slog.Logger) bool {
+	a.mu.Lock()
+	a.verifyTries[r.ID]++
+	tries := a.verifyTries[r.ID]
+	a.mu.Unlock()
+	if tries < s.opts.VerifyMaxAttempts && now.Sub(since) < s.opts.VerifyMaxTime {
+		return false
+	}
+	reason := fmt.Sprintf("not verified after %d attempts over %s: needs an operator's decision (check the platform, then retry or drop it)",
+		tries, now.Sub(since).Round(time.Second))
+	if _, err := s.store.MarkNeedsDecision(r.ID, reason); err != nil {
+		var moved *inbox.ReplyStateError
+		if !errors.As(err, &moved) {
+			log.Error("mark reply as needing a decision", "err", err)
+			return false
+		}
+		return true // moved on meanwhile: nothing left to verify
+	}
+	s.m.deliveries.WithLabelValues(a.cfg.Name, deliveryNeedsDecision).Inc()
+	log.Warn("unknown reply not verified; stopped trying: needs an operator's decision",
+		"verify_attempts", tries, "since_send", now.Sub(since).Round(time.Second).String())
+	return true
 }
 
 // accountFailed applies an account-stopping error met by a send or verify.

@@ -544,3 +544,94 @@ func TestReplyRequeuedDuringVerifyIsNotSentAgain(t *testing.T) {
 		t.Errorf("reply = %s %q, want sent with the id Verify found", got.State, got.ExternalID)
 	}
 }
+
+// A reply left unknown whose Verify never resolves (the platform does not
+// know the thread: "not_found (100/33)") is verified a bounded number of
+// times, then stays unknown, marked as needing an operator's decision, and
+// is never verified or sent again by the outbox. Before the bound existed
+// it was verified every VerifyRetry, forever.
+func TestUnresolvedVerifyGivesUpAfterAttempts(t *testing.T) {
+	e := newEnvWith(t, func(o *Options) { o.VerifyMaxAttempts = 3; o.VerifyMaxTime = 24 * time.Hour })
+	c := &verifyConn{fakeConn: newConn("fb")}
+	c.verifyFn = func() error { return cerr(connectors.Permanent, "verify comment reply: not_found (100/33)") }
+	c.script(nil, []sendStep{{err: &connectors.Error{Class: connectors.Transient, MayHaveReached: true, Message: "timeout"}, reached: false}})
+	e.set(acct(c))
+	r := e.queue("fb", "post1", "Balasan.")
+	e.drain("fb") // the send: unknown, first Verify
+	for i := 0; i < 10; i++ {
+		e.clock.Advance(DefaultVerifyRetry)
+		e.drain("fb")
+	}
+	if n := c.verifies.Load(); n != 3 {
+		t.Errorf("Verify ran %d times, want 3 (the bound)", n)
+	}
+	got := e.reply(r.ID)
+	if got.State != inbox.ReplyUnknown || !got.NeedsDecision || !strings.Contains(got.LastError, "operator's decision") {
+		t.Errorf("reply = %s needs_decision=%v %q, want unknown, needing a decision", got.State, got.NeedsDecision, got.LastError)
+	}
+	if len(c.sendCalls()) != 1 {
+		t.Errorf("%d sends, want 1: a reply given up on is never re-sent", len(c.sendCalls()))
+	}
+	st, err := e.st.Stats("")
+	if err != nil || st.RepliesNeedingDecision != 1 || st.Replies[inbox.ReplyUnknown] != 1 {
+		t.Errorf("stats: %d needing a decision, %d unknown (%v), want 1 and 1", st.RepliesNeedingDecision, st.Replies[inbox.ReplyUnknown], err)
+	}
+	if v := deliveries(t, e, "fb", deliveryNeedsDecision); v != 1 {
+		t.Errorf("inboxd_deliveries_total{outcome=needs_decision} = %v, want 1", v)
+	}
+
+	// The operator's retry clears the mark and sends it again.
+	if _, err := e.st.Requeue(r.ID, "siti"); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = e.st.Stats("")
+	if got := e.reply(r.ID); got.NeedsDecision || st.RepliesNeedingDecision != 0 {
+		t.Errorf("after retry: needs_decision=%v, counted %d", got.NeedsDecision, st.RepliesNeedingDecision)
+	}
+}
+
+// The time bound alone also ends verification: one failed Verify after
+// VerifyMaxTime since the send is the last.
+func TestUnresolvedVerifyGivesUpAfterTime(t *testing.T) {
+	e := newEnvWith(t, func(o *Options) { o.VerifyMaxAttempts = 1000; o.VerifyMaxTime = 10 * time.Minute })
+	c := &verifyConn{fakeConn: newConn("fb")}
+	c.verifyFn = func() error { return cerr(connectors.Transient, "graph 500") }
+	c.script(nil, []sendStep{{err: &connectors.Error{Class: connectors.Transient, MayHaveReached: true, Message: "timeout"}, reached: false}})
+	e.set(acct(c))
+	r := e.queue("fb", "post1", "Balasan.")
+	e.drain("fb")
+	e.clock.Advance(10 * time.Minute)
+	e.drain("fb")
+	before := c.verifies.Load()
+	e.clock.Advance(time.Hour)
+	e.drain("fb")
+	if got := e.reply(r.ID); !got.NeedsDecision || got.State != inbox.ReplyUnknown {
+		t.Errorf("reply = %s needs_decision=%v, want unknown needing a decision", got.State, got.NeedsDecision)
+	}
+	if c.verifies.Load() != before || before != 2 {
+		t.Errorf("Verify calls: %d then %d, want 2 and no more", before, c.verifies.Load())
+	}
+}
+
+func deliveries(t *testing.T, e *env, account, outcome string) float64 {
+	t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "inboxd_deliveries_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["account"] == account && labels["outcome"] == outcome {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}

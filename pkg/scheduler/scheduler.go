@@ -30,6 +30,8 @@ const (
 	DefaultSendTimeout       = 30 * time.Second
 	DefaultVerifyGrace       = 2 * time.Minute
 	DefaultVerifyRetry       = time.Minute
+	DefaultVerifyMaxAttempts = 10
+	DefaultVerifyMaxTime     = time.Hour
 	DefaultRecheck           = time.Minute
 	DefaultMaxParallelSends  = 4
 	DefaultMaxPagesPerPoll   = 10
@@ -53,6 +55,11 @@ type Options struct {
 	SendTimeout       time.Duration // one Send or Verify call
 	VerifyGrace       time.Duration // how long after a send the platform may take to show it
 	VerifyRetry       time.Duration // wait after a failed Verify
+	// An unknown reply still unresolved after VerifyMaxAttempts Verify
+	// calls, or VerifyMaxTime after its send, stays unknown and is marked
+	// as needing an operator's decision: no more Verify, never re-sent.
+	VerifyMaxAttempts int
+	VerifyMaxTime     time.Duration
 	Recheck           time.Duration // look again at a due reply held back by its thread
 	MaxParallelSends  int           // accounts delivering at the same time
 }
@@ -116,11 +123,12 @@ type account struct {
 	usagePct float64
 	skipped  int // cron runs skipped by the usage stretch
 
-	sendHold time.Time            // a send was rate limited: no sends before
-	draining bool                 // a drain goroutine runs
-	dirty    bool                 // woken while draining: drain once more
-	nextAt   time.Time            // when the outbox wants to look again
-	verifyAt map[string]time.Time // unknown reply id → next Verify
+	sendHold    time.Time            // a send was rate limited: no sends before
+	draining    bool                 // a drain goroutine runs
+	dirty       bool                 // woken while draining: drain once more
+	nextAt      time.Time            // when the outbox wants to look again
+	verifyAt    map[string]time.Time // unknown reply id → next Verify
+	verifyTries map[string]int       // unknown reply id → Verify calls that did not resolve it
 }
 
 // New builds a scheduler; add accounts with SetAccounts, then Start.
@@ -153,6 +161,8 @@ func New(opts Options) (*Scheduler, error) {
 	setDefault(&opts.SendTimeout, DefaultSendTimeout)
 	setDefault(&opts.VerifyGrace, DefaultVerifyGrace)
 	setDefault(&opts.VerifyRetry, DefaultVerifyRetry)
+	setDefault(&opts.VerifyMaxAttempts, DefaultVerifyMaxAttempts)
+	setDefault(&opts.VerifyMaxTime, DefaultVerifyMaxTime)
 	setDefault(&opts.Recheck, DefaultRecheck)
 	setDefault(&opts.MaxParallelSends, DefaultMaxParallelSends)
 	if opts.BackoffBase > opts.BackoffMax {
@@ -361,7 +371,7 @@ func (s *Scheduler) SetAccounts(ctx context.Context, accounts []Account) error {
 // addAccount builds and schedules a new account from its stored state.
 // Called with s.mu held.
 func (s *Scheduler) addAccount(cfg Account, sched cron.Schedule, st store.AccountState) *account {
-	a := &account{cfg: cfg, verifyAt: map[string]time.Time{}}
+	a := &account{cfg: cfg, verifyAt: map[string]time.Time{}, verifyTries: map[string]int{}}
 	before := st
 	st.Name, st.Platform = cfg.Name, cfg.Platform
 	switch {

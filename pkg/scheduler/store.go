@@ -23,5 +23,6 @@ type Store interface {
 	MarkUnknown(replyID, reason string) (inbox.Reply, error)
 	RetryAt(replyID string, at time.Time, reason string) (inbox.Reply, error)
 	RetryUnknownAt(replyID string, at time.Time, reason string) (inbox.Reply, error)
+	MarkNeedsDecision(replyID, reason string) (inbox.Reply, error)
 	Unknown(account string) ([]store.Claim, error)
 }

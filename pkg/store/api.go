@@ -211,6 +211,9 @@ type Stats struct {
 	OldestAgeSec  float64                           `json:"oldest_waiting_age_seconds"`
 	FirstResponse map[string]ResponseWindow         `json:"first_response"` // "24h", "7d", "30d"
 	Replies       map[inbox.ReplyState]int64        `json:"replies"`
+	// RepliesNeedingDecision are unknown replies the outbox gave up
+	// verifying: an operator retries or drops each.
+	RepliesNeedingDecision int64 `json:"replies_needing_decision"`
 }
 
 // ResponseWindow summarises first-response times over a window.

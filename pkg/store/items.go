@@ -78,8 +78,12 @@ func itemCounters(it *inbox.Item) []string {
 	}
 }
 
-func replyCounters(state inbox.ReplyState, unit string) []string {
-	return []string{"rs\x00" + string(state), "rsu\x00" + unit + "\x00" + string(state)}
+func replyCounters(r *inbox.Reply, unit string) []string {
+	keys := []string{"rs\x00" + string(r.State), "rsu\x00" + unit + "\x00" + string(r.State)}
+	if r.NeedsDecision {
+		keys = append(keys, "rd", "rdu\x00"+unit)
+	}
+	return keys
 }
 
 // countItem adds d to every counter of it; the key lists are cached per

@@ -217,8 +217,16 @@ func (w *wctx) moveReplyCounters(iid []byte, from, to string) error {
 		if err != nil {
 			return err
 		}
-		w.deltas["rsu\x00"+from+"\x00"+string(r.State)]--
-		w.deltas["rsu\x00"+to+"\x00"+string(r.State)]++
+		for _, k := range replyCounters(&r, from) {
+			if strings.HasPrefix(k, "rsu\x00") || strings.HasPrefix(k, "rdu\x00") {
+				w.deltas[k]--
+			}
+		}
+		for _, k := range replyCounters(&r, to) {
+			if strings.HasPrefix(k, "rsu\x00") || strings.HasPrefix(k, "rdu\x00") {
+				w.deltas[k]++
+			}
+		}
 	}
 	return nil
 }

@@ -66,9 +66,9 @@ func (w *wctx) putReply(r, old *inbox.Reply, it *inbox.Item) error {
 	var oldIx []ixEntry
 	if old != nil {
 		oldIx = replyIndex(old, rid, it)
-		w.count(replyCounters(old.State, it.Unit), -1)
+		w.count(replyCounters(old, it.Unit), -1)
 	}
-	w.count(replyCounters(r.State, it.Unit), 1)
+	w.count(replyCounters(r, it.Unit), 1)
 	return w.updateIndex(oldIx, replyIndex(r, rid, it))
 }
 
@@ -125,6 +125,9 @@ func (w *wctx) moveReplyIf(rid []byte, to inbox.ReplyState, allowed func(from, t
 	}
 	r := old
 	r.State = to
+	if to != inbox.ReplyUnknown {
+		r.NeedsDecision = false // decided: sent, requeued or dropped
+	}
 	if edit != nil {
 		edit(&r)
 	}
@@ -456,7 +459,7 @@ func (w *wctx) dropExternal(rid []byte) error {
 	if err := w.updateIndex(replyIndex(&r, rid, &it), nil); err != nil {
 		return err
 	}
-	w.count(replyCounters(r.State, it.Unit), -1)
+	w.count(replyCounters(&r, it.Unit), -1)
 	return w.tx.Bucket(bReplies).Delete(rid)
 }
 
@@ -472,6 +475,21 @@ func (s *Store) MarkFailed(replyID, reason string) (inbox.Reply, error) {
 // MarkUnknown records that the reply may or may not have been posted.
 func (s *Store) MarkUnknown(replyID, reason string) (inbox.Reply, error) {
 	return s.replyMove(replyID, inbox.ReplyUnknown, func(_ *wctx, r *inbox.Reply) error {
+		r.LastError = reason
+		r.NextAttemptAt = nil
+		return nil
+	}, nil)
+}
+
+// MarkNeedsDecision keeps a reply unknown and marks it as needing an
+// operator's decision (retry or drop): the outbox gave up verifying it and
+// never sends it again by itself. A reply no longer unknown (Verify ran
+// while an operator moved it) is left as it is, with a
+// *inbox.ReplyStateError.
+func (s *Store) MarkNeedsDecision(replyID, reason string) (inbox.Reply, error) {
+	stillUnknown := func(from, to inbox.ReplyState) bool { return from == inbox.ReplyUnknown && to == inbox.ReplyUnknown }
+	return s.replyMoveIf(replyID, inbox.ReplyUnknown, stillUnknown, func(_ *wctx, r *inbox.Reply) error {
+		r.NeedsDecision = true
 		r.LastError = reason
 		r.NextAttemptAt = nil
 		return nil

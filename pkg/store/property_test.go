@@ -73,7 +73,7 @@ func checkConsistent(t *testing.T, s *Store) {
 			if !ok {
 				return fmt.Errorf("reply %s of missing item %s", r.ID, r.ItemID)
 			}
-			for _, c := range replyCounters(r.State, it.Unit) {
+			for _, c := range replyCounters(&r, it.Unit) {
 				wantCounters[c]++
 			}
 			for _, e := range replyIndex(&r, k, &it) {

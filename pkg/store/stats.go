@@ -61,6 +61,11 @@ func (s *Store) Stats(unit string) (Stats, error) {
 			st.Replies[state] = getCounter(c, k)
 		}
 		if all {
+			st.RepliesNeedingDecision = getCounter(c, "rd")
+		} else {
+			st.RepliesNeedingDecision = getCounter(c, "rdu\x00"+unit)
+		}
+		if all {
 			scanCounters(c, "tc\x00", func(k string, v int64) { st.ByChannel[inbox.Channel(k)] = v })
 			scanCounters(c, "ta\x00", func(k string, v int64) { st.ByAccount[k] = v })
 			scanCounters(c, "tu\x00", func(k string, v int64) { st.ByUnit[k] = v })
