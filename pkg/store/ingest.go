@@ -17,6 +17,9 @@ const actorPlatform = "platform"
 // channel+account+external_id), external replies, indexes, counters and the
 // account's cursor (a nil cursor leaves the stored one as it is). A page
 // with nothing new and an unchanged cursor opens no write transaction.
+// Pages ingested concurrently (several accounts' polls ready at once) may
+// share one transaction and its fsyncs; each is durable when its call
+// returns, and a failing page never fails another.
 func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.ExternalReply, cursor []byte) (IngestResult, error) {
 	var res IngestResult
 	if account == "" {
@@ -80,7 +83,9 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 		return res, nil
 	}
 
-	err = s.write(func(w *wctx) error {
+	// Pages of other accounts ready at the same moment share the commit
+	// (see commitGroup); this page is durable when Ingest returns.
+	err = s.writeGrouped(func(w *wctx) error {
 		res = IngestResult{}
 		tx := w.tx
 		dedup := tx.Bucket(bDedup)

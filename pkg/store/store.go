@@ -43,6 +43,7 @@ type Store struct {
 	// writeMu serialises write transactions with the id generator and event
 	// delivery; notifyMu keeps deliveries in commit order.
 	writeMu  sync.Mutex
+	group    commitGroup
 	notifyMu sync.Mutex
 	entropy  io.Reader // monotonic ULID entropy, owned by this store
 	lastID   ulid.ULID
