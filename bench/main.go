@@ -63,6 +63,7 @@ type config struct {
 	profileDir string
 	jsonOut    bool
 	child      string
+	sequential bool
 	reingest   int
 	lists      int
 	statsCalls int
@@ -80,6 +81,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.wl, "workload", string(workload.Realistic), "workload: realistic or simple")
 	fs.StringVar(&c.profileDir, "cpuprofile", "", "write a CPU profile of each fill to `dir`/<store>-<run>.pprof")
 	fs.BoolVar(&c.jsonOut, "json", false, "also print every run's figures as JSON lines")
+	fs.BoolVar(&c.sequential, "sequential", false, "ingest one page at a time (default: pages of different accounts ready at once are ingested concurrently)")
 	fs.IntVar(&c.reingest, "reingest", 1000, "pages re-ingested")
 	fs.IntVar(&c.lists, "lists", 2000, "list calls")
 	fs.IntVar(&c.statsCalls, "stats", 2000, "stats calls")
@@ -147,7 +149,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		runs = append(runs, row)
 	}
-	fmt.Fprintf(stdout, "\n%s workload, %d items, seed %d (ratios: %s)\n\n", c.wl, c.items, c.seed, strings.Join(c.stores, "/"))
+	mode := "pages of different accounts ready at once ingested concurrently"
+	if c.sequential {
+		mode = "one page at a time"
+	}
+	fmt.Fprintf(stdout, "\n%s workload, %d items, seed %d, %s (ratios: %s)\n\n", c.wl, c.items, c.seed, mode, strings.Join(c.stores, "/"))
 	storebench.PrintTable(stdout, runs)
 	return nil
 }
@@ -163,8 +169,11 @@ func runOne(ctx context.Context, self string, c config, name string, r int, stde
 	}
 	defer os.RemoveAll(dir)
 	args := []string{"-child", name, "-items", fmt.Sprint(c.items), "-seed", fmt.Sprint(c.seed), "-dir", dir,
-		"-workload", c.wl, "-reingest", fmt.Sprint(c.reingest), "-lists", fmt.Sprint(c.lists), "-stats", fmt.Sprint(c.statsCalls)}
+		"-workload", c.wl, fmt.Sprintf("-sequential=%v", c.sequential), "-reingest", fmt.Sprint(c.reingest), "-lists", fmt.Sprint(c.lists), "-stats", fmt.Sprint(c.statsCalls)}
 	if c.profileDir != "" {
+		if err := os.MkdirAll(c.profileDir, 0o755); err != nil {
+			return Result{}, err
+		}
 		args = append(args, "-cpuprofile", filepath.Join(c.profileDir, fmt.Sprintf("%s-%d.pprof", name, r)))
 	}
 	cmd := exec.CommandContext(ctx, self, args...)
@@ -190,7 +199,7 @@ func runChild(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o := storebench.Options{Reingest: c.reingest, Lists: c.lists, StatsCalls: c.statsCalls, Progress: stderr}
+	o := storebench.Options{Reingest: c.reingest, Lists: c.lists, StatsCalls: c.statsCalls, Sequential: c.sequential, Progress: stderr}
 	if c.profileDir != "" { // in the child, -cpuprofile is the file
 		f, err := os.Create(c.profileDir)
 		if err != nil {

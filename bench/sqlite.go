@@ -89,6 +89,7 @@ const listQuery = `SELECT item FROM items WHERE unit = ? AND status = 'open' ORD
 // Peer is the SQLite store: one writer connection with prepared
 // statements, a pool of readers.
 type Peer struct {
+	mu     sync.Mutex // the one writer: pages ready at once queue for it
 	path   string
 	w, r   *sql.DB
 	insert *sql.Stmt
@@ -171,6 +172,8 @@ func (p *Peer) Settle() error { return nil }
 // Ingest writes the page in one transaction: the items, counter deltas
 // summed per page and the cursor.
 func (p *Peer) Ingest(page *workload.Page) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	tx, err := p.w.Begin()
 	if err != nil {
 		return 0, err

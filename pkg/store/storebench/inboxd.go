@@ -3,6 +3,7 @@ package storebench
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
@@ -17,6 +18,7 @@ import (
 type Inboxd struct {
 	path    string
 	s       *store.Store
+	mu      sync.Mutex // guards now and pending: pages are ingested concurrently
 	now     time.Time
 	pending []store.ItemChange
 }
@@ -32,7 +34,7 @@ func (t *Inboxd) Store() *store.Store { return t.s }
 
 // Reopen opens the data file again.
 func (t *Inboxd) Reopen() error {
-	s, err := store.Open(t.path, store.Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return t.now }})
+	s, err := store.Open(t.path, store.Options{Logger: slog.New(slog.DiscardHandler), Now: t.clock})
 	if err != nil {
 		return err
 	}
@@ -48,11 +50,19 @@ func (t *Inboxd) Files() []string { return []string{t.path} }
 
 func statusPtr(s inbox.Status) *inbox.Status { return &s }
 
+func (t *Inboxd) clock() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.now
+}
+
 // Ingest stores the page with store.Ingest.
 func (t *Inboxd) Ingest(p *workload.Page) (int, error) {
+	t.mu.Lock()
 	if p.ReceivedAt.After(t.now) {
 		t.now = p.ReceivedAt
 	}
+	t.mu.Unlock()
 	res, err := t.s.Ingest(p.Account, p.Items, nil, p.Cursor)
 	if err != nil {
 		return 0, err
@@ -63,6 +73,8 @@ func (t *Inboxd) Ingest(p *workload.Page) (int, error) {
 	if res.New > 0 && res.New != len(p.Items) {
 		return 0, fmt.Errorf("ingest: %d of %d items new; the harness triages whole pages", res.New, len(p.Items))
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for j, id := range res.NewIDs {
 		if p.Want[j] != inbox.StatusNew {
 			t.pending = append(t.pending, store.ItemChange{ID: id, Change: store.Change{Status: statusPtr(p.Want[j])}})
@@ -73,11 +85,14 @@ func (t *Inboxd) Ingest(p *workload.Page) (int, error) {
 
 // Settle triages the items ingested since the last call in one transaction.
 func (t *Inboxd) Settle() error {
-	if len(t.pending) == 0 {
+	t.mu.Lock() // not held across the write: the store's clock takes it
+	pending := t.pending
+	t.pending = nil
+	t.mu.Unlock()
+	if len(pending) == 0 {
 		return nil
 	}
-	_, err := t.s.UpdateMany("triage", t.pending)
-	t.pending = t.pending[:0]
+	_, err := t.s.UpdateMany("triage", pending)
 	return err
 }
 
@@ -90,27 +105,15 @@ func (t *Inboxd) ListOpen(unit string, limit int) ([]inbox.Item, error) {
 	return p.Items, err
 }
 
-// Stats reads the office's stats and every unit's.
+// Stats reads the office's stats, unit × status included, in one call.
 func (t *Inboxd) Stats() (Snapshot, error) {
 	st, err := t.s.Stats("")
 	if err != nil {
 		return Snapshot{}, err
 	}
-	snap := Snapshot{ByStatus: st.ByStatus, ByAccount: st.ByAccount, ByUnitStatus: map[string]map[inbox.Status]int64{}}
+	snap := Snapshot{ByStatus: st.ByStatus, ByAccount: st.ByAccount, ByUnitStatus: st.ByUnitStatus}
 	if st.OldestWaiting != nil {
 		snap.OldestWaiting = *st.OldestWaiting
-	}
-	// Today's store answers unit × status with one call per unit.
-	for u := range st.ByUnit {
-		q := u
-		if q == "" {
-			q = "-"
-		}
-		us, err := t.s.Stats(q)
-		if err != nil {
-			return Snapshot{}, err
-		}
-		snap.ByUnitStatus[u] = us.ByStatus
 	}
 	return snap, nil
 }

@@ -22,9 +22,12 @@ type Snapshot struct {
 // ingested: it checks answers outside the timers.
 type model struct {
 	snap Snapshot
-	// open holds, per unit, the open items' "account|external id" in
-	// received order (pages in order, items in page order).
-	open map[string][]string
+	// open holds, per unit, the open items in received order (pages in
+	// order, items in page order); openGroup the group of each open item.
+	// Pages of one group are ingested at once, so a store may order them
+	// either way: only the group order is checked.
+	open      map[string][]string
+	openGroup map[string]int
 }
 
 func newModel() *model {
@@ -34,14 +37,15 @@ func newModel() *model {
 			ByUnitStatus: map[string]map[inbox.Status]int64{},
 			ByAccount:    map[string]int64{},
 		},
-		open: map[string][]string{},
+		open:      map[string][]string{},
+		openGroup: map[string]int{},
 	}
 }
 
 func modelKey(account, externalID string) string { return account + "|" + externalID }
 
 // add records a page that was ingested for the first time.
-func (m *model) add(p *workload.Page) {
+func (m *model) add(p *workload.Page, group int) {
 	for j := range p.Items {
 		it, st := &p.Items[j], p.Want[j]
 		m.snap.ByStatus[st]++
@@ -53,7 +57,9 @@ func (m *model) add(p *workload.Page) {
 		us[st]++
 		m.snap.ByAccount[it.Account]++
 		if st == inbox.StatusOpen {
-			m.open[it.Unit] = append(m.open[it.Unit], modelKey(it.Account, it.ExternalID))
+			k := modelKey(it.Account, it.ExternalID)
+			m.open[it.Unit] = append(m.open[it.Unit], k)
+			m.openGroup[k] = group
 		}
 		// Statuses are final here (triage is not modelled in steps), and
 		// pages come in received order: the first waiting item stays oldest.
@@ -73,10 +79,17 @@ func (m *model) checkList(unit string, limit int, got []inbox.Item) error {
 	if len(got) != len(want) {
 		return fmt.Errorf("list open items of unit %q: %d items, the model has %d", unit, len(got), len(want))
 	}
+	// Position by position the group must match: with every item distinct,
+	// open and of unit, that makes each group but the oldest listed
+	// complete and the oldest a subset of its group's open items.
+	seen := make(map[string]bool, len(got))
 	for i := range got {
-		if k := modelKey(got[i].Account, got[i].ExternalID); k != want[i] || got[i].Status != inbox.StatusOpen || got[i].Unit != unit || got[i].Text == "" {
+		k := modelKey(got[i].Account, got[i].ExternalID)
+		g, open := m.openGroup[k]
+		if !open || seen[k] || g != m.openGroup[want[i]] || got[i].Status != inbox.StatusOpen || got[i].Unit != unit || got[i].Text == "" {
 			return fmt.Errorf("list open items of unit %q: item %d is %s (%s, unit %q), the model has %s", unit, i, k, got[i].Status, got[i].Unit, want[i])
 		}
+		seen[k] = true
 	}
 	return nil
 }

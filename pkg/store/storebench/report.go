@@ -59,6 +59,7 @@ var figures = []figure{
 	{"RssAnon MB", "%.1f", func(r *Result) float64 { return r.RssAnonMB }, false},
 	{"RssFile MB", "%.1f", func(r *Result) float64 { return r.RssFileMB }, false},
 	{"reopen ms", "%.1f", func(r *Result) float64 { return r.ReopenMS }, false},
+	{"page groups (ready at once)", "%.0f", func(r *Result) float64 { return float64(r.Groups) }, true},
 	{"triage s (untimed)", "%.1f", func(r *Result) float64 { return r.SettleSeconds }, true},
 }
 

@@ -10,12 +10,14 @@ package storebench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"runtime/pprof"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
@@ -48,6 +50,7 @@ type Options struct {
 	Lists      int       // list calls; default 2,000
 	StatsCalls int       // stats calls; default 2,000
 	SettleEach int       // pages between Settle calls; default 10
+	Sequential bool      // one page at a time, never several accounts' pages at once
 	CPUProfile io.Writer // when set, a CPU profile of the fill's ingest calls
 	Progress   io.Writer // when set, a line every 10 % of the fill
 }
@@ -72,6 +75,7 @@ type Result struct {
 	RssFileMB      float64 `json:"rss_file_mb"`
 	ReopenMS       float64 `json:"reopen_ms"`
 	WallSeconds    float64 `json:"wall_s"`
+	Groups         int     `json:"groups"` // sets of pages ready at once`
 	CheckedAnswers int     `json:"checked_answers"`
 }
 
@@ -82,7 +86,12 @@ func Run(ctx context.Context, name string, t Target, w *workload.Workload, seed 
 	m := newModel()
 	begin := time.Now()
 
-	// 1. Fill: one durable Ingest per page; only the call is timed.
+	// 1. Fill: one durable Ingest per page; only the calls are timed. The
+	// accounts are polled concurrently, so consecutive pages of different
+	// accounts are ready at once: they form a group, received at the same
+	// moment and ingested concurrently (each call its own transaction, or a
+	// shared one if the store groups commits). Options.Sequential makes
+	// every group one page.
 	pages := w.Pages()
 	lat := make([]time.Duration, 0, pages)
 	var total, lastTenth time.Duration
@@ -94,42 +103,50 @@ func Run(ctx context.Context, name string, t Target, w *workload.Workload, seed 
 		defer pprof.StopCPUProfile()
 	}
 	var settle time.Duration
-	for k := range pages {
+	maxGroup := len(w.Accounts())
+	if o.Sequential {
+		maxGroup = 1
+	}
+	groups := 0
+	for k := 0; k < pages; {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		p := w.Page(k)
+		group := readyPages(w, k, maxGroup)
 		start := time.Now()
-		added, err := t.Ingest(&p)
-		d := time.Since(start)
+		d, err := ingestGroup(t, group)
+		wall := time.Since(start)
 		if err != nil {
-			return res, fmt.Errorf("ingest page %d: %w", k, err)
+			return res, err
 		}
-		if added != len(p.Items) {
-			return res, fmt.Errorf("ingest page %d: %d new items, the page has %d new", k, added, len(p.Items))
-		}
-		lat = append(lat, d)
-		total += d
+		lat = append(lat, d...)
+		total += wall
 		if k >= tenth {
-			lastTenth += d
+			lastTenth += wall
 		}
-		m.add(&p)
-		if (k+1)%o.SettleEach == 0 || k == pages-1 {
+		for i := range group {
+			m.add(&group[i], groups)
+		}
+		groups++
+		before := k
+		k += len(group)
+		if k/o.SettleEach != before/o.SettleEach || k == pages {
 			s := time.Now()
 			if err := t.Settle(); err != nil {
-				return res, fmt.Errorf("settle after page %d: %w", k, err)
+				return res, fmt.Errorf("settle after page %d: %w", k-1, err)
 			}
 			settle += time.Since(s)
 		}
-		if o.Progress != nil && (k+1)%max(1, pages/10) == 0 {
-			fmt.Fprintf(o.Progress, "%s: %d items, %.0f items/s, %v\n", name, (k+1)*workload.PageSize, float64((k+1)*workload.PageSize)/total.Seconds(), time.Since(begin).Round(time.Second))
+		if o.Progress != nil && k/max(1, pages/10) != before/max(1, pages/10) {
+			fmt.Fprintf(o.Progress, "%s: %d items, %.0f items/s, %v\n", name, k*workload.PageSize, float64(k*workload.PageSize)/total.Seconds(), time.Since(begin).Round(time.Second))
 		}
 	}
+	res.Groups = groups
 	if o.CPUProfile != nil {
 		pprof.StopCPUProfile()
 	}
 	res.FillRate = float64(res.Items) / total.Seconds()
-	res.LastTenthRate = float64((pages-tenth)*workload.PageSize) / lastTenth.Seconds()
+	res.LastTenthRate = float64(lastTenthItems(w, tenth, maxGroup)) / lastTenth.Seconds()
 	res.PageP50, res.PageP99 = ms(pct(lat, 50)), ms(pct(lat, 99))
 	res.SettleSeconds = settle.Seconds()
 
@@ -232,6 +249,68 @@ func (o *Options) defaults() {
 	if o.SettleEach <= 0 {
 		o.SettleEach = 10
 	}
+}
+
+// readyPages is the group starting at page k: the consecutive pages of
+// different accounts (at most max), all received when the last was. An
+// account's next page is never in its previous page's group: a poll waits
+// for its page to commit before it fetches the next.
+func readyPages(w *workload.Workload, k, max int) []workload.Page {
+	var group []workload.Page
+	seen := map[string]bool{}
+	for ; k < w.Pages() && len(group) < max; k++ {
+		p := w.Page(k)
+		if seen[p.Account] {
+			break
+		}
+		seen[p.Account] = true
+		group = append(group, p)
+	}
+	at := group[len(group)-1].ReceivedAt
+	for i := range group {
+		group[i].ReceivedAt = at
+	}
+	return group
+}
+
+// lastTenthItems counts the items of the groups that start at or after
+// page tenth (the last-10 % rate is over whole groups).
+func lastTenthItems(w *workload.Workload, tenth, max int) int {
+	n := 0
+	for k := 0; k < w.Pages(); {
+		g := len(readyPages(w, k, max))
+		if k >= tenth {
+			n += g * workload.PageSize
+		}
+		k += g
+	}
+	return n
+}
+
+// ingestGroup ingests a group's pages concurrently and returns each call's
+// latency (a page's time from ready to durable).
+func ingestGroup(t Target, group []workload.Page) ([]time.Duration, error) {
+	lat := make([]time.Duration, len(group))
+	errs := make([]error, len(group))
+	var wg sync.WaitGroup
+	for i := range group {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := &group[i]
+			start := time.Now()
+			added, err := t.Ingest(p)
+			lat[i] = time.Since(start)
+			switch {
+			case err != nil:
+				errs[i] = fmt.Errorf("ingest page %d: %w", p.Number, err)
+			case added != len(p.Items):
+				errs[i] = fmt.Errorf("ingest page %d: %d new items, the page has %d new", p.Number, added, len(p.Items))
+			}
+		}()
+	}
+	wg.Wait()
+	return lat, errors.Join(errs...)
 }
 
 // pct is the p-th percentile (nearest rank) of d; it sorts d.
