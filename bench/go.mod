@@ -6,9 +6,9 @@ require github.com/inboxd/inboxd v0.0.0
 
 require (
 	github.com/mattn/go-sqlite3 v1.14.53
-	github.com/oklog/ulid/v2 v2.1.1 // indirect
-	go.etcd.io/bbolt v1.4.3 // indirect
-	golang.org/x/sys v0.35.0 // indirect
+	github.com/oklog/ulid/v2 v2.1.2 // indirect
+	go.etcd.io/bbolt v1.5.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
 
 replace github.com/inboxd/inboxd => ../
