@@ -3,10 +3,12 @@ package store
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,16 +23,18 @@ import (
 // writes, then that set with one kind of key left out, to show what each
 // costs.
 var boundVariants = []struct {
-	name string
-	skip map[string]bool // bucket names left out
+	name    string
+	skip    map[string]bool // bucket names left out
+	grouped bool            // one transaction per group of pages ready at once
 }{
-	{"all-keys", nil},
-	{"no-ix_tag", map[string]bool{string(bIxTag): true}},
-	{"no-ix_thread_author", map[string]bool{string(bIxThreadAuthor): true}},
-	{"no-ix_status_unit", map[string]bool{string(bIxStatusUnit): true}},
-	{"no-dedup", map[string]bool{string(bDedup): true}},
+	{"all-keys", nil, false},
+	{"all-keys-grouped", nil, true},
+	{"no-ix_tag", map[string]bool{string(bIxTag): true}, false},
+	{"no-ix_thread_author", map[string]bool{string(bIxThreadAuthor): true}, false},
+	{"no-ix_status_unit", map[string]bool{string(bIxStatusUnit): true}, false},
+	{"no-dedup", map[string]bool{string(bDedup): true}, false},
 	{"items-only", map[string]bool{string(bDedup): true, string(bIxStatus): true, string(bIxStatusUnit): true, string(bIxAccount): true,
-		string(bIxChannelKind): true, string(bIxTag): true, string(bIxThreadAuthor): true, string(bCounters): true, string(bCursors): true}},
+		string(bIxChannelKind): true, string(bIxTag): true, string(bIxThreadAuthor): true, string(bCounters): true, string(bCursors): true}, false},
 }
 
 func boundItems(b *testing.B) int {
@@ -50,7 +54,10 @@ func boundItems(b *testing.B) int {
 // else in one bbolt transaction per page, on a fresh file filled to
 // INBOXD_BENCH_ITEMS items (default 20,000). "ingest" runs store.Ingest on
 // the same pages in the same run, so ingest/bound is a ratio of one run.
-// Items stay new (no triage) in both.
+// Items stay new (no triage) in both. The -grouped variants take the pages
+// of different accounts that are ready at once together: Ingest called
+// concurrently (a group commit), raw Puts in one transaction per group.
+// Every page's received time is its group's in all variants.
 func BenchmarkBound(b *testing.B) {
 	items := boundItems(b)
 	w, err := workload.New(workload.Realistic, 1, items)
@@ -61,34 +68,19 @@ func BenchmarkBound(b *testing.B) {
 	for k := range pages {
 		pages[k] = w.Page(k)
 	}
-	b.Run("ingest", func(b *testing.B) {
-		var rate float64
-		for range b.N {
-			var now time.Time
-			s, err := Open(filepath.Join(b.TempDir(), "ingest.db"), Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
-			if err != nil {
-				b.Fatal(err)
-			}
-			var total time.Duration
-			for k := range pages {
-				now = pages[k].ReceivedAt
-				start := time.Now()
-				res, err := s.Ingest(pages[k].Account, pages[k].Items, nil, pages[k].Cursor)
-				total += time.Since(start)
-				if err != nil || res.New != len(pages[k].Items) {
-					b.Fatal(res.New, err)
-				}
-			}
-			rate = float64(items) / total.Seconds()
-			s.Close()
+	groups := boundGroups(pages)
+	for _, grouped := range []bool{false, true} {
+		name := "ingest"
+		if grouped {
+			name = "ingest-grouped"
 		}
-		b.ReportMetric(rate, "items/s")
-	})
+		b.Run(name, func(b *testing.B) { benchIngestPages(b, pages, groups, grouped) })
+	}
 	for _, v := range boundVariants {
 		b.Run(v.name, func(b *testing.B) {
 			var rate, pagesPerCommit float64
 			for range b.N {
-				rate, pagesPerCommit = boundFill(b, filepath.Join(b.TempDir(), "bound.db"), pages, v.skip)
+				rate, pagesPerCommit = boundFill(b, filepath.Join(b.TempDir(), "bound.db"), pages, groups, v.grouped, v.skip)
 			}
 			b.ReportMetric(rate, "items/s")
 			b.ReportMetric(pagesPerCommit, "pages-written/commit")
@@ -96,9 +88,73 @@ func BenchmarkBound(b *testing.B) {
 	}
 }
 
-// boundFill writes pages' keys with raw Puts and returns items/s (only the
-// Update calls timed) and pages written per commit.
-func boundFill(b *testing.B, path string, pages []workload.Page, skip map[string]bool) (float64, float64) {
+// boundGroups splits pages into groups of consecutive pages of different
+// accounts (pages ready at once, as storebench forms them) and gives every
+// page of a group the group's received time. It returns each group's
+// [first, end) page range.
+func boundGroups(pages []workload.Page) [][2]int {
+	var groups [][2]int
+	for k := 0; k < len(pages); {
+		seen := map[string]bool{}
+		end := k
+		for end < len(pages) && !seen[pages[end].Account] {
+			seen[pages[end].Account] = true
+			end++
+		}
+		for i := k; i < end; i++ {
+			pages[i].ReceivedAt = pages[end-1].ReceivedAt
+		}
+		groups = append(groups, [2]int{k, end})
+		k = end
+	}
+	return groups
+}
+
+// benchIngestPages ingests pages through Store.Ingest, a page at a time or
+// each group's pages concurrently (one group commit).
+func benchIngestPages(b *testing.B, pages []workload.Page, groups [][2]int, grouped bool) {
+	var rate float64
+	for range b.N {
+		var mu sync.Mutex
+		var now time.Time
+		s, err := Open(filepath.Join(b.TempDir(), "ingest.db"), Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var total time.Duration
+		for _, g := range groups {
+			mu.Lock()
+			now = pages[g[0]].ReceivedAt
+			mu.Unlock()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for k := g[0]; k < g[1]; k++ {
+				one := func() {
+					res, err := s.Ingest(pages[k].Account, pages[k].Items, nil, pages[k].Cursor)
+					if err != nil || res.New != len(pages[k].Items) {
+						panic(fmt.Sprint(res.New, err))
+					}
+				}
+				if !grouped {
+					one()
+					continue
+				}
+				wg.Add(1)
+				go func() { defer wg.Done(); one() }()
+			}
+			wg.Wait()
+			total += time.Since(start)
+		}
+		rate = float64(len(pages)*workload.PageSize) / total.Seconds()
+		s.Close()
+	}
+	b.ReportMetric(rate, "items/s")
+}
+
+// boundFill writes pages' keys with raw Puts, one transaction per page or
+// per group, and returns items/s (only the Update calls timed) and pages
+// written per commit.
+func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int, grouped bool, skip map[string]bool) (float64, float64) {
 	b.Helper()
 	db, err := bolt.Open(path, fileMode, &bolt.Options{FreelistType: bolt.FreelistMapType})
 	if err != nil {
@@ -121,33 +177,41 @@ func boundFill(b *testing.B, path string, pages []workload.Page, skip map[string
 	var total time.Duration
 	before := db.Stats().TxStats
 	counters := map[string]int64{}
-	for k := range pages {
-		p := &pages[k]
-		// Build the page's writes outside the timer, as Ingest's own
-		// encoding is a few per cent of its time.
+	if !grouped {
+		groups = groups[:0:0]
+		for k := range pages {
+			groups = append(groups, [2]int{k, k + 1})
+		}
+	}
+	for _, g := range groups {
+		// Build the writes outside the timer, as Ingest's own encoding is a
+		// few per cent of its time.
 		var puts []kv
 		deltas := map[string]int64{}
-		for j := range p.Items {
-			it := p.Items[j]
-			id := ids.newID(p.ReceivedAt)
-			it.ID, it.ReceivedAt, it.Status, it.Priority = idString(id), p.ReceivedAt, inbox.StatusNew, inbox.PriorityNormal
-			raw, err := marshalItem(&it)
-			if err != nil {
-				b.Fatal(err)
+		for k := g[0]; k < g[1]; k++ {
+			p := &pages[k]
+			for j := range p.Items {
+				it := p.Items[j]
+				id := ids.newID(p.ReceivedAt)
+				it.ID, it.ReceivedAt, it.Status, it.Priority = idString(id), p.ReceivedAt, inbox.StatusNew, inbox.PriorityNormal
+				raw, err := marshalItem(&it)
+				if err != nil {
+					b.Fatal(err)
+				}
+				puts = append(puts, kv{bItems, id, raw}, kv{bDedup, dedupKey(string(it.Channel), it.Account, it.ExternalID), id})
+				for _, e := range itemIndex(&it, id) {
+					puts = append(puts, kv{e.bucket, e.key, e.val})
+				}
+				for _, c := range itemCounters(&it) {
+					deltas[c]++
+				}
 			}
-			puts = append(puts, kv{bItems, id, raw}, kv{bDedup, dedupKey(string(it.Channel), it.Account, it.ExternalID), id})
-			for _, e := range itemIndex(&it, id) {
-				puts = append(puts, kv{e.bucket, e.key, e.val})
-			}
-			for _, c := range itemCounters(&it) {
-				deltas[c]++
-			}
+			puts = append(puts, kv{bCursors, []byte(p.Account), p.Cursor})
 		}
 		for c, d := range deltas {
 			counters[c] += d
 			puts = append(puts, kv{bCounters, []byte(c), binary.BigEndian.AppendUint64(nil, uint64(counters[c]))})
 		}
-		puts = append(puts, kv{bCursors, []byte(p.Account), p.Cursor})
 		start := time.Now()
 		err := db.Update(func(tx *bolt.Tx) error {
 			for _, name := range appendMostly {
@@ -170,5 +234,5 @@ func boundFill(b *testing.B, path string, pages []workload.Page, skip map[string
 	}
 	after := db.Stats().TxStats
 	n := len(pages) * workload.PageSize
-	return float64(n) / total.Seconds(), float64(after.GetWrite()-before.GetWrite()) / float64(len(pages))
+	return float64(n) / total.Seconds(), float64(after.GetWrite()-before.GetWrite()) / float64(len(groups))
 }
