@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,9 +45,17 @@ func backup(ctx context.Context, e env, args []string) error {
 // writeBackup runs copyTo (the store's Backup) into a temporary file and
 // renames it to out.
 func writeBackup(ctx context.Context, out string, copyTo func(context.Context, io.Writer) (int64, error)) (n int64, err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*") // mode 0600
+	dir := filepath.Dir(out)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		// Said before the temporary file's name can show up in the error.
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			return 0, fmt.Errorf("backup: the folder %s does not exist; create it first (mkdir -p %s)", dir, dir)
+		}
+		return 0, fmt.Errorf("backup: the folder %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".tmp-*") // mode 0600
 	if err != nil {
-		return 0, fmt.Errorf("backup: %w", err)
+		return 0, fmt.Errorf("backup: cannot write in the folder %s: %w", dir, errors.Unwrap(err))
 	}
 	defer func() {
 		if err != nil {

@@ -210,7 +210,15 @@ func commandConfig(fs *flag.FlagSet, e env, usage string, args []string, path *s
 			return nil, err
 		}
 	}
-	return loadConfig(*path, e.getenv)
+	cfg, err := loadConfig(*path, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	logger := newLogger(e.stderr, cfg.Log)
+	for _, w := range cfg.Warnings {
+		logger.Warn("configuration: " + w)
+	}
+	return cfg, nil
 }
 
 // onStore opens the data file (see openStore), runs fn on it and closes

@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/inboxd/inboxd/pkg/calendar"
@@ -109,10 +110,13 @@ type Config struct {
 	Timezone   string         // IANA name: month boundaries of reports, the office calendar, ticket years
 	Location   *time.Location // Timezone, loaded
 	BackoffMax time.Duration  // ceiling of the retry backoff of polls and sends
-	Verify     Verify         // bounds of verifying a reply left unknown
-	Log        Log
-	HTTP       HTTP
-	Accounts   []Account
+	// Warnings are things a valid config may still get wrong (an empty
+	// file, INBOXD_ADMIN_TOKEN set but unused); commands print them.
+	Warnings []string
+	Verify   Verify // bounds of verifying a reply left unknown
+	Log      Log
+	HTTP     HTTP
+	Accounts []Account
 
 	// Calendar is the office's opening hours and holidays in Location
 	// (the default hours when the config sets none); never nil.
@@ -270,8 +274,14 @@ func Parse(name string, data []byte, getenv func(string) (string, bool)) (*Confi
 	if getenv == nil {
 		getenv = func(string) (string, bool) { return "", false }
 	}
-	d := &decoder{file: name, getenv: getenv, readFile: os.ReadFile}
+	used := map[string]bool{}
+	lookup := getenv
+	d := &decoder{file: name, readFile: os.ReadFile, getenv: func(n string) (string, bool) {
+		used[n] = true
+		return lookup(n)
+	}}
 	cfg := d.document(data)
+	d.errs = d.requiredOnce()
 	if len(d.errs) > 0 {
 		// File order reads best; errors of one line keep their order.
 		slices.SortStableFunc(d.errs, func(a, b *Error) int { return cmp.Compare(a.Line, b.Line) })
@@ -281,5 +291,37 @@ func Parse(name string, data []byte, getenv func(string) (string, bool)) (*Confi
 		}
 		return nil, errors.Join(errs...)
 	}
+	if v, ok := getenv(BootstrapTokenEnv); ok && v != "" && !used[BootstrapTokenEnv] {
+		d.warnings = append(d.warnings, fmt.Sprintf("%s is set in the environment, but %s does not use it, so it grants nothing; "+
+			"to enable the bootstrap admin token, set http.bootstrap_admin_token: ${%s}", BootstrapTokenEnv, name, BootstrapTokenEnv))
+	}
+	cfg.Warnings = d.warnings
 	return cfg, nil
+}
+
+// BootstrapTokenEnv is the environment variable the shipped configs read
+// the bootstrap admin token from.
+const BootstrapTokenEnv = "INBOXD_ADMIN_TOKEN"
+
+// requiredOnce reports a required key whose ${VAR} is not set once: the
+// "is required" error goes, and the variable's error says what to set.
+func (d *decoder) requiredOnce() []*Error {
+	out := d.errs[:0:0]
+	required := map[string]bool{}
+	for _, e := range d.errs {
+		if _, ok := d.unset[e.Path]; ok && strings.HasPrefix(e.Msg, "is required") {
+			required[e.Path] = true
+		}
+	}
+	for _, e := range d.errs {
+		name, unset := d.unset[e.Path]
+		switch {
+		case unset && strings.HasPrefix(e.Msg, "is required"):
+			continue
+		case unset && required[e.Path] && strings.HasPrefix(e.Msg, "environment variable"):
+			e.Msg = fmt.Sprintf("environment variable %s is not set; this key is required: set %s", name, name)
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -23,6 +23,8 @@ type decoder struct {
 	getenv   func(string) (string, bool)
 	readFile func(string) ([]byte, error) // for files the config names (holidays_file)
 	errs     []*Error
+	unset    map[string]string // key path → the unset environment variable it named
+	warnings []string
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -31,6 +33,18 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 		line = n.Line
 	}
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// tabIndented reports whether line (1-based) of data is indented with a
+// tab, which YAML forbids and the parser reports obscurely.
+func tabIndented(data []byte, line int) bool {
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) {
+		return false
+	}
+	l := lines[line-1]
+	indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+	return strings.Contains(indent, "\t")
 }
 
 // yamlLineErr matches go.yaml.in/yaml/v3's syntax errors, to report them in
@@ -42,7 +56,11 @@ func (d *decoder) document(data []byte) *Config {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: "invalid YAML: " + m[2]})
+			msg := "invalid YAML: " + m[2]
+			if tabIndented(data, line) {
+				msg = "tabs are not allowed for indentation in YAML; use spaces"
+			}
+			d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: msg})
 		} else {
 			d.errs = append(d.errs, &Error{File: d.file, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")})
 		}
@@ -51,6 +69,10 @@ func (d *decoder) document(data []byte) *Config {
 	var top *yaml.Node
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		top = root.Content[0]
+	}
+	if top == nil || (top.Kind == yaml.MappingNode && len(top.Content) == 0) {
+		d.warnings = append(d.warnings, fmt.Sprintf("%s is empty: inboxd runs with no accounts, and its data goes to the relative data_dir %s (from the directory it is started in); see config.example.yaml",
+			d.file, DefaultDataDir))
 	}
 
 	cfg := &Config{
@@ -635,6 +657,12 @@ func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
 	}
 	v, err := expand(n.Value, d.getenv)
 	if err != nil {
+		if ue, ok := err.(*unsetEnvError); ok {
+			if d.unset == nil {
+				d.unset = map[string]string{}
+			}
+			d.unset[path] = ue.name
+		}
 		d.errorf(n, path, "%v", err)
 		return "", false
 	}

@@ -32,7 +32,7 @@ func expand(s string, getenv func(string) (string, bool)) (string, error) {
 			case hasFallback && v == "":
 				v = fallback
 			case !ok:
-				return "", fmt.Errorf("environment variable %s is not set (use ${%s:-} to make it optional)", name, name)
+				return "", &unsetEnvError{name: name}
 			}
 			b.WriteString(v)
 			i += 2 + end + 1
@@ -42,6 +42,13 @@ func expand(s string, getenv func(string) (string, bool)) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// unsetEnvError is a ${NAME} whose variable is not set.
+type unsetEnvError struct{ name string }
+
+func (e *unsetEnvError) Error() string {
+	return fmt.Sprintf("environment variable %s is not set (set it, or write ${%s:-} to make the value optional)", e.name, e.name)
 }
 
 func validEnvName(name string) bool {
