@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -109,15 +108,6 @@ func (s *Server) crossOrigin(r *http.Request) error {
 	return nil
 }
 
-// clientAddr is the address sign-in throttling and logs use: the peer's IP.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // --- routes
 
 type signIn struct {
@@ -149,7 +139,7 @@ func (s *Server) authLog(r *http.Request, msg, username, outcome string) {
 	if outcome != "ok" {
 		level = slog.LevelWarn
 	}
-	s.logAt(r, level, msg, "outcome", outcome, "username", username, "client", clientAddr(r))
+	s.logAt(r, level, msg, "outcome", outcome, "username", username, "client", s.clientAddr(r))
 }
 
 // logInfo logs with the request's ids.
@@ -173,7 +163,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if len(username) > 64 {
 		username = username[:64] // no valid username is longer; bounds the throttle's keys and logs
 	}
-	client := clientAddr(r)
+	client := s.clientAddr(r)
 	now := s.now()
 	if wait := s.signIns.wait(username, client, now); wait > 0 {
 		s.authLog(r, "sign-in", username, "throttled")
@@ -264,7 +254,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 				return fmt.Errorf("sign out everywhere: %w", err)
 			}
 			s.endUserStreams(sess.Username, nil)
-			s.logInfo(r, "signed out everywhere", "username", sess.Username, "sessions", n, "client", clientAddr(r))
+			s.logInfo(r, "signed out everywhere", "username", sess.Username, "sessions", n, "client", s.clientAddr(r))
 			s.metrics.auth("sign_out", "everywhere")
 		default:
 			if err := s.store.DeleteSession(hash); err != nil {

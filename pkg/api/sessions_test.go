@@ -571,3 +571,60 @@ func TestCookieStreamUnitScope(t *testing.T) {
 		t.Fatalf("first event for a unit-A person: %+v", ev)
 	}
 }
+
+// A person's event streams count against the same cap as a token's, over
+// all of their sessions; another principal is not affected.
+func TestStreamCapPerUser(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.MaxStreamsPerToken, o.MaxStreams = 1, 10 })
+	ts := e.server()
+	first := e.person("siti", inbox.RoleViewer, "")
+	second := e.browser()
+	if rec := second.signIn("siti", goodPassword); rec.Code != http.StatusNoContent {
+		t.Fatal(rec.Code)
+	}
+	e.openPersonStream(ts, first)
+	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/events", nil)
+	req.AddCookie(second.cookie)
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("second stream of one user: %d, want 429 with Retry-After", resp.StatusCode)
+	}
+	e.openStream(ts, asViewer, "") // a token's own cap is separate
+	e.openPersonStream(ts, e.person("budi", inbox.RoleViewer, ""))
+}
+
+// Behind a trusted proxy, sign-in throttling and logs use the client
+// address from X-Forwarded-For, not the proxy's.
+func TestSignInThrottleBehindTrustedProxy(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.SignInMaxFailures = 2
+		proxies, err := ParseTrustedProxies([]string{"192.0.2.0/24"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.TrustedProxies = proxies
+	})
+	e.person("ani", inbox.RoleViewer, "")
+	guesser := e.browser() // 192.0.2.10: the proxy
+	guesser.hdr = []string{"X-Forwarded-For", "203.0.113.1"}
+	for i := range 2 * addressFactor {
+		if rec := guesser.signIn(fmt.Sprintf("user%d", i), "some guess here"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, rec.Code)
+		}
+	}
+	if rec := guesser.signIn("ani", goodPassword); rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("the guessing client: %d, want 429", rec.Code)
+	}
+	colleague := e.browser() // same proxy, another client
+	colleague.hdr = []string{"X-Forwarded-For", "203.0.113.2"}
+	if rec := colleague.signIn("ani", goodPassword); rec.Code != http.StatusNoContent {
+		t.Fatalf("another client behind the same proxy: %d", rec.Code)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "msg=sign-in outcome=unknown_user username=user0 client=203.0.113.1 ") {
+		t.Fatalf("sign-in logs do not name the forwarded client:\n%s", logs)
+	}
+}
