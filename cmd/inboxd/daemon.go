@@ -76,7 +76,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		return fmt.Errorf("create data_dir: %w", err)
 	}
 	path := dataFile(cfg)
-	st, err := store.Open(path, store.Options{Location: cfg.Location, Logger: logger, Notify: bus.publish, MaxTokens: cfg.HTTP.MaxTokens})
+	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, Notify: bus.publish, MaxTokens: cfg.HTTP.MaxTokens})
 	if errors.Is(err, store.ErrLocked) {
 		return &lockedError{path: path, hint: "stop it before starting another, or give this one another data_dir", err: err}
 	}

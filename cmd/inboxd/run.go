@@ -285,7 +285,7 @@ func openStore(cfg *config.Config, logger *slog.Logger, create bool, lockHint st
 		}
 		return nil, err
 	}
-	st, err := store.Open(path, store.Options{Location: cfg.Location, Logger: logger, MaxTokens: cfg.HTTP.MaxTokens})
+	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, MaxTokens: cfg.HTTP.MaxTokens})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, &lockedError{path: path, hint: lockHint, err: err}
 	}

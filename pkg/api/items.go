@@ -26,12 +26,14 @@ const (
 func parseItemFilter(q url.Values) (store.Filter, error) {
 	var v validationErrors
 	f := store.Filter{
-		Account:  q.Get("account"),
-		Unit:     q.Get("unit"),
-		Assignee: q.Get("assignee"),
-		Tag:      q.Get("tag"),
-		Query:    q.Get("q"),
-		Cursor:   q.Get("cursor"),
+		Account:     q.Get("account"),
+		Unit:        q.Get("unit"),
+		Assignee:    q.Get("assignee"),
+		Tag:         q.Get("tag"),
+		Ticket:      strings.TrimSpace(q.Get("ticket")),
+		ExternalRef: strings.TrimSpace(q.Get("external_ref")),
+		Query:       q.Get("q"),
+		Cursor:      q.Get("cursor"),
 	}
 	if s := q.Get("status"); s != "" {
 		for _, part := range strings.Split(s, ",") {
@@ -68,6 +70,7 @@ func parseItemFilter(q url.Values) (store.Filter, error) {
 	}
 	for _, fld := range []struct{ name, val string }{
 		{"account", f.Account}, {"unit", f.Unit}, {"assignee", f.Assignee}, {"tag", f.Tag}, {"q", f.Query}, {"cursor", f.Cursor},
+		{"ticket", f.Ticket}, {"external_ref", f.ExternalRef},
 	} {
 		checkText(&v, fld.name, fld.val, maxFilterLen)
 	}
@@ -205,18 +208,22 @@ func nonNil(d *store.Detail) {
 
 // itemPatch is the PATCH body; absent fields stay as they are.
 type itemPatch struct {
-	Status   *inbox.Status   `json:"status"`
-	Assignee *string         `json:"assignee"`
-	Unit     *string         `json:"unit"`
-	Tags     *[]string       `json:"tags"`
-	Priority *inbox.Priority `json:"priority"`
+	Status      *inbox.Status   `json:"status"`
+	Assignee    *string         `json:"assignee"`
+	Unit        *string         `json:"unit"`
+	Tags        *[]string       `json:"tags"`
+	Priority    *inbox.Priority `json:"priority"`
+	ExternalRef *string         `json:"external_ref"`
 }
 
 func (p itemPatch) validate(scopeUnit string) (store.Change, error) {
 	var v validationErrors
-	ch := store.Change{Status: p.Status, Assignee: p.Assignee, Unit: p.Unit, Tags: p.Tags, Priority: p.Priority}
+	ch := store.Change{Status: p.Status, Assignee: p.Assignee, Unit: p.Unit, Tags: p.Tags, Priority: p.Priority, ExternalRef: p.ExternalRef}
 	if p == (itemPatch{}) {
-		v.add("body", "give at least one of status, assignee, unit, tags, priority")
+		v.add("body", "give at least one of status, assignee, unit, tags, priority, external_ref")
+	}
+	if p.ExternalRef != nil {
+		checkText(&v, "external_ref", *p.ExternalRef, inbox.MaxExternalRefLen)
 	}
 	if p.Status != nil && !p.Status.Valid() {
 		v.add("status", "unknown status %q; use open, answered, closed or ignored", *p.Status)

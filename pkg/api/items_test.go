@@ -372,3 +372,44 @@ func TestScopedWriteDoesNotLandAfterAMoveToAnotherUnit(t *testing.T) {
 		})
 	}
 }
+
+func TestTicketAndExternalRef(t *testing.T) {
+	e := newEnv(t)
+	comment := e.items["aComment"]
+	d, err := e.st.Detail(comment.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticket := d.Item.Ticket
+	if !strings.HasPrefix(ticket, inbox.DefaultTicketPrefix+"-") {
+		t.Fatalf("ingested item has ticket %q", ticket)
+	}
+	rec := e.do(asViewer, "GET", "/api/v1/items?ticket="+ticket, nil)
+	l := decodeJSONBody[itemList](t, rec)
+	if len(l.Items) != 1 || l.Items[0].ID != comment.ID || l.Items[0].Ticket != ticket {
+		t.Fatalf("?ticket=: %d %s", rec.Code, rec.Body)
+	}
+	other, err := e.st.Get(e.items["bMention"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := decodeJSONBody[itemList](t, e.do(asViewerA, "GET", "/api/v1/items?ticket="+other.Ticket, nil)); other.Ticket == "" || len(l.Items) != 0 {
+		t.Fatalf("a token scoped to another unit sees the case %q: %+v", other.Ticket, l.Items)
+	}
+
+	rec = e.do(asOp, "PATCH", "/api/v1/items/"+comment.ID, map[string]any{"external_ref": "LAPOR-8812345"})
+	if rec.Code != http.StatusOK || decodeJSONBody[inbox.Item](t, rec).ExternalRef != "LAPOR-8812345" {
+		t.Fatalf("PATCH external_ref: %d %s", rec.Code, rec.Body)
+	}
+	l = decodeJSONBody[itemList](t, e.do(asViewer, "GET", "/api/v1/items?external_ref=LAPOR-8812345", nil))
+	if len(l.Items) != 1 || l.Items[0].ID != comment.ID {
+		t.Fatalf("?external_ref=: %+v", l.Items)
+	}
+	rec = e.do(asOp, "PATCH", "/api/v1/items/"+comment.ID, map[string]any{"external_ref": strings.Repeat("x", inbox.MaxExternalRefLen+1)})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "external_ref") {
+		t.Fatalf("long external_ref: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(asViewer, "GET", "/api/v1/items?ticket="+strings.Repeat("x", 300), nil); rec.Code != http.StatusUnprocessableEntity && rec.Code != http.StatusBadRequest {
+		t.Fatalf("long ticket filter: %d", rec.Code)
+	}
+}

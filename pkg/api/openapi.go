@@ -60,6 +60,8 @@ func schemas() obj {
 			"attachments": arrayOf(ref("Attachment")), "permalink": tStr, "created_at": tTime, "received_at": tTime,
 			"status": status, "assignee": tStr, "unit": tStr, "tags": arrayOf(tStr), "priority": enumOf(inbox.Priorities),
 			"backfill": tBool, "answered_at": tTime,
+			"ticket":       obj{"type": "string", "description": "The case's ticket number, e.g. UP4-2026-000123; absent on spam"},
+			"external_ref": tStr,
 		}),
 		"ItemList": object([]string{"items", "next_cursor"}, obj{
 			"items": arrayOf(ref("Item")), "next_cursor": obj{"type": "string", "description": "empty when there is nothing more"},
@@ -72,9 +74,10 @@ func schemas() obj {
 		}),
 		"ItemPatch": obj{"type": "object", "additionalProperties": false, "minProperties": 1, "properties": obj{
 			"status": status, "assignee": obj{"type": "string", "maxLength": maxNameLen},
-			"unit":     obj{"type": "string", "maxLength": maxNameLen},
-			"tags":     obj{"type": "array", "maxItems": maxTags, "items": obj{"type": "string", "minLength": 1, "maxLength": maxTagLen}},
-			"priority": enumOf(inbox.Priorities),
+			"unit":         obj{"type": "string", "maxLength": maxNameLen},
+			"tags":         obj{"type": "array", "maxItems": maxTags, "items": obj{"type": "string", "minLength": 1, "maxLength": maxTagLen}},
+			"priority":     enumOf(inbox.Priorities),
+			"external_ref": obj{"type": "string", "maxLength": inbox.MaxExternalRefLen, "description": "e.g. a SP4N-LAPOR! tracking id; \"\" clears it"},
 		}},
 		"NewNote": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
 			"text": obj{"type": "string", "minLength": 1, "maxLength": maxNoteLen}}},

@@ -84,6 +84,8 @@ func routeTable() []route {
 				{"unit", "Unit (government office); - selects items with no unit.", str("")},
 				{"assignee", "", str("")},
 				{"tag", "", str("")},
+				{"ticket", "The items of one case, e.g. UP4-2026-000123.", str("")},
+				{"external_ref", "Items with this external reference (e.g. a SP4N-LAPOR! id).", str("")},
 				{"q", "Case-insensitive text match in text, author name and handle.", str("")},
 				{"order", "", enumOf([]string{"newest", "oldest"})},
 				limitParam, cursorParam,
@@ -93,7 +95,7 @@ func routeTable() []route {
 			ID: "getItem", Tag: "items", Summary: "An item with its thread, replies, notes and audit trail",
 			Response: "Detail", Errors: []int{404}}},
 		{Method: "PATCH", Path: "/api/v1/items/{id}", Need: inbox.RoleOperator, Handle: (*Server).patchItem, Doc: opDoc{
-			ID: "patchItem", Tag: "items", Summary: "Change status, assignee, unit, tags or priority",
+			ID: "patchItem", Tag: "items", Summary: "Change status, assignee, unit, tags, priority or external_ref",
 			Description: "A refused status transition is a 409 naming both states.",
 			Body:        "ItemPatch", Response: "Item", Errors: []int{400, 404, 409, 413, 415, 422}}},
 		{Method: "POST", Path: "/api/v1/items/{id}/notes", Need: inbox.RoleOperator, Handle: (*Server).addNote, Doc: opDoc{

@@ -14,7 +14,7 @@ import (
 
 // DefaultTicketPrefix starts every ticket number (UP4-2026-000123) unless
 // ticket_prefix says otherwise.
-const DefaultTicketPrefix = "UP4"
+const DefaultTicketPrefix = inbox.DefaultTicketPrefix
 
 var (
 	calendarKeys = []string{"hours", "overrides", "holidays", "holidays_file"}

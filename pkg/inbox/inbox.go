@@ -96,6 +96,12 @@ type Item struct {
 	// AnsweredAt is when the first reply to this item (sent through inboxd,
 	// or written on the platform directly) was seen as sent.
 	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	// Ticket is the case's number (FormatTicket), shared by a citizen's
+	// messages in one thread while the case is open; empty for spam.
+	Ticket string `json:"ticket,omitempty"`
+	// ExternalRef is an operator-set reference in another system, e.g. a
+	// SP4N-LAPOR! tracking id.
+	ExternalRef string `json:"external_ref,omitempty"`
 }
 
 // DedupKey identifies an item across polls: channel + account + platform id.

@@ -65,6 +65,9 @@ type Options struct {
 	DiskFree func(dir string) (uint64, error)
 	// MaxTokens caps how many API tokens may exist (0: no cap).
 	MaxTokens int
+	// TicketPrefix starts ticket numbers; default inbox.DefaultTicketPrefix.
+	// The year in them is received_at's in Location.
+	TicketPrefix string
 }
 
 // EventType names what changed; the API's event stream uses these names.
@@ -111,17 +114,19 @@ const (
 // Filter selects items for List. Empty fields do not filter. Statuses are
 // OR-ed ("waiting" is new+open); the other fields are AND-ed.
 type Filter struct {
-	Statuses []inbox.Status
-	Channel  inbox.Channel
-	Account  string
-	Kind     inbox.Kind
-	Unit     string // "-" selects items with no unit
-	Assignee string
-	Tag      string
-	Query    string // case-insensitive substring of text, author name or handle
-	Order    Order  // default NewestFirst
-	Limit    int    // default 50, max 200
-	Cursor   string // opaque, from ListPage.NextCursor
+	Statuses    []inbox.Status
+	Channel     inbox.Channel
+	Account     string
+	Kind        inbox.Kind
+	Unit        string // "-" selects items with no unit
+	Assignee    string
+	Tag         string
+	Ticket      string // the items of one case
+	ExternalRef string
+	Query       string // case-insensitive substring of text, author name or handle
+	Order       Order  // default NewestFirst
+	Limit       int    // default 50, max 200
+	Cursor      string // opaque, from ListPage.NextCursor
 	// MaxScan bounds how many items a Query may examine in one call; the
 	// page then comes back short with a NextCursor to continue. Default 5000.
 	MaxScan int
@@ -147,11 +152,12 @@ type Detail struct {
 
 // Change is a partial update of an item; nil fields stay as they are.
 type Change struct {
-	Status   *inbox.Status
-	Assignee *string
-	Unit     *string
-	Tags     *[]string
-	Priority *inbox.Priority
+	Status      *inbox.Status
+	Assignee    *string
+	Unit        *string
+	Tags        *[]string
+	Priority    *inbox.Priority
+	ExternalRef *string
 	// Scope, when set, is the only unit the item may be in, checked inside
 	// the write transaction (ErrNotFound otherwise): a unit-scoped caller's
 	// earlier check cannot race a concurrent move to another unit.

@@ -57,6 +57,14 @@
 //	user_audit      username|id16 -> audit entry JSON (who changed the user)
 //	sessions        sha256(session id) -> session JSON (username, times)
 //	user_sessions   username|sha256(session id) -> "" (sign out everywhere)
+//	tickets         u4(year of received_at in Options.Location) -> uint64 BE: the
+//	                year's last ticket number (gap-free: written with the item)
+//	ix_ticket       ticket|id16              (items with a ticket: a case's items)
+//	ix_external_ref external_ref|id16        (items with an external_ref)
+//
+// Meta also holds "tickets_done" once the items stored before tickets
+// existed were numbered, and "tickets_at", the id16 where that migration
+// (run by Open, in batches, before anything else writes) stopped.
 //
 // Ids are handed out in received order (received_at never steps back within
 // the file), so ix_status and ix_status_unit double as by-received indexes:

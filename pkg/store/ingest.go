@@ -103,6 +103,10 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 			it.ReceivedAt = w.s.receivedAt(w.now)
 			it.Status = inbox.StatusNew
 			it.AnsweredAt = nil
+			it.Ticket, it.ExternalRef = "", ""
+			if err := w.assignTicket(&it, id); err != nil {
+				return err
+			}
 			if err := dedup.Put(dk, id); err != nil {
 				return err
 			}

@@ -96,6 +96,14 @@ func appendItemJSON(b []byte, it *inbox.Item) []byte {
 		b = append(b, `,"answered_at":`...)
 		b = appendJSONTime(b, *it.AnsweredAt)
 	}
+	if it.Ticket != "" {
+		b = append(b, `,"ticket":`...)
+		b = appendJSONString(b, it.Ticket)
+	}
+	if it.ExternalRef != "" {
+		b = append(b, `,"external_ref":`...)
+		b = appendJSONString(b, it.ExternalRef)
+	}
 	return append(b, '}')
 }
 

@@ -14,7 +14,7 @@ import (
 // The hand-written encoder must follow inbox.Item: a new field fails here
 // until appendItemJSON learns it.
 func TestItemJSONKnowsEveryField(t *testing.T) {
-	want := "id channel account kind external_id thread_id parent_id author text attachments permalink created_at received_at status assignee unit tags priority backfill answered_at"
+	want := "id channel account kind external_id thread_id parent_id author text attachments permalink created_at received_at status assignee unit tags priority backfill answered_at ticket external_ref"
 	var got []string
 	typ := reflect.TypeFor[inbox.Item]()
 	for i := range typ.NumField() {
@@ -50,7 +50,7 @@ func TestItemJSONMatchesEncodingJSON(t *testing.T) {
 			ID: s(), Channel: inbox.Channel(s()), Account: s(), Kind: inbox.Kind(s()), ExternalID: s(),
 			ThreadID: s(), ParentID: s(), Author: inbox.Author{ID: s(), Name: s(), Handle: s()}, Text: s(),
 			Permalink: s(), Status: inbox.Status(s()), Assignee: s(), Unit: s(), Priority: inbox.Priority(s()),
-			Backfill:  rng.IntN(2) == 0,
+			Backfill: rng.IntN(2) == 0, Ticket: s(), ExternalRef: s(),
 			CreatedAt: time.Unix(rng.Int64N(1<<34), rng.Int64N(1e9)).UTC(),
 		}
 		it.ReceivedAt = it.CreatedAt.Add(time.Duration(rng.Int64N(1e12)))

@@ -46,6 +46,9 @@ var (
 	bUserAudit      = []byte("user_audit")
 	bSessions       = []byte("sessions")
 	bUserSessions   = []byte("user_sessions")
+	bTickets        = []byte("tickets")
+	bIxTicket       = []byte("ix_ticket")
+	bIxExtRef       = []byte("ix_external_ref")
 )
 
 var allBuckets = [][]byte{
@@ -56,6 +59,7 @@ var allBuckets = [][]byte{
 	bExtDedup, bRespHour, bRespDay, bRespMonth, bTokens, bTokenHash,
 	bAccounts, bAccountKV, bCursors,
 	bUsers, bUserCodes, bUserAudit, bSessions, bUserSessions,
+	bTickets, bIxTicket, bIxExtRef,
 }
 
 const idLen = 16

@@ -113,8 +113,8 @@ func (s *Store) UpdateMany(actor string, changes []ItemChange) ([]inbox.Item, er
 // before the write transaction.
 type checkedChange struct {
 	Change
-	assignee, unit *string
-	tags           []string
+	assignee, unit, extRef *string
+	tags                   []string
 }
 
 // checkChange validates what does not depend on the stored item.
@@ -139,6 +139,13 @@ func checkChange(ch Change) (checkedChange, error) {
 			return c, err
 		}
 		c.unit = &v
+	}
+	if ch.ExternalRef != nil {
+		v, err := checkExternalRef(*ch.ExternalRef)
+		if err != nil {
+			return c, err
+		}
+		c.extRef = &v
 	}
 	if ch.Tags != nil {
 		var err error
@@ -184,6 +191,10 @@ func (w *wctx) update(id, actor string, ch *checkedChange) (it inbox.Item, chang
 	if ch.Priority != nil && *ch.Priority != it.Priority {
 		changes = append(changes, change{"priority", string(it.Priority), string(*ch.Priority)})
 		it.Priority = *ch.Priority
+	}
+	if ch.extRef != nil && *ch.extRef != it.ExternalRef {
+		changes = append(changes, change{"external_ref", it.ExternalRef, *ch.extRef})
+		it.ExternalRef = *ch.extRef
 	}
 	if len(changes) == 0 {
 		return it, false, nil

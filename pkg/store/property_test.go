@@ -20,7 +20,7 @@ import (
 // indexBuckets are the buckets rebuilt from items and replies by recount.
 var indexBuckets = [][]byte{
 	bIxStatus, bIxStatusUnit, bIxAccount, bIxChannelKind, bIxAssignee, bIxTag,
-	bIxThreadAuthor,
+	bIxThreadAuthor, bIxTicket, bIxExtRef,
 	bRxItem, bRxState, bRxAccount, bRxAccountState, bOutbox, bRxPending,
 }
 
@@ -106,6 +106,9 @@ func checkConsistent(t *testing.T, s *Store) {
 					return fmt.Errorf("index %s key %q: value %x, a rebuild has %x (present %v)", b, k, v, want, ok)
 				}
 			}
+		}
+		if err := checkTickets(tx, items); err != nil {
+			return err
 		}
 		var h hist
 		h.addEncoded(nil)
@@ -296,4 +299,60 @@ func randomOperations(t *testing.T, seed uint64, steps int) {
 	if len(itemIDs) == 0 || len(replyIDs) == 0 {
 		t.Fatal("the random run did nothing")
 	}
+}
+
+// checkTickets: per year, the tickets in use are exactly 1..n where n is
+// the year's counter (gap-free and unique), and each ticket is one case.
+func checkTickets(tx *bolt.Tx, items map[string]inbox.Item) error {
+	cases := map[string]string{} // ticket -> case key
+	numbers := map[int]map[uint64]bool{}
+	for _, it := range items {
+		if it.Ticket == "" {
+			continue
+		}
+		ck := string(it.Channel) + "|" + it.Account + "|" + it.ThreadID + "|" + it.Author.ID
+		if it.ThreadID == "" {
+			ck = "#" + it.ID
+		}
+		if prev, ok := cases[it.Ticket]; ok && prev != ck {
+			return fmt.Errorf("ticket %s spans two cases: %s and %s", it.Ticket, prev, ck)
+		}
+		cases[it.Ticket] = ck
+		parts := strings.Split(it.Ticket, "-")
+		if len(parts) != 3 {
+			return fmt.Errorf("ticket %q is not PREFIX-YEAR-NUMBER", it.Ticket)
+		}
+		year, err1 := strconv.Atoi(parts[1])
+		n, err2 := strconv.ParseUint(parts[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("ticket %q is not PREFIX-YEAR-NUMBER", it.Ticket)
+		}
+		if numbers[year] == nil {
+			numbers[year] = map[uint64]bool{}
+		}
+		numbers[year][n] = true
+	}
+	counted := map[int]uint64{}
+	if err := tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+		counted[int(binary.BigEndian.Uint32(k))] = binary.BigEndian.Uint64(v)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for year, n := range counted {
+		if uint64(len(numbers[year])) != n {
+			return fmt.Errorf("year %d: counter at %d, %d distinct tickets in use", year, n, len(numbers[year]))
+		}
+		for i := uint64(1); i <= n; i++ {
+			if !numbers[year][i] {
+				return fmt.Errorf("year %d: ticket number %d is missing (a gap)", year, i)
+			}
+		}
+	}
+	for year := range numbers {
+		if _, ok := counted[year]; !ok {
+			return fmt.Errorf("year %d has tickets but no counter", year)
+		}
+	}
+	return nil
 }

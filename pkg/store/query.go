@@ -168,7 +168,7 @@ func (m *mergeIter) next() []byte {
 func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	m := &mergeIter{desc: desc}
 	unit := unitFilter(f.Unit)
-	var covered struct{ status, unit, assignee, tag, account, kind, channel bool }
+	var covered struct{ status, unit, assignee, tag, account, kind, channel, ticket, extRef bool }
 	// Statuses and an account, nothing more selective: walk whichever
 	// range the counters say is shorter.
 	byAccount := false
@@ -181,6 +181,12 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 		byAccount = getCounter(c, "ta\x00"+f.Account) < inStatuses
 	}
 	switch {
+	case f.Ticket != "": // one case: a handful of items
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxTicket), prefix(f.Ticket), desc, after))
+		covered.ticket = true
+	case f.ExternalRef != "":
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxExtRef), prefix(f.ExternalRef), desc, after))
+		covered.extRef = true
 	case byAccount:
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAccount), prefix(f.Account), desc, after))
 		covered.account = true
@@ -227,7 +233,9 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 		(f.Tag != "" && !covered.tag) ||
 		(f.Account != "" && !covered.account) ||
 		(f.Kind != "" && !covered.kind) ||
-		(f.Channel != "" && !covered.channel)
+		(f.Channel != "" && !covered.channel) ||
+		(f.Ticket != "" && !covered.ticket) ||
+		(f.ExternalRef != "" && !covered.extRef)
 	return m, check
 }
 
@@ -245,7 +253,9 @@ func matches(f *Filter, it *inbox.Item) bool {
 		(f.Assignee != "" && it.Assignee != f.Assignee) ||
 		(f.Account != "" && it.Account != f.Account) ||
 		(f.Kind != "" && it.Kind != f.Kind) ||
-		(f.Channel != "" && it.Channel != f.Channel) {
+		(f.Channel != "" && it.Channel != f.Channel) ||
+		(f.Ticket != "" && it.Ticket != f.Ticket) ||
+		(f.ExternalRef != "" && it.ExternalRef != f.ExternalRef) {
 		return false
 	}
 	if f.Tag != "" && !slices.Contains(it.Tags, strings.ToLower(strings.TrimSpace(f.Tag))) {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -33,6 +34,8 @@ type Store struct {
 	log    *slog.Logger
 	notify func(Event)
 	closed atomic.Bool
+	// ticketPrefix starts the ticket numbers ingest hands out.
+	ticketPrefix string
 
 	diskFree   func(dir string) (uint64, error)
 	maxTokens  int
@@ -89,12 +92,16 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{
-		db:     db,
-		path:   path,
-		now:    opts.Now,
-		loc:    opts.Location,
-		log:    opts.Logger,
-		notify: opts.Notify,
+		db:           db,
+		path:         path,
+		now:          opts.Now,
+		loc:          opts.Location,
+		log:          opts.Logger,
+		notify:       opts.Notify,
+		ticketPrefix: opts.TicketPrefix,
+	}
+	if s.ticketPrefix == "" {
+		s.ticketPrefix = inbox.DefaultTicketPrefix
 	}
 	s.maxTokens = opts.MaxTokens
 	s.diskFree = opts.DiskFree
@@ -109,6 +116,10 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 	// Holding the file lock, no other process can be writing a backup
 	// copy here: any left is from a process killed mid-download.
 	s.removeStaleBackups()
+	if err := s.migrateTickets(ticketBatch); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return s, nil
 }
 
