@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/inboxd/inboxd/pkg/api"
+	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/scheduler"
 	"github.com/inboxd/inboxd/pkg/store"
@@ -76,7 +77,9 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		return fmt.Errorf("create data_dir: %w", err)
 	}
 	path := dataFile(cfg)
-	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, Notify: bus.publish, MaxTokens: cfg.HTTP.MaxTokens})
+	office := calendar.NewLive(officeOf(cfg))
+	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, Notify: bus.publish,
+		MaxTokens: cfg.HTTP.MaxTokens, WorkingTime: office.WorkingTime})
 	if errors.Is(err, store.ErrLocked) {
 		return &lockedError{path: path, hint: "stop it before starting another, or give this one another data_dir", err: err}
 	}
@@ -93,6 +96,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	sched, err := scheduler.New(scheduler.Options{
 		Store: st, Logger: logger, Registry: reg, Location: cfg.Location, BackoffMax: cfg.BackoffMax,
 		VerifyMaxAttempts: cfg.Verify.MaxAttempts, VerifyMaxTime: cfg.Verify.MaxTime,
+		Deadlines: office,
 	})
 	if err != nil {
 		return err
@@ -110,6 +114,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	}
 	apiSrv, err := api.New(api.Options{
 		Store:               st,
+		Deadlines:           office,
 		Logger:              logger,
 		Accounts:            infos,
 		Control:             sched,
@@ -134,6 +139,12 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	}
 	bus.subscribe(apiSrv.Publish)
 	bus.subscribe(sched.HandleEvent)
+	workCtx, stopWork := context.WithCancel(ctx)
+	deadlines := startDeadlineWorker(workCtx, st, office, logger)
+	defer func() {
+		stopWork()
+		deadlines.wait() // before the store closes
+	}()
 
 	tcp, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -176,6 +187,9 @@ loop:
 			break loop
 		case r := <-h.reload:
 			reloadAccounts(ctx, logger, cfg, r, st, sched, apiSrv, h.client)
+			if r.err == nil {
+				deadlines.reload(workCtx, r.cfg)
+			}
 		}
 	}
 
@@ -195,6 +209,8 @@ loop:
 	if err := sched.Stop(stopCtx); err != nil {
 		logger.Warn("scheduler stop", "err", err)
 	}
+	stopWork()
+	deadlines.wait()
 	closeErr := st.Close()
 	st = nil
 	if closeErr != nil && runErr == nil {

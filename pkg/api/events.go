@@ -25,7 +25,7 @@ func (s *Server) Publish(ev store.Event) {
 		err error
 	)
 	switch ev.Type {
-	case store.EventItemCreated, store.EventItemUpdated:
+	case store.EventItemCreated, store.EventItemUpdated, store.EventItemOverdue:
 		var it inbox.Item
 		it, err = s.store.Get(ev.ItemID)
 		v = it

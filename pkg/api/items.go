@@ -60,6 +60,14 @@ func parseItemFilter(q url.Values) (store.Filter, error) {
 		}
 		f.Kind = k
 	}
+	switch o := q.Get("overdue"); o {
+	case "":
+	case "true", "false":
+		b := o == "true"
+		f.Overdue = &b
+	default:
+		v.add("overdue", "must be true or false")
+	}
 	switch o := q.Get("order"); o {
 	case "", string(store.NewestFirst):
 		f.Order = store.NewestFirst
@@ -277,6 +285,9 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ch.Scope = scope(r) // checked again in the write: the item may move meanwhile
+	if s.deadlines.Load() != nil {
+		ch.Deadlines = s.deadlines.ItemDeadlines
+	}
 	it, err := s.store.Update(id, actor(r), ch)
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound("item " + strconv.Quote(id))

@@ -85,6 +85,7 @@ func routeTable() []route {
 				{"assignee", "", str("")},
 				{"tag", "", str("")},
 				{"ticket", "The items of one case, e.g. UP4-2026-000123.", str("")},
+				{"overdue", "true: items past a deadline (first response or resolution); false: the others.", enumOf([]string{"true", "false"})},
 				{"external_ref", "Items with this external reference (e.g. a SP4N-LAPOR! id).", str("")},
 				{"q", "Case-insensitive text match in text, author name and handle.", str("")},
 				{"order", "", enumOf([]string{"newest", "oldest"})},

@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/inboxd/inboxd/pkg/api/events"
+	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/password"
 )
@@ -65,10 +66,13 @@ type AccountControl interface {
 
 // Options configure New. Store is required.
 type Options struct {
-	Store    Store // *store.Store in the daemon
-	Logger   *slog.Logger
-	Now      func() time.Time
-	Accounts []AccountInfo
+	Store Store // *store.Store in the daemon
+	// Deadlines recomputes an item's SLA due times when an edit changes
+	// its unit or priority (nil: no deadlines).
+	Deadlines *calendar.Live
+	Logger    *slog.Logger
+	Now       func() time.Time
+	Accounts  []AccountInfo
 	// Control is optional; without it poll and resume answer 503.
 	Control       AccountControl
 	MetricsPublic bool
@@ -119,6 +123,7 @@ type Options struct {
 // Server is the API's http.Handler.
 type Server struct {
 	store         Store
+	deadlines     *calendar.Live
 	log           *slog.Logger
 	now           func() time.Time
 	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
@@ -179,6 +184,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		store:         opts.Store,
+		deadlines:     opts.Deadlines,
 		log:           opts.Logger,
 		now:           opts.Now,
 		control:       opts.Control,

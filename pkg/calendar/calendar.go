@@ -10,6 +10,7 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -380,4 +381,14 @@ func (c *Calendar) Due(created time.Time, s Span) time.Time {
 		return c.AddWorkingTime(created, s.Time)
 	}
 	return time.Time{}
+}
+
+// Equal reports whether c and o give every instant the same hours: same
+// zone, week, overrides and holidays.
+func (c *Calendar) Equal(o *Calendar) bool {
+	if c == nil || o == nil {
+		return c == o
+	}
+	return c.loc.String() == o.loc.String() && reflect.DeepEqual(c.week, o.week) &&
+		reflect.DeepEqual(c.overrides, o.overrides) && reflect.DeepEqual(c.holidays, o.holidays)
 }

@@ -102,6 +102,54 @@ type Item struct {
 	// ExternalRef is an operator-set reference in another system, e.g. a
 	// SP4N-LAPOR! tracking id.
 	ExternalRef string `json:"external_ref,omitempty"`
+	// FirstResponseDueAt and ResolutionDueAt are the deadlines of the SLA
+	// policy matching the item, counted in office time from CreatedAt;
+	// nil without a policy.
+	FirstResponseDueAt *time.Time `json:"first_response_due_at,omitempty"`
+	ResolutionDueAt    *time.Time `json:"resolution_due_at,omitempty"`
+	// FirstResponseAt is when a person first answered: the first sent
+	// human reply, or the first human status change to answered or closed.
+	FirstResponseAt *time.Time `json:"first_response_at,omitempty"`
+	// Overdue names the deadline the item has missed, kept current by the
+	// daemon: OverdueFirstResponse, OverdueResolution or "".
+	Overdue string `json:"overdue,omitempty"`
+}
+
+// Values of Item.Overdue.
+const (
+	OverdueFirstResponse = "first_response"
+	OverdueResolution    = "resolution"
+)
+
+// OverdueAt is what Item.Overdue should be at time now: the resolution
+// deadline once passed while the item is not closed, else the first-response
+// deadline once passed with no first response; "" otherwise (and always for
+// closed and ignored items).
+func (it Item) OverdueAt(now time.Time) string {
+	if it.Status == StatusClosed || it.Status == StatusIgnored {
+		return ""
+	}
+	if it.ResolutionDueAt != nil && !now.Before(*it.ResolutionDueAt) {
+		return OverdueResolution
+	}
+	if it.FirstResponseAt == nil && it.FirstResponseDueAt != nil && !now.Before(*it.FirstResponseDueAt) {
+		return OverdueFirstResponse
+	}
+	return ""
+}
+
+// NextDue is the next instant at which OverdueAt may change, or nil when
+// no deadline is ahead of the item's current overdue state.
+func (it Item) NextDue() *time.Time {
+	if it.Status == StatusClosed || it.Status == StatusIgnored || it.Overdue == OverdueResolution {
+		return nil
+	}
+	if it.Overdue == "" && it.FirstResponseAt == nil && it.FirstResponseDueAt != nil {
+		if it.ResolutionDueAt == nil || it.FirstResponseDueAt.Before(*it.ResolutionDueAt) {
+			return it.FirstResponseDueAt
+		}
+	}
+	return it.ResolutionDueAt
 }
 
 // DedupKey identifies an item across polls: channel + account + platform id.

@@ -182,6 +182,14 @@ func (s *Scheduler) walk(ctx context.Context, cfg Account) (pages, newItems int,
 		if err != nil {
 			return pages, newItems, err
 		}
+		if s.opts.Deadlines.Load() != nil {
+			// After routing (unit, priority, ignored): the policy matches
+			// what will be stored.
+			for i := range page.Items {
+				it := &page.Items[i]
+				it.FirstResponseDueAt, it.ResolutionDueAt = s.opts.Deadlines.ItemDeadlines(*it)
+			}
+		}
 		res, err := s.store.Ingest(cfg.Name, page.Items, page.External, page.Cursor)
 		if err != nil {
 			// Not the platform's fault, but retrying later is all we can do.

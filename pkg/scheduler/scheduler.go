@@ -16,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -45,6 +46,9 @@ type Options struct {
 	Registry prometheus.Registerer // where metrics go; nil: a private registry
 	Rand     *rand.Rand            // jitter source; default seeded from the clock
 	Location *time.Location        // time zone of five-field schedules; default UTC
+	// Deadlines, when set, gives new items their SLA due times before
+	// they are stored (the office calendar and policies; reloads swap it).
+	Deadlines *calendar.Live
 
 	BackoffBase       time.Duration // first backoff after a failure
 	BackoffMax        time.Duration // config backoff_max

@@ -65,6 +65,9 @@ type Options struct {
 	DiskFree func(dir string) (uint64, error)
 	// MaxTokens caps how many API tokens may exist (0: no cap).
 	MaxTokens int
+	// WorkingTime, when set, measures office time between two instants
+	// (the calendar's), for the working-hours first-response figures.
+	WorkingTime func(from, to time.Time) time.Duration
 	// TicketPrefix starts ticket numbers; default inbox.DefaultTicketPrefix.
 	// The year in them is received_at's in Location.
 	TicketPrefix string
@@ -80,6 +83,7 @@ const (
 	EventReplySent    EventType = "reply.sent"
 	EventReplyFailed  EventType = "reply.failed"  // failed or unknown
 	EventReplyUpdated EventType = "reply.updated" // any other reply state move
+	EventItemOverdue  EventType = "item.overdue"  // an item missed a deadline (Item.Overdue set)
 )
 
 // Event is a committed change, for live streams and the outbox worker.
@@ -122,6 +126,7 @@ type Filter struct {
 	Assignee    string
 	Tag         string
 	Ticket      string // the items of one case
+	Overdue     *bool  // true: overdue items only; false: the others
 	ExternalRef string
 	Query       string // case-insensitive substring of text, author name or handle
 	Order       Order  // default NewestFirst
@@ -158,6 +163,10 @@ type Change struct {
 	Tags        *[]string
 	Priority    *inbox.Priority
 	ExternalRef *string
+	// Deadlines, when set, computes the item's deadlines under the policy
+	// that matches it; called inside the transaction when its unit, kind
+	// or priority changes (pure: no I/O, no store calls).
+	Deadlines func(inbox.Item) (firstResponse, resolution *time.Time)
 	// Scope, when set, is the only unit the item may be in, checked inside
 	// the write transaction (ErrNotFound otherwise): a unit-scoped caller's
 	// earlier check cannot race a concurrent move to another unit.
@@ -220,6 +229,15 @@ type Stats struct {
 	// RepliesNeedingDecision are unknown replies the outbox gave up
 	// verifying: an operator retries or drops each.
 	RepliesNeedingDecision int64 `json:"replies_needing_decision"`
+	// Overdue counts the items past a deadline by which one
+	// (first_response, resolution); OverdueByUnit the office's per unit.
+	Overdue       map[string]int64 `json:"overdue"`
+	OverdueByUnit map[string]int64 `json:"overdue_by_unit,omitempty"`
+	// FirstResponseWorking is first-response time in office time, from
+	// created_at (the deadlines' origin); FirstResponse is clock time from
+	// received_at.
+	FirstResponseWorking        map[string]ResponseWindow `json:"first_response_working"`
+	FirstResponseWithinDeadline map[string]DeadlineWindow `json:"first_response_within_deadline"`
 }
 
 // ResponseWindow summarises first-response times over a window.

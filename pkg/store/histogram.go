@@ -113,13 +113,18 @@ func (w *wctx) recordResponse(unit string, at time.Time, d time.Duration) error 
 	if d < 0 {
 		d = 0
 	}
-	idx := histIndex(d)
+	return w.recordHist([][]byte{unitKey(unit, false), unitKey("", true)}, at, histIndex(d))
+}
+
+// recordHist adds one to bucket idx of the hour, day and month records of
+// each key prefix, for time at.
+func (w *wctx) recordHist(keys [][]byte, at time.Time, idx int) error {
 	hour := uint32(at.Unix() / 3600)
 	day := hour / 24
 	local := at.In(w.s.loc)
 	month := uint32(local.Year()*100 + int(local.Month()))
 	nowHour := uint32(w.now.Unix() / 3600)
-	for _, uk := range [][]byte{unitKey(unit, false), unitKey("", true)} {
+	for _, uk := range keys {
 		if hour+histKeepHours > nowHour {
 			if err := bumpHist(w.tx.Bucket(bRespHour), uk, hour, idx, nowHour-min(nowHour, histKeepHours)); err != nil {
 				return err

@@ -104,6 +104,12 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 			it.Status = inbox.StatusNew
 			it.AnsweredAt = nil
 			it.Ticket, it.ExternalRef = "", ""
+			it.FirstResponseAt = nil
+			if it.Status == inbox.StatusIgnored {
+				it.FirstResponseDueAt, it.ResolutionDueAt = nil, nil
+			}
+			// A late poll of an old message may find it overdue already.
+			it.Overdue = it.OverdueAt(w.now)
 			if err := w.assignTicket(&it, id); err != nil {
 				return err
 			}
@@ -116,6 +122,9 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 			res.New++
 			res.NewIDs = append(res.NewIDs, it.ID)
 			w.emit(Event{Type: EventItemCreated, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
+			if it.Overdue != "" {
+				w.emit(Event{Type: EventItemOverdue, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
+			}
 		}
 		for _, e := range ext {
 			applied, err := w.applyExternal(e)

@@ -104,17 +104,33 @@ func appendItemJSON(b []byte, it *inbox.Item) []byte {
 		b = append(b, `,"external_ref":`...)
 		b = appendJSONString(b, it.ExternalRef)
 	}
+	for _, f := range [...]struct {
+		name string
+		t    *time.Time
+	}{{`,"first_response_due_at":`, it.FirstResponseDueAt}, {`,"resolution_due_at":`, it.ResolutionDueAt}, {`,"first_response_at":`, it.FirstResponseAt}} {
+		if f.t != nil {
+			b = append(b, f.name...)
+			b = appendJSONTime(b, *f.t)
+		}
+	}
+	if it.Overdue != "" {
+		b = append(b, `,"overdue":`...)
+		b = appendJSONString(b, it.Overdue)
+	}
 	return append(b, '}')
 }
 
 // marshalItem encodes an item for the items bucket; times outside what
 // RFC 3339 can carry fall back to encoding/json and its error.
 func marshalItem(it *inbox.Item) ([]byte, error) {
-	if !jsonTimeOK(it.CreatedAt) || !jsonTimeOK(it.ReceivedAt) || (it.AnsweredAt != nil && !jsonTimeOK(*it.AnsweredAt)) {
+	if !jsonTimeOK(it.CreatedAt) || !jsonTimeOK(it.ReceivedAt) || !optTimeOK(it.AnsweredAt) ||
+		!optTimeOK(it.FirstResponseDueAt) || !optTimeOK(it.ResolutionDueAt) || !optTimeOK(it.FirstResponseAt) {
 		return json.Marshal(it)
 	}
 	return appendItemJSON(make([]byte, 0, 512+len(it.Text)), it), nil
 }
+
+func optTimeOK(t *time.Time) bool { return t == nil || jsonTimeOK(*t) }
 
 func jsonTimeOK(t time.Time) bool {
 	if y := t.Year(); y < 0 || y > 9999 {

@@ -66,13 +66,20 @@ func itemIndex(it *inbox.Item, id []byte) []ixEntry {
 	if it.ExternalRef != "" {
 		add(bIxExtRef, it.ExternalRef)
 	}
+	if due := it.NextDue(); due != nil {
+		e = append(e, ixEntry{bucket: bIxDue, key: putT8(make([]byte, 0, 8+idLen), *due)})
+		e[len(e)-1].key = append(e[len(e)-1].key, id...)
+	}
+	if it.Overdue != "" {
+		e = append(e, ixEntry{bucket: bIxOverdue, key: clone(id)})
+	}
 	return e
 }
 
 // itemCounters lists the counter keys an item counts in (see doc.go).
 func itemCounters(it *inbox.Item) []string {
 	st, ch, u, a := string(it.Status), string(it.Channel), it.Unit, it.Account
-	return []string{
+	keys := []string{
 		"st\x00" + st,
 		"su\x00" + u + "\x00" + st,
 		"sa\x00" + a + "\x00" + st,
@@ -83,6 +90,10 @@ func itemCounters(it *inbox.Item) []string {
 		"tua\x00" + u + "\x00" + a,
 		"tuc\x00" + u + "\x00" + ch,
 	}
+	if it.Overdue != "" {
+		keys = append(keys, "ov\x00"+it.Overdue, "ovu\x00"+u+"\x00"+it.Overdue)
+	}
+	return keys
 }
 
 func replyCounters(r *inbox.Reply, unit string) []string {
@@ -96,12 +107,12 @@ func replyCounters(r *inbox.Reply, unit string) []string {
 // countItem adds d to every counter of it; the key lists are cached per
 // transaction, since a page's items share a few combinations.
 func (w *wctx) countItem(it *inbox.Item, d int64) {
-	ck := [4]string{string(it.Status), it.Unit, it.Account, string(it.Channel)}
+	ck := [5]string{string(it.Status), it.Unit, it.Account, string(it.Channel), it.Overdue}
 	keys, ok := w.counterKeys[ck]
 	if !ok {
 		keys = itemCounters(it)
 		if w.counterKeys == nil {
-			w.counterKeys = map[[4]string][]string{}
+			w.counterKeys = map[[5]string][]string{}
 		}
 		w.counterKeys[ck] = keys
 	}
@@ -273,6 +284,12 @@ func (w *wctx) answer(it *inbox.Item, at time.Time, actor string) error {
 			t.Status = inbox.StatusAnswered
 			changed = true
 		}
+		if t.FirstResponseAt == nil {
+			if err := w.firstResponse(&t, at); err != nil {
+				return err
+			}
+			changed = true
+		}
 		if t.AnsweredAt == nil {
 			a := at
 			t.AnsweredAt = &a
@@ -286,6 +303,7 @@ func (w *wctx) answer(it *inbox.Item, at time.Time, actor string) error {
 		if !changed {
 			continue
 		}
+		t.Overdue = t.OverdueAt(w.now)
 		if err := w.putItem(&t, &old); err != nil {
 			return err
 		}

@@ -49,6 +49,8 @@ var (
 	bTickets        = []byte("tickets")
 	bIxTicket       = []byte("ix_ticket")
 	bIxExtRef       = []byte("ix_external_ref")
+	bIxDue          = []byte("ix_due")
+	bIxOverdue      = []byte("ix_overdue")
 )
 
 var allBuckets = [][]byte{
@@ -60,6 +62,7 @@ var allBuckets = [][]byte{
 	bAccounts, bAccountKV, bCursors,
 	bUsers, bUserCodes, bUserAudit, bSessions, bUserSessions,
 	bTickets, bIxTicket, bIxExtRef,
+	bIxDue, bIxOverdue,
 }
 
 const idLen = 16

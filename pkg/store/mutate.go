@@ -199,6 +199,13 @@ func (w *wctx) update(id, actor string, ch *checkedChange) (it inbox.Item, chang
 	if len(changes) == 0 {
 		return it, false, nil
 	}
+	dl, err := w.deadlineChanges(&it, &old, ch.Deadlines)
+	if err != nil {
+		return it, false, err
+	}
+	for _, c := range dl {
+		changes = append(changes, change(c))
+	}
 	if err := w.putItem(&it, &old); err != nil {
 		return it, false, err
 	}
@@ -217,6 +224,9 @@ func (w *wctx) update(id, actor string, ch *checkedChange) (it inbox.Item, chang
 		ev.FromUnit = old.Unit
 	}
 	w.emit(ev)
+	if it.Overdue != "" && it.Overdue != old.Overdue {
+		w.emit(Event{Type: EventItemOverdue, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
+	}
 	return it, true, nil
 }
 

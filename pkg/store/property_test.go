@@ -20,7 +20,7 @@ import (
 // indexBuckets are the buckets rebuilt from items and replies by recount.
 var indexBuckets = [][]byte{
 	bIxStatus, bIxStatusUnit, bIxAccount, bIxChannelKind, bIxAssignee, bIxTag,
-	bIxThreadAuthor, bIxTicket, bIxExtRef,
+	bIxThreadAuthor, bIxTicket, bIxExtRef, bIxDue, bIxOverdue,
 	bRxItem, bRxState, bRxAccount, bRxAccountState, bOutbox, bRxPending,
 }
 

@@ -168,7 +168,7 @@ func (m *mergeIter) next() []byte {
 func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	m := &mergeIter{desc: desc}
 	unit := unitFilter(f.Unit)
-	var covered struct{ status, unit, assignee, tag, account, kind, channel, ticket, extRef bool }
+	var covered struct{ status, unit, assignee, tag, account, kind, channel, ticket, extRef, overdue bool }
 	// Statuses and an account, nothing more selective: walk whichever
 	// range the counters say is shorter.
 	byAccount := false
@@ -187,6 +187,10 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	case f.ExternalRef != "":
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxExtRef), prefix(f.ExternalRef), desc, after))
 		covered.extRef = true
+	case f.Overdue != nil && *f.Overdue && len(f.Statuses) == 0 && f.Unit == "" && f.Assignee == "" && f.Tag == "":
+		// Overdue items are few: walk them all, by id.
+		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxOverdue), nil, desc, after))
+		covered.overdue = true
 	case byAccount:
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAccount), prefix(f.Account), desc, after))
 		covered.account = true
@@ -235,7 +239,8 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 		(f.Kind != "" && !covered.kind) ||
 		(f.Channel != "" && !covered.channel) ||
 		(f.Ticket != "" && !covered.ticket) ||
-		(f.ExternalRef != "" && !covered.extRef)
+		(f.ExternalRef != "" && !covered.extRef) ||
+		(f.Overdue != nil && !covered.overdue)
 	return m, check
 }
 
@@ -255,7 +260,8 @@ func matches(f *Filter, it *inbox.Item) bool {
 		(f.Kind != "" && it.Kind != f.Kind) ||
 		(f.Channel != "" && it.Channel != f.Channel) ||
 		(f.Ticket != "" && it.Ticket != f.Ticket) ||
-		(f.ExternalRef != "" && it.ExternalRef != f.ExternalRef) {
+		(f.ExternalRef != "" && it.ExternalRef != f.ExternalRef) ||
+		(f.Overdue != nil && *f.Overdue != (it.Overdue != "")) {
 		return false
 	}
 	if f.Tag != "" && !slices.Contains(it.Tags, strings.ToLower(strings.TrimSpace(f.Tag))) {

@@ -103,6 +103,7 @@ func (s *Store) Stats(unit string) (Stats, error) {
 			h := windowHist(tx, uk, nowHour, w.hours)
 			st.FirstResponse[w.name] = h.window()
 		}
+		deadlineStats(tx, &st, unit, all, nowHour)
 		return nil
 	})
 	st.Waiting = st.ByStatus[inbox.StatusNew] + st.ByStatus[inbox.StatusOpen]

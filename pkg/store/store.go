@@ -36,6 +36,7 @@ type Store struct {
 	closed atomic.Bool
 	// ticketPrefix starts the ticket numbers ingest hands out.
 	ticketPrefix string
+	workingTime  func(from, to time.Time) time.Duration
 
 	diskFree   func(dir string) (uint64, error)
 	maxTokens  int
@@ -99,6 +100,7 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 		log:          opts.Logger,
 		notify:       opts.Notify,
 		ticketPrefix: opts.TicketPrefix,
+		workingTime:  opts.WorkingTime,
 	}
 	if s.ticketPrefix == "" {
 		s.ticketPrefix = inbox.DefaultTicketPrefix
@@ -236,7 +238,7 @@ type wctx struct {
 	events []Event
 	noop   bool // fn changed nothing: roll back instead of committing
 
-	counterKeys map[[4]string][]string // see countItem
+	counterKeys map[[5]string][]string // see countItem
 }
 
 // appendMostly are buckets whose keys mostly arrive in ascending order
