@@ -32,6 +32,17 @@ log:
   level: %s
 http:
   listen: %q
+ticket_prefix: UP4
+calendar:
+  holidays:
+    - {date: 2026-12-24, name: "Cuti bersama Kelahiran Yesus Kristus", kind: cuti_bersama}
+    - {date: 2026-12-25, name: "Kelahiran Yesus Kristus", kind: libur_nasional}
+sla:
+  - match: {priority: urgent}
+    first_response: 30m
+    resolution: 1d
+  - first_response: 2h
+    resolution: 3d
 `
 
 type demoFlags struct {
@@ -293,7 +304,13 @@ Reply to the newest one (the reply appears on the fake platform, and the item be
   curl -s -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
     -d '{"text":"Terima kasih atas laporannya. Sudah kami teruskan ke dinas terkait."}' "$INBOXD/api/v1/items/$ITEM/replies"
 
-Show the queue's stats:
+Every item carries its case's ticket (UP4-YYYY-NNNNNN) and deadlines counted in office
+hours (Mon-Thu 07:30-16:00, Fri 07:30-16:30, Jakarta): first_response_due_at, resolution_due_at.
+Find a case, and the items past a deadline:
+  curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/items?ticket=UP4-$(date +%%Y)-000001"
+  curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/items?overdue=true&limit=5"
+
+Show the queue's stats (overdue counts and first responses in office hours included):
   curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/stats"
 
 `, f.schedule, api, graphURL, xURL, dataPath, f.burst, f.rate, f.seed, api, tokens.operator, tokens.admin)

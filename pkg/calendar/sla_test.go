@@ -3,6 +3,8 @@ package calendar
 import (
 	"testing"
 	"time"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 func TestPolicyFirstMatchWins(t *testing.T) {
@@ -62,5 +64,42 @@ func TestNoPolicyNoDeadlines(t *testing.T) {
 	}
 	if !(Match{}).IsZero() || (Match{Kind: "comment"}).IsZero() {
 		t.Error("Match.IsZero")
+	}
+}
+
+func TestLive(t *testing.T) {
+	var none *Live
+	if fr, res := none.ItemDeadlines(inbox.Item{CreatedAt: time.Now()}); fr != nil || res != nil {
+		t.Error("nil Live gave deadlines")
+	}
+	loc := jakarta(t)
+	o := &Office{Calendar: Default(loc), SLA: Policies{{FirstResponse: mustSpan(t, "2h"), Resolution: mustSpan(t, "1d")}}}
+	l := NewLive(o)
+	created := at(t, loc, "2026-12-07 14:00")
+	fr, res := l.ItemDeadlines(inbox.Item{CreatedAt: created, Status: inbox.StatusNew})
+	if fr == nil || !fr.Equal(at(t, loc, "2026-12-07 16:00")) || res == nil || !res.Equal(at(t, loc, "2026-12-08 16:00")) {
+		t.Errorf("deadlines %v %v", fr, res)
+	}
+	if fr, res := l.ItemDeadlines(inbox.Item{CreatedAt: created, Status: inbox.StatusIgnored}); fr != nil || res != nil {
+		t.Error("ignored item got deadlines")
+	}
+	if got := l.WorkingTime(created, at(t, loc, "2026-12-08 08:30")); got != 3*time.Hour {
+		t.Errorf("working time %s", got)
+	}
+	same := &Office{Calendar: Default(jakarta(t)), SLA: Policies{{FirstResponse: mustSpan(t, "2h"), Resolution: mustSpan(t, "1d")}}}
+	if !o.Equal(same) {
+		t.Error("equal offices differ")
+	}
+	other := &Office{Calendar: Default(loc), SLA: Policies{{FirstResponse: mustSpan(t, "3h")}}}
+	if o.Equal(other) {
+		t.Error("other policies compare equal")
+	}
+	hol, _ := New(loc, DefaultWeek(), nil, []Holiday{{Date: mustDate(t, "2026-12-25")}})
+	if o.Equal(&Office{Calendar: hol, SLA: o.SLA}) {
+		t.Error("a new holiday compares equal")
+	}
+	l.Store(other)
+	if fr, _ := l.ItemDeadlines(inbox.Item{CreatedAt: created}); fr == nil || !fr.Equal(at(t, loc, "2026-12-08 08:30")) {
+		t.Errorf("after Store: %v", fr)
 	}
 }

@@ -246,3 +246,37 @@ func TestFirstResponseByReply(t *testing.T) {
 	}
 	checkConsistent(t, d.s)
 }
+
+// A reload with other policies recomputes the items in progress, in
+// batches, audited as "config"; closed items keep theirs.
+func TestRecomputeDeadlinesAfterReload(t *testing.T) {
+	d := newDeadlineEnv(t)
+	created := d.clock.Now()
+	var ids []string
+	for i := range 7 {
+		ids = append(ids, d.ingest(d.withDeadlines(fbComment(extID(i), "post", extID(i), created)))...)
+	}
+	closed := must[inbox.Item](t)(d.s.Update(ids[6], "rina", Change{Status: ptr(inbox.StatusClosed)}))
+	must[inbox.Item](t)(d.s.Update(ids[5], "rina", Change{Status: ptr(inbox.StatusOpen)}))
+
+	d.pols[1].FirstResponse = calendar.Span{Time: time.Hour} // the default policy tightens
+	n, err := d.s.RecomputeDeadlines(t.Context(), d.deadlines, 2)
+	if err != nil || n != 6 {
+		t.Fatalf("recomputed %d, %v; want 6", n, err)
+	}
+	for _, id := range ids[:6] {
+		wantTime(t, "first_response_due_at", d.get(id).FirstResponseDueAt, created.Add(time.Hour))
+	}
+	if got := d.get(ids[6]); !sameTime(got.FirstResponseDueAt, closed.FirstResponseDueAt) {
+		t.Errorf("closed item recomputed: %v", got.FirstResponseDueAt)
+	}
+	last := must[Detail](t)(d.s.Detail(ids[0])).Audit
+	if a := last[len(last)-1]; a.Actor != ActorConfig || a.Field != "first_response_due_at" {
+		t.Errorf("audit %+v", a)
+	}
+	// Nothing changed: nothing written.
+	if n, err := d.s.RecomputeDeadlines(t.Context(), d.deadlines, 2); err != nil || n != 0 {
+		t.Errorf("second pass %d, %v", n, err)
+	}
+	checkConsistent(t, d.s)
+}
