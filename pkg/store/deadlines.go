@@ -93,16 +93,23 @@ func (w *wctx) deadlineChanges(it, old *inbox.Item, recompute func(inbox.Item) (
 		(old.Status == inbox.StatusIgnored && it.Status != old.Status)):
 		frDue, resDue = recompute(*it)
 	}
-	if !sameTime(frDue, it.FirstResponseDueAt) {
-		out = append(out, fieldChange{"first_response_due_at", fmtTime(it.FirstResponseDueAt), fmtTime(frDue)})
-		it.FirstResponseDueAt = frDue
-	}
-	if !sameTime(resDue, it.ResolutionDueAt) {
-		out = append(out, fieldChange{"resolution_due_at", fmtTime(it.ResolutionDueAt), fmtTime(resDue)})
-		it.ResolutionDueAt = resDue
-	}
+	out = append(out, setDeadlines(it, frDue, resDue)...)
 	it.Overdue = it.OverdueAt(w.now)
 	return out, nil
+}
+
+// setDeadlines sets it's due times and returns the changes to audit.
+func setDeadlines(it *inbox.Item, fr, res *time.Time) []fieldChange {
+	var out []fieldChange
+	if !sameTime(fr, it.FirstResponseDueAt) {
+		out = append(out, fieldChange{"first_response_due_at", fmtTime(it.FirstResponseDueAt), fmtTime(fr)})
+		it.FirstResponseDueAt = fr
+	}
+	if !sameTime(res, it.ResolutionDueAt) {
+		out = append(out, fieldChange{"resolution_due_at", fmtTime(it.ResolutionDueAt), fmtTime(res)})
+		it.ResolutionDueAt = res
+	}
+	return out
 }
 
 func sameTime(a, b *time.Time) bool {
@@ -263,15 +270,7 @@ func (s *Store) RecomputeDeadlines(ctx context.Context, deadlines func(inbox.Ite
 					}
 					it := old
 					fr, res := deadlines(it)
-					var audits []fieldChange
-					if !sameTime(fr, it.FirstResponseDueAt) {
-						audits = append(audits, fieldChange{"first_response_due_at", fmtTime(it.FirstResponseDueAt), fmtTime(fr)})
-						it.FirstResponseDueAt = fr
-					}
-					if !sameTime(res, it.ResolutionDueAt) {
-						audits = append(audits, fieldChange{"resolution_due_at", fmtTime(it.ResolutionDueAt), fmtTime(res)})
-						it.ResolutionDueAt = res
-					}
+					audits := setDeadlines(&it, fr, res)
 					if len(audits) == 0 {
 						continue
 					}
