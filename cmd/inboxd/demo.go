@@ -56,21 +56,24 @@ type demoFlags struct {
 }
 
 func demo(ctx context.Context, e env, args []string) error {
-	const usage = "[--listen ADDR] [--data DIR] [--rate N] [--burst N] [--schedule SPEC] [--no-limits] [--seed N] [--progress D] [--cpuprofile FILE]"
+	const usage = "[--listen ADDR] [--data DIR] [--rate N] [--burst N] [--schedule SPEC] [--no-limits] [--seed N] [--log-level LEVEL] [--progress D] [--cpuprofile FILE]"
 	fs := newFlags("demo")
 	var f demoFlags
-	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "API listen `address` (port 0 picks a free one)")
-	fs.StringVar(&f.data, "data", "inboxd-demo", "`dir`ectory of the demo's data file, reused across runs")
-	fs.Float64Var(&f.rate, "rate", 0.1, "citizen messages per `second` after the first burst")
-	fs.IntVar(&f.burst, "burst", 12, "messages written at start, so the queue is not empty")
-	fs.StringVar(&f.schedule, "schedule", "@every 5s", "poll `spec` of both demo accounts")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "API listen address `ADDR` (port 0 picks a free one)")
+	fs.StringVar(&f.data, "data", "inboxd-demo", "folder `DIR` of the demo's data file, reused across runs")
+	fs.Float64Var(&f.rate, "rate", 0.1, "`N` citizen messages a second after the first burst (0: the burst only)")
+	fs.IntVar(&f.burst, "burst", 12, "`N` messages written at start, so the queue is not empty")
+	fs.StringVar(&f.schedule, "schedule", "@every 5s", "poll schedule `SPEC` of both demo accounts (@every 5s, or a cron spec)")
 	fs.BoolVar(&f.noLimits, "no-limits", false, "fakes drop their rate limits and the page cap is raised (load runs)")
-	fs.Uint64Var(&f.seed, "seed", uint64(time.Now().UnixNano()), "generator `seed`, to replay a run")
-	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.DurationVar(&f.progress, "progress", 0, "log messages generated vs items queued every `interval` (load runs; 0: off)")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (load runs)")
+	fs.Uint64Var(&f.seed, "seed", 0, "generator seed `N`, to replay a run (0: from the start time, printed)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "`LEVEL`: debug, info, warn or error")
+	fs.DurationVar(&f.progress, "progress", 0, "log messages generated vs items queued every `D`, e.g. 10s (load runs; 0: off)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `FILE` (load runs)")
 	if _, err := parseNoArgs(fs, e, usage, args); err != nil {
 		return err
+	}
+	if f.seed == 0 {
+		f.seed = uint64(time.Now().UnixNano())
 	}
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)

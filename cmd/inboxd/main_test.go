@@ -160,7 +160,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"missing subcommand", []string{"token"}, "token: missing subcommand"},
 		{"unknown subcommand", []string{"config", "lint"}, `config: unknown subcommand "lint"`},
-		{"unknown flag", []string{"serve", "--config", cfg, "--port", "1"}, "flag provided but not defined: -port"},
+		{"unknown flag", []string{"serve", "--config", cfg, "--port", "1"}, "serve: unknown flag --port"},
 		{"missing config", []string{"serve"}, "serve: --config is required"},
 		{"extra argument", []string{"config", "check", "--config", cfg, "extra"}, `unexpected argument "extra"`},
 		{"token create without name", []string{"token", "create", "--config", cfg, "--role", "admin"}, "--name is required"},
@@ -186,10 +186,34 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// Help that was asked for goes to stdout and exits 0; flags are listed as
+// --flag, as usage lines write them.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"-h"}, {"serve", "-h"}, {"token", "create", "--help"}} {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "usage: inboxd <command>"},
+		{[]string{"-h"}, "usage: inboxd <command>"},
+		{[]string{"--help"}, "usage: inboxd <command>"},
+		{[]string{"serve", "-h"}, "usage: inboxd serve --config FILE\n  --config FILE\n"},
+		{[]string{"help", "serve"}, "usage: inboxd serve --config FILE\n  --config FILE\n"},
+		{[]string{"token", "create", "--help"}, "  --role ROLE\n"},
+		{[]string{"help", "token", "create"}, "  --role ROLE\n"},
+		{[]string{"token", "--help"}, "inboxd token revoke --config FILE NAME"},
+		{[]string{"demo", "--help"}, "  --rate N\n        N citizen messages a second"},
+	} {
+		r := invoke(t, tc.args)
+		if r.err != nil || r.stderr != "" || !strings.Contains(r.stdout, tc.want) {
+			t.Errorf("%v: err %v, stderr %q, stdout lacks %q:\n%s", tc.args, r.err, r.stderr, tc.want, r.stdout)
+		}
+		if strings.Contains(r.stdout, "\n  -") && !strings.Contains(r.stdout, "\n  --") {
+			t.Errorf("%v: flags listed with one dash:\n%s", tc.args, r.stdout)
+		}
+	}
+	for _, args := range [][]string{{"--version"}, {"version"}} {
 		r := invoke(t, args)
-		if r.err != nil || !strings.Contains(r.stderr, "usage:") {
+		if r.err != nil || !strings.HasPrefix(r.stdout, "inboxd ") {
 			t.Errorf("%v: %+v", args, r)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -90,11 +91,20 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		return &usageError{errors.New("no command given")}
 	}
 	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		printUsage(e.stderr)
+	case "-h", "-help", "--help":
+		printUsage(e.stdout)
 		return errHelp
+	case "help":
+		if len(args) == 1 {
+			printUsage(e.stdout)
+			return errHelp
+		}
+		// "inboxd help token create" is "inboxd token create --help".
+		return dispatch(ctx, append(slices.Clone(args[1:]), "--help"), e)
+	case "--version", "-version":
+		return printVersion(ctx, e, args[1:])
 	}
-	var group bool // args[0] names a group of commands, like "token"
+	var group []command // args[0] names a group of commands, like "token"
 	for _, c := range commands() {
 		words := strings.Fields(c.name)
 		if words[0] != args[0] {
@@ -103,13 +113,17 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		if len(words) == 1 {
 			return c.run(ctx, e, args[1:])
 		}
-		group = true
+		group = append(group, c)
 		if len(args) > 1 && words[1] == args[1] {
 			return c.run(ctx, e, args[2:])
 		}
 	}
+	if len(group) > 0 && len(args) > 1 && isHelpFlag(args[1]) {
+		printCommands(e.stdout, group, "Run 'inboxd "+args[0]+" <subcommand> --help' for a subcommand's flags.")
+		return errHelp
+	}
 	printUsage(e.stderr)
-	if group {
+	if len(group) > 0 {
 		if len(args) == 1 {
 			return usageErrorf(e.stderr, "%s: missing subcommand", args[0])
 		}
@@ -118,13 +132,20 @@ func dispatch(ctx context.Context, args []string, e env) error {
 	return usageErrorf(e.stderr, "unknown command %q", args[0])
 }
 
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
+
 func printUsage(w io.Writer) {
+	_, _ = io.WriteString(w, "usage: inboxd <command> [flags]\n\n")
+	printCommands(w, commands(), "Run 'inboxd <command> --help' (or 'inboxd help <command>') for a command's flags;\n'inboxd --version' prints the version.")
+}
+
+func printCommands(w io.Writer, cmds []command, footer string) {
 	var b strings.Builder
-	b.WriteString("usage: inboxd <command> [flags]\n\ncommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %s\n        %s\n", strings.TrimSpace(c.name+" "+c.usage), c.summary)
+	b.WriteString("commands:\n")
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "  %s\n        %s\n", strings.TrimSpace("inboxd "+c.name+" "+c.usage), c.summary)
 	}
-	b.WriteString("\nRun 'inboxd <command> -h' for a command's flags.\n")
+	b.WriteString("\n" + footer + "\n")
 	_, _ = io.WriteString(w, b.String())
 }
 
@@ -160,11 +181,17 @@ func parse(fs *flag.FlagSet, e env, usage string, args []string) ([]string, erro
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				flagUsage(fs, e.stderr, usage)
+				flagUsage(fs, e.stdout, usage) // asked for: stdout, exit 0
 				return nil, errHelp
 			}
 			flagUsage(fs, e.stderr, usage)
-			return nil, usageErrorf(e.stderr, "%s: %v", strings.TrimPrefix(fs.Name(), "inboxd "), err)
+			msg := err.Error()
+			if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+				msg = "unknown flag --" + name
+			}
+			// The flag package writes -flag; usage lines and docs write --flag.
+			msg = strings.NewReplacer("argument: -", "argument: --", "for flag -", "for flag --").Replace(msg)
+			return nil, usageErrorf(e.stderr, "%s: %s", strings.TrimPrefix(fs.Name(), "inboxd "), msg)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -175,11 +202,25 @@ func parse(fs *flag.FlagSet, e env, usage string, args []string) ([]string, erro
 	}
 }
 
+// flagUsage prints a command's usage line and its flags, written --flag
+// as the usage line and the README write them (the flag package prints
+// -flag).
 func flagUsage(fs *flag.FlagSet, w io.Writer, usage string) {
-	fmt.Fprintf(w, "usage: %s %s\n", fs.Name(), usage)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: %s %s\n", fs.Name(), usage)
+	fs.VisitAll(func(f *flag.Flag) {
+		name, help := flag.UnquoteUsage(f)
+		fmt.Fprintf(&b, "  --%s", f.Name)
+		if name != "" {
+			b.WriteString(" " + name)
+		}
+		b.WriteString("\n        " + help)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			fmt.Fprintf(&b, " (default %s)", f.DefValue)
+		}
+		b.WriteString("\n")
+	})
+	_, _ = io.WriteString(w, b.String())
 }
 
 // configFlag registers the --config flag every command but version has.
