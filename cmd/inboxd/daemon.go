@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/inboxd/inboxd/pkg/api"
 	"github.com/inboxd/inboxd/pkg/calendar"
@@ -92,7 +94,10 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		}
 	}()
 
-	reg := prometheus.NewRegistry()
+	reg, err := newRegistry()
+	if err != nil {
+		return err
+	}
 	sched, err := scheduler.New(scheduler.Options{
 		Store: st, Logger: logger, Registry: reg, Location: cfg.Location, BackoffMax: cfg.BackoffMax,
 		VerifyMaxAttempts: cfg.Verify.MaxAttempts, VerifyMaxTime: cfg.Verify.MaxTime,
@@ -122,6 +127,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		CORSOrigins:         cfg.HTTP.CORSOrigins,
 		BootstrapAdminToken: cfg.HTTP.BootstrapAdminToken.Reveal(),
 		Registry:            reg,
+		AccountStates:       scheduler.States,
 		PublicURL:           cfg.PublicURL,
 		TrustedOrigins:      cfg.HTTP.TrustedOrigins,
 		SessionIdle:         cfg.Sessions.IdleTimeout,
@@ -218,6 +224,21 @@ loop:
 	}
 	logger.Info("stopped")
 	return runErr
+}
+
+// newRegistry is the daemon's Prometheus registry: the Go runtime and
+// process collectors, and inboxd_build_info, besides what the packages add.
+func newRegistry() (*prometheus.Registry, error) {
+	reg := prometheus.NewRegistry()
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "inboxd_build_info",
+		Help: "Always 1: the running inboxd's version and the Go version it was built with."}, []string{"version", "goversion"})
+	build.WithLabelValues(currentVersion(), runtime.Version()).Set(1)
+	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), build} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
+	return reg, nil
 }
 
 // reloadAccounts applies a reloaded config's accounts without touching the

@@ -86,8 +86,11 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("polls ok (%s) = %v, want at least 2", acc, got)
 		}
 	}
-	if _, ok := m[metric("inboxd_platform_usage_percent", "account", fbAccount)]; !ok {
+	if _, ok := m[metric("inboxd_platform_usage_ratio", "account", fbAccount)]; !ok {
 		t.Error("no Facebook usage gauge")
+	}
+	if _, ok := m[metric("inboxd_platform_rate_limit_remaining", "account", fbAccount)]; ok {
+		t.Error("a Facebook rate-limit-remaining gauge: Facebook reports none, and 0 reads as exhausted")
 	}
 	if got := m[metric("inboxd_platform_rate_limit_remaining", "account", xAccount)]; got <= 0 {
 		t.Errorf("X rate-limit remaining gauge = %v, want the fake's remaining calls", got)

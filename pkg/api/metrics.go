@@ -70,8 +70,11 @@ var (
 	descItemsUnit     = prometheus.NewDesc("inboxd_items_by_unit", "Items by unit (\"\" is no unit).", []string{"unit"}, nil)
 	descWaiting       = prometheus.NewDesc("inboxd_items_waiting", "Items waiting for an answer (new or open).", nil, nil)
 	descOldestAge     = prometheus.NewDesc("inboxd_oldest_waiting_age_seconds", "Age of the oldest waiting item (0 when none).", nil, nil)
-	descFirstResponse = prometheus.NewDesc("inboxd_first_response_seconds", "First-response time quantiles over a window.", []string{"window", "quantile"}, nil)
-	descFirstCount    = prometheus.NewDesc("inboxd_first_response_count", "Items first answered within the window.", []string{"window"}, nil)
+	descFirstResponse = prometheus.NewDesc("inboxd_first_response_seconds",
+		"Time from a citizen's message to the office's first answer, over a trailing window (24h, 7d, 30d): quantiles, the count of items first answered, and their sum (estimated from quarter-octave buckets).",
+		[]string{"window"}, nil)
+	descLastSuccess = prometheus.NewDesc("inboxd_account_last_success_timestamp_seconds",
+		"Unix time of the account's last successful poll (0: none yet), for alerts on a stalled account.", []string{"account", "platform"}, nil)
 	descReplies       = prometheus.NewDesc("inboxd_replies", "Replies by outbox state.", []string{"state"}, nil)
 	descNeedsDecision = prometheus.NewDesc("inboxd_replies_needing_decision", "Unknown replies the outbox gave up verifying: an operator retries or drops each.", nil, nil)
 	descAccountState  = prometheus.NewDesc("inboxd_account_state", "1 for each account's current pipeline state.", []string{"account", "platform", "state"}, nil)
@@ -79,7 +82,7 @@ var (
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descItems, descItemsChannel, descItemsAccount, descItemsUnit, descWaiting,
-		descOldestAge, descFirstResponse, descFirstCount, descReplies, descNeedsDecision, descAccountState} {
+		descOldestAge, descFirstResponse, descReplies, descNeedsDecision, descAccountState, descLastSuccess} {
 		ch <- d
 	}
 }
@@ -108,9 +111,8 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descWaiting, float64(st.Waiting))
 	gauge(descOldestAge, st.OldestAgeSec)
 	for win, rw := range st.FirstResponse {
-		gauge(descFirstResponse, rw.P50Seconds, win, "0.5")
-		gauge(descFirstResponse, rw.P90Seconds, win, "0.9")
-		gauge(descFirstCount, float64(rw.Count), win)
+		ch <- prometheus.MustNewConstSummary(descFirstResponse, uint64(rw.Count), rw.SumSeconds,
+			map[float64]float64{0.5: rw.P50Seconds, 0.9: rw.P90Seconds}, win)
 	}
 	for k, v := range st.Replies {
 		gauge(descReplies, float64(v), string(k))
@@ -119,6 +121,16 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	if states, err := c.s.accountStates(); err == nil {
 		for _, a := range states {
 			gauge(descAccountState, 1, a.Name, a.Platform, a.State)
+			for _, other := range c.s.knownStates {
+				if other != a.State {
+					gauge(descAccountState, 0, a.Name, a.Platform, other)
+				}
+			}
+			var last float64
+			if a.LastSuccessAt != nil {
+				last = float64(a.LastSuccessAt.UnixNano()) / 1e9
+			}
+			gauge(descLastSuccess, last, a.Name, a.Platform)
 		}
 	}
 }

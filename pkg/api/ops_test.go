@@ -261,7 +261,7 @@ func TestMetrics(t *testing.T) {
 		`inboxd_items{status="new"} 5`,
 		`inboxd_items_waiting 5`,
 		`inboxd_items_by_unit{unit="` + unitA + `"} 2`,
-		`inboxd_first_response_count{window="24h"} 0`,
+		`inboxd_first_response_seconds_count{window="24h"} 0`,
 		`inboxd_replies{state="queued"} 0`,
 		`inboxd_account_state{account="fb-main",platform="facebook",state="idle"} 1`,
 		// Per route pattern, not per raw path: both item reads share one series.

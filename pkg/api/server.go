@@ -95,7 +95,10 @@ type Options struct {
 	// when non-empty (container first starts).
 	BootstrapAdminToken string
 	Registry            *prometheus.Registry // created (with Go and process collectors) if nil
-	Ready               func() bool          // optional extra readiness check
+	// AccountStates are every state an account can be in: inboxd_account_state
+	// has a 0 series for each, so an alert on one sees 0 rather than nothing.
+	AccountStates []string
+	Ready         func() bool // optional extra readiness check
 
 	HeartbeatInterval  time.Duration // SSE heartbeat; default 15s
 	TokenFlushInterval time.Duration // how often last-used times are written; default 1m
@@ -143,6 +146,8 @@ type Server struct {
 	metrics    *httpMetrics
 	registry   *prometheus.Registry
 	openapi    []byte
+
+	knownStates []string
 
 	publicURL       string
 	csrf            *http.CrossOriginProtection
@@ -193,6 +198,7 @@ func New(opts Options) (*Server, error) {
 		ready:         opts.Ready,
 		heartbeat:     opts.HeartbeatInterval,
 		registry:      opts.Registry,
+		knownStates:   opts.AccountStates,
 		maxScan:       opts.SearchScanLimit,
 		publicURL:     opts.PublicURL,
 		csrf:          http.NewCrossOriginProtection(),

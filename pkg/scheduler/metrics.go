@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -19,9 +20,18 @@ type metrics struct {
 	panics          *prometheus.CounterVec   // where: poll, send, verify, cron
 	deliveries      *prometheus.CounterVec   // account, outcome
 	deliveryLatency *prometheus.HistogramVec // account
-	usagePercent    *prometheus.GaugeVec     // account
-	rateRemaining   *prometheus.GaugeVec     // account
-	readsToday      *prometheus.GaugeVec     // account
+	usageRatio      *prometheus.GaugeVec     // account
+	rateRemaining   *prometheus.GaugeVec     // account; absent until the platform reports a window
+	reads           *prometheus.CounterVec   // account
+
+	mu        sync.Mutex
+	readsSeen map[string]readsMark // account → the last ReadsToday counted
+}
+
+// readsMark is the platform's per-day read count last added to reads.
+type readsMark struct {
+	day string
+	n   int64
 }
 
 // Delivery outcomes (label values of inboxd_deliveries_total).
@@ -57,15 +67,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		deliveryLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "delivery_latency_seconds",
 			Help:    "Time from a reply being queued to being sent.",
 			Buckets: []float64{.1, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}}, []string{"account"}),
-		usagePercent: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_usage_percent",
-			Help: "Highest platform usage percentage reported (Facebook X-App-Usage / X-Business-Use-Case-Usage)."}, []string{"account"}),
+		usageRatio: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_usage_ratio",
+			Help: "Highest platform usage reported, 0-1 (Facebook X-App-Usage / X-Business-Use-Case-Usage; 1 is the limit)."}, []string{"account"}),
 		rateRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_rate_limit_remaining",
-			Help: "Calls left in the current rate-limit window (X x-rate-limit-remaining)."}, []string{"account"}),
-		readsToday: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "platform_reads_today",
-			Help: "Resources read from the platform in the current UTC day (X pay-per-use)."}, []string{"account"}),
+			Help: "Calls left in the current rate-limit window (X x-rate-limit-remaining); absent where the platform reports none (Facebook)."}, []string{"account"}),
+		reads: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "platform_reads_total",
+			Help: "Resources read from the platform (X bills pay-per-use plans per resource read)."}, []string{"account"}),
+		readsSeen: map[string]readsMark{},
 	}
 	for _, c := range []prometheus.Collector{m.polls, m.pollDuration, m.ingested, m.duplicates, m.externalReplies,
-		m.panics, m.deliveries, m.deliveryLatency, m.usagePercent, m.rateRemaining, m.readsToday} {
+		m.panics, m.deliveries, m.deliveryLatency, m.usageRatio, m.rateRemaining, m.reads} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {
@@ -78,15 +89,54 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) setUsage(account string, u connectors.Usage) {
-	m.usagePercent.WithLabelValues(account).Set(u.Percent)
-	m.rateRemaining.WithLabelValues(account).Set(float64(u.RateRemaining))
-	m.readsToday.WithLabelValues(account).Set(float64(u.ReadsToday))
+	m.usageRatio.WithLabelValues(account).Set(u.Percent / 100)
+	if u.RateLimit > 0 {
+		m.rateRemaining.WithLabelValues(account).Set(float64(u.RateRemaining))
+	} else {
+		// No window reported: 0 would read as "exhausted".
+		m.rateRemaining.DeleteLabelValues(account)
+	}
+	// The platform's figure is per UTC day; the counter adds what is new.
+	m.mu.Lock()
+	last := m.readsSeen[account]
+	delta := u.ReadsToday
+	if u.ReadsDay == last.day && u.ReadsToday >= last.n {
+		delta = u.ReadsToday - last.n
+	}
+	m.readsSeen[account] = readsMark{day: u.ReadsDay, n: u.ReadsToday}
+	m.mu.Unlock()
+	m.reads.WithLabelValues(account).Add(float64(delta))
+}
+
+// pollOutcomes and deliveryOutcomes are pre-initialised per account, so an
+// alert on a rate sees 0 before the first failure.
+var (
+	pollOutcomes     = []string{"ok", "cancelled"}
+	deliveryOutcomes = []string{deliverySent, deliveryRetry, deliveryUnknown, deliveryFailed, deliveryAccountStopped,
+		deliveryVerifiedSent, deliveryVerifiedAbsent, deliveryNeedsDecision}
+)
+
+// account creates an account's label sets at 0.
+func (m *metrics) account(name string) {
+	for _, o := range pollOutcomes {
+		m.polls.WithLabelValues(name, o)
+	}
+	for _, o := range deliveryOutcomes {
+		m.deliveries.WithLabelValues(name, o)
+	}
+	m.ingested.WithLabelValues(name)
+	m.duplicates.WithLabelValues(name)
+	m.externalReplies.WithLabelValues(name)
+	m.reads.WithLabelValues(name)
 }
 
 // forget drops a removed account's gauges so dashboards stop showing it.
 func (m *metrics) forget(account string) {
 	l := prometheus.Labels{"account": account}
-	m.usagePercent.DeletePartialMatch(l)
+	m.usageRatio.DeletePartialMatch(l)
 	m.rateRemaining.DeletePartialMatch(l)
-	m.readsToday.DeletePartialMatch(l)
+	m.reads.DeletePartialMatch(l)
+	m.mu.Lock()
+	delete(m.readsSeen, account)
+	m.mu.Unlock()
 }

@@ -437,8 +437,16 @@ func TestUsageRecordedFromSendsAndPolls(t *testing.T) {
 	if v := val(e.s.m.rateRemaining.WithLabelValues("x")); v != 41 {
 		t.Errorf("after a send: platform_rate_limit_remaining = %v, want 41", v)
 	}
-	if v := val(e.s.m.readsToday.WithLabelValues("x")); v != 1240 {
-		t.Errorf("platform_reads_today = %v", v)
+	if v := val(e.s.m.reads.WithLabelValues("x")); v != 1240 {
+		t.Errorf("platform_reads_total = %v, want 1240 (1234 then 6 more the same day)", v)
+	}
+	fc.mu.Lock()
+	fc.usage.ReadsToday, fc.usage.ReadsDay = 5, "2026-11-21" // a new UTC day starts over
+	fc.mu.Unlock()
+	e.queue("x", "t1", "Balasan 2.")
+	e.drain("x")
+	if v := val(e.s.m.reads.WithLabelValues("x")); v != 1245 {
+		t.Errorf("platform_reads_total after the day changed = %v, want 1245", v)
 	}
 }
 

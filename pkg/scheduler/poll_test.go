@@ -274,8 +274,8 @@ func TestUsageAboveThresholdStretchesPolls(t *testing.T) {
 	c := usageConn{fc}
 	e.set(acct(c))
 	e.s.tick("fb") // records 90 %: every 3rd run polls from now on
-	if got := val(e.s.m.usagePercent.WithLabelValues("fb")); got != 90 {
-		t.Errorf("platform_usage_percent = %v", got)
+	if got := val(e.s.m.usageRatio.WithLabelValues("fb")); got != 0.9 {
+		t.Errorf("platform_usage_ratio = %v, want 0.9", got)
 	}
 	for range 6 {
 		e.s.tick("fb")

@@ -376,6 +376,7 @@ func (s *Scheduler) SetAccounts(ctx context.Context, accounts []Account) error {
 // Called with s.mu held.
 func (s *Scheduler) addAccount(cfg Account, sched cron.Schedule, st store.AccountState) *account {
 	a := &account{cfg: cfg, verifyAt: map[string]time.Time{}, verifyTries: map[string]int{}}
+	s.m.account(cfg.Name)
 	before := st
 	st.Name, st.Platform = cfg.Name, cfg.Platform
 	switch {

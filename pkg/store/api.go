@@ -245,6 +245,9 @@ type ResponseWindow struct {
 	Count      int64   `json:"count"`
 	P50Seconds float64 `json:"p50_seconds"`
 	P90Seconds float64 `json:"p90_seconds"`
+	// SumSeconds is the total, estimated from the histogram's buckets
+	// (quarter-octave midpoints): a Prometheus summary needs one.
+	SumSeconds float64 `json:"-"`
 }
 
 // MonthReport is the monthly first-response figure for one unit (or all).

@@ -92,7 +92,11 @@ func (h *hist) percentile(p float64) float64 {
 }
 
 func (h *hist) window() ResponseWindow {
-	return ResponseWindow{Count: h.count(), P50Seconds: h.percentile(0.5), P90Seconds: h.percentile(0.9)}
+	var sum float64
+	for i, n := range h {
+		sum += float64(n) * histValue(i)
+	}
+	return ResponseWindow{Count: h.count(), P50Seconds: h.percentile(0.5), P90Seconds: h.percentile(0.9), SumSeconds: sum}
 }
 
 // unitKey is the histogram key prefix of a unit, or of the whole office for
