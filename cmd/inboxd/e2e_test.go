@@ -257,6 +257,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("account state gauge (facebook idle) = %v, want 1", got)
 	}
 	d.checkNoErrors()
+	checkNoDuplicateLogKeys(t, d.stderr.String())
 }
 
 // TestGracefulShutdownUnderLoad stops the daemon while the generator writes

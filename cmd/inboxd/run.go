@@ -289,11 +289,20 @@ func loadConfig(path string, getenv func(string) (string, bool)) (*config.Config
 }
 
 func newLogger(w io.Writer, l config.Log) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: l.SlogLevel()}
+	opts := &slog.HandlerOptions{Level: l.SlogLevel(), ReplaceAttr: durationString}
 	if l.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationString writes durations as Go duration strings ("4s", "1m30s")
+// in both formats: the JSON handler would print nanoseconds (4000000000).
+func durationString(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 func dataFile(cfg *config.Config) string { return filepath.Join(cfg.DataDir, dataFileName) }

@@ -53,7 +53,7 @@ type Config struct {
 type Options struct {
 	HTTPClient *http.Client     // base client (transport, proxies); default a plain client
 	Now        func() time.Time // clock; default time.Now
-	Logger     *slog.Logger     // default slog.Default()
+	Logger     *slog.Logger     // default slog.Default(); the caller tags it with the account (as for every connector)
 }
 
 // Connector is a Facebook Page account.
@@ -160,7 +160,7 @@ func New(cfg Config, opts Options) (*Connector, error) {
 	return &Connector{
 		cfg:     cfg,
 		now:     opts.Now,
-		log:     opts.Logger.With("platform", "facebook", "account", cfg.Name),
+		log:     opts.Logger,
 		session: session,
 		base:    base,
 	}, nil
