@@ -559,13 +559,7 @@ func TestReplyRequeuedDuringVerifyIsNotSentAgain(t *testing.T) {
 // is never verified or sent again by the outbox. Before the bound existed
 // it was verified every VerifyRetry, forever.
 func TestUnresolvedVerifyGivesUpAfterAttempts(t *testing.T) {
-	e := newEnvWith(t, func(o *Options) { o.VerifyMaxAttempts = 3; o.VerifyMaxTime = 24 * time.Hour })
-	c := &verifyConn{fakeConn: newConn("fb")}
-	c.verifyFn = func() error { return cerr(connectors.Permanent, "verify comment reply: not_found (100/33)") }
-	c.script(nil, []sendStep{{err: &connectors.Error{Class: connectors.Transient, MayHaveReached: true, Message: "timeout"}, reached: false}})
-	e.set(acct(c))
-	r := e.queue("fb", "post1", "Balasan.")
-	e.drain("fb") // the send: unknown, first Verify
+	e, c, r := unresolvedReply(t, 3, 24*time.Hour, cerr(connectors.Permanent, "verify comment reply: not_found (100/33)"))
 	for i := 0; i < 10; i++ {
 		e.clock.Advance(DefaultVerifyRetry)
 		e.drain("fb")
@@ -601,13 +595,7 @@ func TestUnresolvedVerifyGivesUpAfterAttempts(t *testing.T) {
 // The time bound alone also ends verification: one failed Verify after
 // VerifyMaxTime since the send is the last.
 func TestUnresolvedVerifyGivesUpAfterTime(t *testing.T) {
-	e := newEnvWith(t, func(o *Options) { o.VerifyMaxAttempts = 1000; o.VerifyMaxTime = 10 * time.Minute })
-	c := &verifyConn{fakeConn: newConn("fb")}
-	c.verifyFn = func() error { return cerr(connectors.Transient, "graph 500") }
-	c.script(nil, []sendStep{{err: &connectors.Error{Class: connectors.Transient, MayHaveReached: true, Message: "timeout"}, reached: false}})
-	e.set(acct(c))
-	r := e.queue("fb", "post1", "Balasan.")
-	e.drain("fb")
+	e, c, r := unresolvedReply(t, 1000, 10*time.Minute, cerr(connectors.Transient, "graph 500"))
 	e.clock.Advance(10 * time.Minute)
 	e.drain("fb")
 	before := c.verifies.Load()
@@ -619,6 +607,20 @@ func TestUnresolvedVerifyGivesUpAfterTime(t *testing.T) {
 	if c.verifies.Load() != before || before != 2 {
 		t.Errorf("Verify calls: %d then %d, want 2 and no more", before, c.verifies.Load())
 	}
+}
+
+// unresolvedReply queues a reply whose send times out (it may have reached
+// the platform) on an account whose Verify always fails with verifyErr,
+// and drains it once: the reply is unknown, verified once.
+func unresolvedReply(t *testing.T, attempts int, maxTime time.Duration, verifyErr error) (*env, *verifyConn, inbox.Reply) {
+	e := newEnvWith(t, func(o *Options) { o.VerifyMaxAttempts = attempts; o.VerifyMaxTime = maxTime })
+	c := &verifyConn{fakeConn: newConn("fb")}
+	c.verifyFn = func() error { return verifyErr }
+	c.script(nil, []sendStep{{err: &connectors.Error{Class: connectors.Transient, MayHaveReached: true, Message: "timeout"}, reached: false}})
+	e.set(acct(c))
+	r := e.queue("fb", "post1", "Balasan.")
+	e.drain("fb")
+	return e, c, r
 }
 
 func deliveries(t *testing.T, e *env, account, outcome string) float64 {
