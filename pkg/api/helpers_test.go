@@ -58,25 +58,7 @@ type env struct {
 	tokens  map[string]string // principal name -> secret (or session id)
 	cookies map[string]string // cookie principal name -> session id
 	items   map[string]inbox.Item
-	clock   *testClock
-}
-
-// testClock is the API's clock; tests move it for session expiry.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	clock   *clock // the API's clock; tests move it for session expiry
 }
 
 // fastPasswords keeps argon2 cheap in tests (the real parameters are
@@ -137,7 +119,7 @@ const bootstrapSecret = "bootstrap-secret-for-tests-0123456789"
 func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, control: &fakeControl{}, logs: &syncBuffer{}, tokens: map[string]string{}, cookies: map[string]string{},
-		items: map[string]inbox.Item{}, clock: &testClock{t: testNow}}
+		items: map[string]inbox.Item{}, clock: &clock{t: testNow}}
 	var srv *Server
 	var publishMu sync.Mutex
 	st, err := store.Open(filepath.Join(t.TempDir(), "inboxd.db"), store.Options{
@@ -157,7 +139,7 @@ func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	opts := Options{
 		Store:               st,
 		Logger:              slog.New(slog.NewTextHandler(e.logs, nil)),
-		Now:                 e.clock.Now,
+		Now:                 e.clock.now,
 		PasswordParams:      &fastPasswords,
 		Accounts:            []AccountInfo{{Name: "fb-main", Platform: "facebook"}, {Name: "x-main", Platform: "twitter"}},
 		Control:             e.control,
@@ -263,7 +245,7 @@ func (e *env) signInCookiePrincipals() {
 	e.t.Helper()
 	for _, p := range cookiePrincipals {
 		sid := "session-of-" + p.name + "-0123456789abcdef"
-		if err := e.st.CreateSession(password.HashCode(sid), p.name, e.clock.Now()); err != nil {
+		if err := e.st.CreateSession(password.HashCode(sid), p.name, e.clock.now()); err != nil {
 			e.t.Fatal(err)
 		}
 		e.cookies[p.name], e.tokens[p.name] = sid, sid

@@ -130,7 +130,7 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 		name := fmt.Sprintf("setter-%d", n)
 		code := "code-" + name
 		if _, err := e.st.CreateUser("seed", store.NewUser{Username: name, Role: inbox.RoleViewer},
-			&store.PasswordCode{Hash: password.HashCode(code), ExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+			&store.PasswordCode{Hash: password.HashCode(code), ExpiresAt: e.clock.now().Add(time.Hour)}); err != nil {
 			e.t.Fatal(err)
 		}
 		body = map[string]string{"code": code, "password": matrixPassword}

@@ -252,7 +252,7 @@ func TestUserLifecycleThroughTheAPI(t *testing.T) {
 func TestSetPasswordLinkExpires(t *testing.T) {
 	e := newEnv(t)
 	code := e.createUser("budi", inbox.RoleViewer, "")
-	e.clock.Advance(password.CodeTTL)
+	e.clock.advance(password.CodeTTL)
 	rec := e.browser().do("POST", "/api/v1/session/set-password", map[string]string{"code": code, "password": goodPassword})
 	if rec.Code != http.StatusBadRequest {
 		t.Fatalf("expired link: %d %s", rec.Code, rec.Body)
@@ -308,13 +308,13 @@ func TestSignInThrottling(t *testing.T) {
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" {
 		t.Fatalf("right password during backoff: %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
 	}
-	e.clock.Advance(time.Second)
+	e.clock.advance(time.Second)
 	b.signIn("siti", "wrong guess number") // 4th: 2 s
-	e.clock.Advance(time.Second)
+	e.clock.advance(time.Second)
 	if rec := b.signIn("siti", "wrong guess number"); rec.Code != http.StatusTooManyRequests {
 		t.Fatalf("during the 2 s backoff: %d", rec.Code)
 	}
-	e.clock.Advance(time.Second)
+	e.clock.advance(time.Second)
 	b.signIn("siti", "wrong guess number") // 5th: locked for 10 min
 	rec = b.signIn("siti", goodPassword)
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "600" {
@@ -326,7 +326,7 @@ func TestSignInThrottling(t *testing.T) {
 	if rec := other.signIn("siti", goodPassword); rec.Code != http.StatusTooManyRequests {
 		t.Fatalf("other address during the lock: %d", rec.Code)
 	}
-	e.clock.Advance(10 * time.Minute)
+	e.clock.advance(10 * time.Minute)
 	if rec := b.signIn("siti", goodPassword); rec.Code != http.StatusNoContent {
 		t.Fatalf("after the lock: %d %s", rec.Code, rec.Body)
 	}
@@ -367,23 +367,23 @@ func TestSessionIdleAndAbsoluteExpiry(t *testing.T) {
 	b := e.person("siti", inbox.RoleViewer, "")
 	// Used every 90 minutes, the session lives past the idle limit...
 	for range 3 {
-		e.clock.Advance(90 * time.Minute)
+		e.clock.advance(90 * time.Minute)
 		if rec := b.do("GET", "/api/v1/items", nil); rec.Code != http.StatusOK {
-			t.Fatalf("active session at +%s: %d", e.clock.Now().Sub(testNow), rec.Code)
+			t.Fatalf("active session at +%s: %d", e.clock.now().Sub(testNow), rec.Code)
 		}
 	}
 	// ...but not past the absolute one (5 h after sign-in).
-	e.clock.Advance(30 * time.Minute)
+	e.clock.advance(30 * time.Minute)
 	if rec := b.do("GET", "/api/v1/items", nil); rec.Code != http.StatusUnauthorized {
 		t.Fatalf("session at the absolute limit: %d", rec.Code)
 	}
 
 	b2 := e.person("budi", inbox.RoleViewer, "")
-	e.clock.Advance(2*time.Hour - time.Second)
+	e.clock.advance(2*time.Hour - time.Second)
 	if rec := b2.do("GET", "/api/v1/items", nil); rec.Code != http.StatusOK {
 		t.Fatalf("just inside idle: %d", rec.Code)
 	}
-	e.clock.Advance(2 * time.Hour)
+	e.clock.advance(2 * time.Hour)
 	if rec := b2.do("GET", "/api/v1/items", nil); rec.Code != http.StatusUnauthorized {
 		t.Fatalf("idle session: %d", rec.Code)
 	}
