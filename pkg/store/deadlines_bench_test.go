@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
@@ -141,6 +143,40 @@ func BenchmarkIngestDeadlines(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "items/s")
+		})
+	}
+}
+
+// BenchmarkTicketMigration numbers a file of items stored before tickets
+// existed (benchFill writes none), as Open does once: 10,000 items, and
+// 1,000,000 with INBOXD_BENCH_LARGE=1. One iteration is one whole
+// migration; run it with -benchtime 1x.
+func BenchmarkTicketMigration(b *testing.B) {
+	for _, size := range largeSizes(b, 10_000) {
+		src := template(b, size)
+		b.Run(fmt.Sprintf("stored=%d", size), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				path := filepath.Join(b.TempDir(), "migrate.db")
+				copyFile(b, src, path)
+				s := benchOpen(b, path) // the template is marked done: clear that
+				err := s.db.Update(func(tx *bolt.Tx) error {
+					if err := tx.Bucket(bMeta).Delete(metaTicketsDone); err != nil {
+						return err
+					}
+					return tx.Bucket(bMeta).Delete(metaTicketsAt)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if err := s.migrateTickets(ticketBatch); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(size)/b.Elapsed().Seconds(), "items/s")
+				s.Close()
+			}
 		})
 	}
 }
