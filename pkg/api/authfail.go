@@ -23,6 +23,12 @@ const (
 	// reasonSessionEnded: a session cookie that is unknown, expired or
 	// signed out.
 	reasonSessionEnded = "session_ended"
+	// reasonBadCredentials: a wrong username or password at sign-in (its
+	// own throttle, sessions.go, so it does not count towards the token
+	// throttle).
+	reasonBadCredentials = "bad_credentials"
+	// reasonCrossOrigin: a state-changing cookie request from another origin.
+	reasonCrossOrigin = "cross_origin"
 )
 
 // maxThrottledAddrs bounds the throttle's memory; expired windows are
@@ -49,7 +55,8 @@ func (s *Server) noteAuthFailure(r *http.Request, route, client string, p *Probl
 	}
 	s.log.Warn(msg, append(requestIDs(r.Context()), "route", route, "status", p.Status, "reason", p.authReason,
 		"client", client, "peer", r.RemoteAddr)...)
-	if p.Status == http.StatusUnauthorized && s.throttle != nil && s.throttle.failed(client, s.now()) {
+	if p.Status == http.StatusUnauthorized && p.authReason != reasonBadCredentials &&
+		s.throttle != nil && s.throttle.failed(client, s.now()) {
 		s.log.Warn("throttling failed authentication", "client", client, "failures", s.throttle.limit, "window", s.throttle.window)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -183,5 +184,50 @@ func TestThrottleBehindTrustedProxyIsPerClient(t *testing.T) {
 	}
 	if rec := e.doFrom("198.51.100.1:1", asViewer, "GET", "/api/v1/items", "X-Forwarded-For", "192.0.2.9"); rec.Code != 429 {
 		t.Fatalf("untrusted peer with a forged header: %d", rec.Code)
+	}
+}
+
+// Before this test, a wrong password (401), a cross-origin cookie request
+// (403) and a scoped token moving an item out of its unit (403) were not
+// logged with route, reason and peer nor counted by route and reason.
+func TestEveryRefusalIsLoggedAndCounted(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.AuthFailureLimit = 2; o.AuthFailureWindow = time.Minute })
+	e.person("siti", inbox.RoleOperator, "")
+	b := e.browser()
+	for _, tc := range []struct {
+		rec           *httptest.ResponseRecorder
+		status        int
+		route, reason string
+	}{
+		{b.signIn("siti", "wrong guess number"), 401, "POST /api/v1/session", reasonBadCredentials},
+		{b.do("POST", "/api/v1/session", map[string]string{"username": "siti", "password": goodPassword},
+			"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"), 403, "POST /api/v1/session", reasonCrossOrigin},
+		{e.do(asOpA, "PATCH", "/api/v1/items/"+e.items["aComment"].ID, map[string]string{"unit": unitB}), 403,
+			"PATCH /api/v1/items/{id}", reasonScope},
+	} {
+		if tc.rec.Code != tc.status {
+			t.Fatalf("%s: %d %s, want %d", tc.route, tc.rec.Code, tc.rec.Body, tc.status)
+		}
+		id := decodeProblem(t, tc.rec).RequestID
+		var line string
+		for _, l := range strings.Split(e.logs.String(), "\n") {
+			if strings.Contains(l, "request_id="+id) && strings.Contains(l, "route=") {
+				line = l
+			}
+		}
+		for _, want := range []string{"route=\"" + tc.route + "\"", "reason=" + tc.reason, "peer=", "status=" + strconv.Itoa(tc.status)} {
+			if !strings.Contains(line, want) {
+				t.Errorf("%s: log line %q lacks %s", tc.route, line, want)
+			}
+		}
+		if got := testutil.ToFloat64(e.srv.metrics.authFailures.WithLabelValues(tc.route, tc.reason)); got != 1 {
+			t.Errorf("metric %s/%s = %v, want 1", tc.route, tc.reason, got)
+		}
+	}
+	// Wrong passwords have their own throttle (per username and address):
+	// they do not lock the address out of its valid tokens.
+	b.signIn("siti", "wrong guess number")
+	if rec := e.doFrom(b.addr, asOp, "GET", "/api/v1/items"); rec.Code != 200 {
+		t.Fatalf("token from an address with wrong passwords: %d", rec.Code)
 	}
 }

@@ -265,8 +265,9 @@ func (p itemPatch) validate(scopeUnit string) (store.Change, error) {
 		return ch, err
 	}
 	if scopeUnit != "" && p.Unit != nil && *p.Unit != scopeUnit {
-		return ch, problem(http.StatusForbidden, "forbidden", "unit: a token scoped to unit "+strconv.Quote(scopeUnit)+
-			" cannot move items to another unit", FieldError{Field: "unit", Message: "cannot move items out of unit " + strconv.Quote(scopeUnit)})
+		return ch, authFailure(problem(http.StatusForbidden, "forbidden", "unit: a token scoped to unit "+strconv.Quote(scopeUnit)+
+			" cannot move items to another unit", FieldError{Field: "unit", Message: "cannot move items out of unit " + strconv.Quote(scopeUnit)}),
+			reasonScope)
 	}
 	return ch, nil
 }

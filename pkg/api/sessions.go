@@ -102,8 +102,9 @@ func errSessionEnded() *Problem {
 // (Sec-Fetch-Site, else Origin against Host, else a trusted origin).
 func (s *Server) crossOrigin(r *http.Request) error {
 	if err := s.csrf.Check(r); err != nil {
-		return problem(http.StatusForbidden, "cross-origin",
-			"a state-changing request with the session cookie must come from inboxd's own origin (or an http.trusted_origins entry)")
+		return authFailure(problem(http.StatusForbidden, "cross-origin",
+			"a state-changing request with the session cookie must come from inboxd's own origin (or an http.trusted_origins entry)"),
+			reasonCrossOrigin)
 	}
 	return nil
 }
@@ -130,7 +131,7 @@ type sessionInfo struct {
 // errBadCredentials is the one answer for an unknown user, a wrong
 // password, a disabled user and a user without a password yet.
 func errBadCredentials() *Problem {
-	return problem(http.StatusUnauthorized, "bad-credentials", "wrong username or password")
+	return authFailure(problem(http.StatusUnauthorized, "bad-credentials", "wrong username or password"), reasonBadCredentials)
 }
 
 // authLog logs a sign-in, sign-out or password change: failures at warn.
