@@ -122,6 +122,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		Deadlines:           office,
 		Logger:              logger,
 		Accounts:            infos,
+		Units:               cfg.Units,
 		Control:             sched,
 		MetricsPublic:       cfg.HTTP.MetricsPublic,
 		CORSOrigins:         cfg.HTTP.CORSOrigins,
@@ -259,6 +260,7 @@ func reloadAccounts(ctx context.Context, logger *slog.Logger, running *config.Co
 		return
 	}
 	apiSrv.SetAccounts(infos)
+	apiSrv.SetUnits(r.cfg.Units)
 	if r.cfg.HTTP.Listen != running.HTTP.Listen || r.cfg.DataDir != running.DataDir {
 		logger.Warn("http.listen and data_dir take effect at the next restart")
 	}

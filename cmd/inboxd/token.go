@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -34,6 +36,9 @@ func tokenCreate(_ context.Context, e env, args []string) error {
 	})
 	if err != nil {
 		return err
+	}
+	if codes := cfg.UnitCodes(); codes != nil && *unit != "" && !slices.Contains(codes, *unit) {
+		return usageErrorf(e.stderr, "token create: --unit %q is not a configured unit (units: %s)", *unit, strings.Join(codes, ", "))
 	}
 	var secret string
 	err = onStore(cfg, e, true, "create tokens through the API (POST /api/v1/tokens) or stop the daemon",

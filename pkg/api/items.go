@@ -282,6 +282,13 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if body.Unit != nil {
+		var v validationErrors
+		s.checkUnit(&v, "unit", strings.TrimSpace(*body.Unit))
+		if err := v.err(); err != nil {
+			return err
+		}
+	}
 	if _, err := s.itemInScope(r, id); err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ var wantAccess = map[string]access{
 	"DELETE /api/v1/replies/{id}":         {need: inbox.RoleOperator, targeted: true},
 	"GET /api/v1/stats":                   {need: inbox.RoleViewer},
 	"GET /api/v1/accounts":                {need: inbox.RoleViewer},
+	"GET /api/v1/units":                   {need: inbox.RoleViewer},
 	"POST /api/v1/accounts/{name}/poll":   {need: inbox.RoleOperator, unscoped: true},
 	"POST /api/v1/accounts/{name}/resume": {need: inbox.RoleOperator, unscoped: true},
 	"GET /api/v1/events":                  {need: inbox.RoleViewer},

@@ -78,7 +78,7 @@ func schemas() obj {
 		}),
 		"ItemPatch": obj{"type": "object", "additionalProperties": false, "minProperties": 1, "properties": obj{
 			"status": status, "assignee": obj{"type": "string", "maxLength": maxNameLen},
-			"unit":         obj{"type": "string", "maxLength": maxNameLen},
+			"unit":         obj{"type": "string", "maxLength": maxNameLen, "description": "With units: configured, one of their codes (else a 422 listing them); \"\" clears it."},
 			"tags":         obj{"type": "array", "maxItems": maxTags, "items": obj{"type": "string", "minLength": 1, "maxLength": maxTagLen}},
 			"priority":     enumOf(inbox.Priorities),
 			"external_ref": obj{"type": "string", "maxLength": inbox.MaxExternalRefLen, "description": "e.g. a SP4N-LAPOR! tracking id; \"\" clears it"},
@@ -161,6 +161,18 @@ func schemas() obj {
 			"set_password_url":        obj{"type": "string", "description": "One-time link on public_url (a path alone when it is unset)."},
 			"set_password_expires_at": tTime}),
 		"CreatedUser": obj{"allOf": []obj{ref("PasswordLink"), object([]string{"user"}, obj{"user": ref("User")})}},
+		"UnitCounts": object([]string{"total", "waiting", "by_status"}, obj{
+			"total": tInt, "waiting": obj{"type": "integer", "description": "new and open"}, "by_status": tCounts}),
+		"Unit": object([]string{"code", "name", "counts", "tokens"}, obj{
+			"code": obj{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}, "name": tStr, "short": tStr, "contact": tStr,
+			"counts": ref("UnitCounts"), "tokens": obj{"type": "integer", "description": "tokens scoped to this unit"}}),
+		"UnknownUnit": object([]string{"code", "counts", "tokens"}, obj{"code": tStr, "counts": ref("UnitCounts"), "tokens": tInt}),
+		"UnitList": object([]string{"configured", "units", "unknown_units"}, obj{
+			"configured":    obj{"type": "boolean", "description": "false: the config has no units: list and units are free text"},
+			"units":         arrayOf(ref("Unit")),
+			"unknown_units": obj{"type": "array", "items": ref("UnknownUnit"), "description": "units items or tokens carry that the config does not list"},
+			"unrouted":      ref("UnitCounts"),
+		}),
 	}
 }
 

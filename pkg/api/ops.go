@@ -213,6 +213,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	checkText(&v, "unit", body.Unit, maxNameLen)
 	if body.Unit == "-" {
 		v.add("unit", `"-" is not a unit`)
+	} else {
+		s.checkUnit(&v, "unit", strings.TrimSpace(body.Unit))
 	}
 	if err := v.err(); err != nil {
 		return err

@@ -132,6 +132,12 @@ func routeTable() []route {
 			ID: "stats", Tag: "stats", Summary: "Queue statistics from the store's counters (a unit-scoped token sees its unit only)",
 			Query:    []param{{"unit", "Only this unit; - is items with no unit.", str("")}},
 			Response: "Stats", Errors: []int{400, 422}}},
+		{Method: "GET", Path: "/api/v1/units", Need: inbox.RoleViewer, Handle: (*Server).listUnits, Doc: opDoc{
+			ID: "listUnits", Tag: "units", Summary: "The configured units (government offices) with live counts",
+			Description: "Counts come from the store's counters. unknown_units lists units that items or tokens carry but the " +
+				"configuration does not (fix them with PATCH). Without units: in the config, configured is false and units lists " +
+				"the free-text units in use. A unit-scoped token sees its own unit only.",
+			Response: "UnitList"}},
 		{Method: "GET", Path: "/api/v1/accounts", Need: inbox.RoleViewer, Handle: (*Server).listAccounts, Doc: opDoc{
 			ID: "listAccounts", Tag: "accounts", Summary: "Configured accounts and their pipeline state", Response: "AccountList"}},
 		{Method: "POST", Path: "/api/v1/accounts/{name}/poll", Need: inbox.RoleOperator, Unscoped: true, Handle: (*Server).pollAccount, Doc: opDoc{

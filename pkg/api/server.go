@@ -73,6 +73,9 @@ type Options struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	Accounts  []AccountInfo
+	// Units are the configured government offices; nil keeps units free
+	// text (no units: key in the config).
+	Units []inbox.Unit
 	// Control is optional; without it poll and resume answer 503.
 	Control       AccountControl
 	MetricsPublic bool
@@ -130,6 +133,7 @@ type Server struct {
 	log           *slog.Logger
 	now           func() time.Time
 	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
+	units         atomic.Pointer[unitRegistry]  // nil: units are free text
 	control       AccountControl
 	metricsPublic bool
 	corsAny       bool
@@ -229,6 +233,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.hasher = password.NewHasher(params, password.MaxConcurrent)
 	s.SetAccounts(opts.Accounts)
+	s.SetUnits(opts.Units)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -32,6 +32,7 @@ type Store interface {
 
 	// stats and accounts
 	Stats(unit string) (store.Stats, error)
+	CountsByUnit() (map[string]store.UnitCounts, error)
 	AccountStates() ([]store.AccountState, error)
 
 	// tokens

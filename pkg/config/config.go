@@ -127,6 +127,10 @@ type Config struct {
 	// TicketPrefix starts ticket numbers: UP4-2026-000123.
 	TicketPrefix string
 
+	// Units are the government offices items are routed to; nil when the
+	// file has no units: key (units are then free text).
+	Units []inbox.Unit
+
 	// PublicURL is the address people open to reach inboxd (no trailing
 	// slash), e.g. https://inbox.example.go.id; set-password links are
 	// built on it. Empty: links are printed as a path alone.
@@ -142,6 +146,19 @@ type Sessions struct {
 	// address) lock further tries for Lockout.
 	MaxFailures int
 	Lockout     time.Duration
+}
+
+// UnitCodes returns the configured unit codes in file order (nil: units are
+// free text).
+func (c *Config) UnitCodes() []string {
+	if c.Units == nil {
+		return nil
+	}
+	codes := make([]string, len(c.Units))
+	for i, u := range c.Units {
+		codes[i] = u.Code
+	}
+	return codes
 }
 
 // Log configures log/slog.

@@ -122,8 +122,10 @@ func (d *decoder) document(data []byte) *Config {
 			cfg.SLA = d.sla(e.val, e.key)
 		case "ticket_prefix":
 			d.ticketPrefix(e.val, e.key, &cfg.TicketPrefix)
+		case "units":
+			cfg.Units = d.units(e.val, e.key)
 		default:
-			d.unknown(e, "", topKeys)
+			d.unknown(e, "", slices.Concat(topKeys, unitTopKeys))
 		}
 	}
 	loc, err := time.LoadLocation(cfg.Timezone)
@@ -137,8 +139,10 @@ func (d *decoder) document(data []byte) *Config {
 }
 
 var (
-	topKeys     = []string{"data_dir", "timezone", "backoff_max", "verify", "public_url", "log", "http", "sessions", "accounts", "calendar", "sla", "ticket_prefix"}
-	verifyKeys  = []string{"max_attempts", "max_time"}
+	topKeys    = []string{"data_dir", "timezone", "backoff_max", "verify", "public_url", "log", "http", "sessions", "accounts", "calendar", "sla", "ticket_prefix"}
+	verifyKeys = []string{"max_attempts", "max_time"}
+	// unitKeys are the units and routing keys (kept apart: many issues add top-level keys).
+	unitTopKeys = []string{"units", "routing"}
 	sessionKeys = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
 	logKeys     = []string{"level", "format"}
 	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",

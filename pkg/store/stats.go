@@ -169,3 +169,44 @@ func scanCounters(b *bolt.Bucket, p string, fn func(rest string, v int64)) {
 		fn(rest, int64(binary.BigEndian.Uint64(v)))
 	}
 }
+
+// UnitCounts is one unit's items per status, from the counters.
+type UnitCounts struct {
+	Total    int64                  `json:"total"`
+	Waiting  int64                  `json:"waiting"` // new and open
+	ByStatus map[inbox.Status]int64 `json:"by_status"`
+}
+
+// CountsByUnit returns every unit that has items, with its counts per
+// status ("" is the items without unit). It reads the per-unit counters
+// only: a few records per unit, whatever the queue size.
+func (s *Store) CountsByUnit() (map[string]UnitCounts, error) {
+	out := map[string]UnitCounts{}
+	err := s.view(func(tx *bolt.Tx) error {
+		const p = "su\x00"
+		c := tx.Bucket(bCounters).Cursor()
+		for k, v := c.Seek([]byte(p)); k != nil && strings.HasPrefix(string(k), p); k, v = c.Next() {
+			unit, status, ok := strings.Cut(string(k[len(p):]), "\x00")
+			if !ok || len(v) != 8 {
+				continue
+			}
+			n := int64(binary.BigEndian.Uint64(v))
+			if n == 0 {
+				continue
+			}
+			uc, seen := out[unit]
+			if !seen {
+				uc.ByStatus = map[inbox.Status]int64{}
+			}
+			st := inbox.Status(status)
+			uc.ByStatus[st] = n
+			uc.Total += n
+			if st.Waiting() {
+				uc.Waiting += n
+			}
+			out[unit] = uc
+		}
+		return nil
+	})
+	return out, err
+}
