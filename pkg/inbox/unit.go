@@ -27,3 +27,10 @@ func ValidUnitCode(s string) bool {
 	}
 	return true
 }
+
+// Limits of an item's tags (the store enforces them; rules are checked
+// against them when the config loads).
+const (
+	MaxTags   = 20
+	MaxTagLen = 50
+)

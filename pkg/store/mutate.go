@@ -11,8 +11,8 @@ import (
 
 // Field limits of operator input.
 const (
-	MaxTags        = 20
-	MaxTagLen      = 50
+	MaxTags        = inbox.MaxTags
+	MaxTagLen      = inbox.MaxTagLen
 	MaxNameLen     = 100 // assignee, unit
 	MaxNoteLen     = 10_000
 	reservedNoUnit = "-" // the filter value for "no unit"
