@@ -18,6 +18,7 @@ import (
 	"github.com/inboxd/inboxd/pkg/api"
 	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/config"
+	"github.com/inboxd/inboxd/pkg/rules"
 	"github.com/inboxd/inboxd/pkg/scheduler"
 	"github.com/inboxd/inboxd/pkg/store"
 )
@@ -94,6 +95,12 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		}
 	}()
 
+	ruleSet, err := cfg.RuleSet()
+	if err != nil {
+		return fmt.Errorf("routing rules: %w", err)
+	}
+	live := &rules.Live{}
+	live.Store(ruleSet)
 	reg, err := newRegistry()
 	if err != nil {
 		return err
@@ -101,7 +108,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	sched, err := scheduler.New(scheduler.Options{
 		Store: st, Logger: logger, Registry: reg, Location: cfg.Location, BackoffMax: cfg.BackoffMax,
 		VerifyMaxAttempts: cfg.Verify.MaxAttempts, VerifyMaxTime: cfg.Verify.MaxTime,
-		Deadlines: office,
+		Deadlines: office, Rules: live,
 	})
 	if err != nil {
 		return err
@@ -123,6 +130,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		Logger:              logger,
 		Accounts:            infos,
 		Units:               cfg.Units,
+		Rules:               live,
 		Control:             sched,
 		MetricsPublic:       cfg.HTTP.MetricsPublic,
 		CORSOrigins:         cfg.HTTP.CORSOrigins,
@@ -193,7 +201,7 @@ loop:
 		case <-ctx.Done():
 			break loop
 		case r := <-h.reload:
-			reloadAccounts(ctx, logger, cfg, r, st, sched, apiSrv, h.client)
+			reloadAccounts(ctx, logger, cfg, r, st, sched, apiSrv, live, h.client)
 			if r.err == nil {
 				deadlines.reload(workCtx, r.cfg)
 			}
@@ -246,9 +254,14 @@ func newRegistry() (*prometheus.Registry, error) {
 // queue. Anything wrong keeps the running set: a typo in an edited config
 // must not stop the office's inbox.
 func reloadAccounts(ctx context.Context, logger *slog.Logger, running *config.Config, r reloadRequest,
-	st *store.Store, sched *scheduler.Scheduler, apiSrv *api.Server, client *http.Client) {
+	st *store.Store, sched *scheduler.Scheduler, apiSrv *api.Server, live *rules.Live, client *http.Client) {
 	if r.err != nil {
 		logger.Error("config reload refused; the running configuration stays", "err", r.err)
+		return
+	}
+	ruleSet, err := r.cfg.RuleSet()
+	if err != nil {
+		logger.Error("config reload refused; the running configuration stays", "err", err)
 		return
 	}
 	accounts, infos, err := buildAccounts(r.cfg, st, logger, client)
@@ -261,8 +274,9 @@ func reloadAccounts(ctx context.Context, logger *slog.Logger, running *config.Co
 	}
 	apiSrv.SetAccounts(infos)
 	apiSrv.SetUnits(r.cfg.Units)
+	live.Store(ruleSet)
 	if r.cfg.HTTP.Listen != running.HTTP.Listen || r.cfg.DataDir != running.DataDir {
 		logger.Warn("http.listen and data_dir take effect at the next restart")
 	}
-	logger.Info("config reloaded", "accounts", len(accounts))
+	logger.Info("config reloaded", "accounts", len(accounts), "units", len(r.cfg.Units), "rules", ruleSet.Len())
 }

@@ -41,6 +41,7 @@ var wantAccess = map[string]access{
 	"GET /api/v1/stats":                   {need: inbox.RoleViewer},
 	"GET /api/v1/accounts":                {need: inbox.RoleViewer},
 	"GET /api/v1/units":                   {need: inbox.RoleViewer},
+	"POST /api/v1/routing/test":           {need: inbox.RoleOperator},
 	"POST /api/v1/accounts/{name}/poll":   {need: inbox.RoleOperator, unscoped: true},
 	"POST /api/v1/accounts/{name}/resume": {need: inbox.RoleOperator, unscoped: true},
 	"GET /api/v1/events":                  {need: inbox.RoleViewer},
@@ -117,6 +118,8 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 		if id = e.failNext(e.items[item].Account, "refused").ID; id != want.ID {
 			e.t.Fatalf("claimed %s, want %s", id, want.ID)
 		}
+	case "POST /api/v1/routing/test":
+		body = map[string]string{"text": "jalan rusak"}
 	case "POST /api/v1/tokens":
 		body = map[string]string{"name": fmt.Sprintf("new-%d", n), "role": "viewer"}
 	case "DELETE /api/v1/tokens/{name}":

@@ -161,6 +161,14 @@ func schemas() obj {
 			"set_password_url":        obj{"type": "string", "description": "One-time link on public_url (a path alone when it is unset)."},
 			"set_password_expires_at": tTime}),
 		"CreatedUser": obj{"allOf": []obj{ref("PasswordLink"), object([]string{"user"}, obj{"user": ref("User")})}},
+		"RoutingTest": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
+			"text": obj{"type": "string", "maxLength": maxRoutingTextLen}, "channel": enumOf(inbox.Channels), "kind": enumOf(inbox.Kinds),
+			"account": tStr, "author_handle": tStr,
+		}},
+		"RoutingResult": object([]string{"unit", "rule", "tags", "priority", "assignee", "status"}, obj{
+			"unit": obj{"type": "string", "description": "empty: no rule sets a unit"}, "rule": obj{"type": "string", "description": "the matching rule; empty: none matched"},
+			"tags": arrayOf(tStr), "priority": enumOf(inbox.Priorities), "assignee": tStr, "status": status,
+		}),
 		"UnitCounts": object([]string{"total", "waiting", "by_status"}, obj{
 			"total": tInt, "waiting": obj{"type": "integer", "description": "new and open"}, "by_status": tCounts}),
 		"Unit": object([]string{"code", "name", "counts", "tokens"}, obj{

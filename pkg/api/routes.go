@@ -138,6 +138,11 @@ func routeTable() []route {
 				"configuration does not (fix them with PATCH). Without units: in the config, configured is false and units lists " +
 				"the free-text units in use. A unit-scoped token sees its own unit only.",
 			Response: "UnitList"}},
+		{Method: "POST", Path: "/api/v1/routing/test", Need: inbox.RoleOperator, Handle: (*Server).routingTest, Doc: opDoc{
+			ID: "routingTest", Tag: "routing", Summary: "Dry run: what the running routing rules would set on this message",
+			Description: "Answers exactly what ingest would store: a message no rule matches gets unit \"\", rule \"\", " +
+				"priority normal and status new. Nothing is stored.",
+			Body: "RoutingTest", Response: "RoutingResult", Errors: []int{400, 413, 415, 422}}},
 		{Method: "GET", Path: "/api/v1/accounts", Need: inbox.RoleViewer, Handle: (*Server).listAccounts, Doc: opDoc{
 			ID: "listAccounts", Tag: "accounts", Summary: "Configured accounts and their pipeline state", Response: "AccountList"}},
 		{Method: "POST", Path: "/api/v1/accounts/{name}/poll", Need: inbox.RoleOperator, Unscoped: true, Handle: (*Server).pollAccount, Doc: opDoc{

@@ -35,6 +35,7 @@ import (
 	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/password"
+	"github.com/inboxd/inboxd/pkg/rules"
 )
 
 // Defaults for Options fields left zero.
@@ -76,6 +77,9 @@ type Options struct {
 	// Units are the configured government offices; nil keeps units free
 	// text (no units: key in the config).
 	Units []inbox.Unit
+	// Rules are the running routing rules (the scheduler routes with the
+	// same Live); nil: no rules.
+	Rules *rules.Live
 	// Control is optional; without it poll and resume answer 503.
 	Control       AccountControl
 	MetricsPublic bool
@@ -134,6 +138,7 @@ type Server struct {
 	now           func() time.Time
 	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
 	units         atomic.Pointer[unitRegistry]  // nil: units are free text
+	rules         *rules.Live
 	control       AccountControl
 	metricsPublic bool
 	corsAny       bool
@@ -197,6 +202,7 @@ func New(opts Options) (*Server, error) {
 		log:           opts.Logger,
 		now:           opts.Now,
 		control:       opts.Control,
+		rules:         opts.Rules,
 		metricsPublic: opts.MetricsPublic,
 		corsOrigins:   map[string]bool{},
 		ready:         opts.Ready,

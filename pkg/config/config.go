@@ -29,6 +29,7 @@ import (
 
 	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/rules"
 )
 
 // Defaults, applied when a key is missing or empty.
@@ -130,6 +131,9 @@ type Config struct {
 	// Units are the government offices items are routed to; nil when the
 	// file has no units: key (units are then free text).
 	Units []inbox.Unit
+	// Routing is the ordered routing rules, checked (they compile with
+	// rules.Compile against Units).
+	Routing []rules.Rule
 
 	// PublicURL is the address people open to reach inboxd (no trailing
 	// slash), e.g. https://inbox.example.go.id; set-password links are
@@ -341,4 +345,9 @@ func (d *decoder) requiredOnce() []*Error {
 		out = append(out, e)
 	}
 	return out
+}
+
+// RuleSet compiles the routing rules (Parse has checked them already).
+func (c *Config) RuleSet() (*rules.Set, error) {
+	return rules.Compile(c.Routing, c.UnitCodes())
 }

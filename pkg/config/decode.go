@@ -88,7 +88,7 @@ func (d *decoder) document(data []byte) *Config {
 		Sessions: Sessions{IdleTimeout: inbox.DefaultSessionIdle, AbsoluteTimeout: inbox.DefaultSessionAbsolute,
 			MaxFailures: inbox.DefaultSignInMaxFailures, Lockout: inbox.DefaultSignInLockout},
 	}
-	var tzNode *yaml.Node
+	var tzNode, routingNode *yaml.Node
 	var calSpec *calendarSpec
 	for _, e := range d.entries(top, "") {
 		switch e.key {
@@ -124,9 +124,14 @@ func (d *decoder) document(data []byte) *Config {
 			d.ticketPrefix(e.val, e.key, &cfg.TicketPrefix)
 		case "units":
 			cfg.Units = d.units(e.val, e.key)
+		case "routing":
+			routingNode = e.val // checked once the units are known
 		default:
 			d.unknown(e, "", slices.Concat(topKeys, unitTopKeys))
 		}
+	}
+	if routingNode != nil {
+		cfg.Routing = d.routing(routingNode, "routing", cfg.UnitCodes())
 	}
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {

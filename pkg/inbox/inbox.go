@@ -113,6 +113,12 @@ type Item struct {
 	// Overdue names the deadline the item has missed, kept current by the
 	// daemon: OverdueFirstResponse, OverdueResolution or "".
 	Overdue string `json:"overdue,omitempty"`
+
+	// RoutedBy names the routing rule that set this new item's unit, tags,
+	// priority, assignee or status before ingest; the store writes the
+	// rule's effect to the audit trail as actor "rule:<name>". Not stored
+	// in the item itself: the audit trail keeps it.
+	RoutedBy string `json:"-"`
 }
 
 // Values of Item.Overdue.

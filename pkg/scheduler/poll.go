@@ -182,6 +182,11 @@ func (s *Scheduler) walk(ctx context.Context, cfg Account) (pages, newItems int,
 		if err != nil {
 			return pages, newItems, err
 		}
+		if set := s.opts.Rules.Load(); set != nil {
+			for i := range page.Items {
+				set.Route(&page.Items[i])
+			}
+		}
 		if s.opts.Deadlines.Load() != nil {
 			// After routing (unit, priority, ignored): the policy matches
 			// what will be stored.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/inboxd/inboxd/connectors"
 	"github.com/inboxd/inboxd/pkg/calendar"
+	"github.com/inboxd/inboxd/pkg/rules"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	// Deadlines, when set, gives new items their SLA due times before
 	// they are stored (the office calendar and policies; reloads swap it).
 	Deadlines *calendar.Live
+	// Rules route new items before they are stored (nil: no routing); a
+	// config reload swaps the set inside.
+	Rules *rules.Live
 
 	BackoffBase       time.Duration // first backoff after a failure
 	BackoffMax        time.Duration // config backoff_max

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -101,7 +102,9 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 			id := w.s.newID(w.now)
 			it.ID = idString(id)
 			it.ReceivedAt = w.s.receivedAt(w.now)
-			it.Status = inbox.StatusNew
+			if it.RoutedBy == "" || it.Status != inbox.StatusIgnored {
+				it.Status = inbox.StatusNew // only a rule may file a new item as ignored (spam)
+			}
 			it.AnsweredAt = nil
 			it.Ticket, it.ExternalRef = "", ""
 			it.FirstResponseAt = nil
@@ -117,6 +120,9 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 				return err
 			}
 			if err := w.putItem(&it, nil); err != nil {
+				return err
+			}
+			if err := w.auditRouted(id, &it); err != nil {
 				return err
 			}
 			res.New++
@@ -146,6 +152,34 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 		return IngestResult{}, err
 	}
 	return res, nil
+}
+
+// ActorRulePrefix starts the audit actor of a change a routing rule made
+// ("rule:jalan-rusak"); every other actor but the platform is a person.
+const ActorRulePrefix = "rule:"
+
+// auditRouted writes what a routing rule set on a new item, one entry per
+// field, as actor rule:<name>, from the values an unrouted item would have.
+func (w *wctx) auditRouted(iid []byte, it *inbox.Item) error {
+	if it.RoutedBy == "" {
+		return nil
+	}
+	actor := ActorRulePrefix + it.RoutedBy
+	for _, c := range []struct{ field, from, to string }{
+		{"unit", "", it.Unit},
+		{"tags", "", strings.Join(it.Tags, ",")},
+		{"priority", string(inbox.PriorityNormal), string(it.Priority)},
+		{"assignee", "", it.Assignee},
+		{"status", string(inbox.StatusNew), string(it.Status)},
+	} {
+		if c.from == c.to {
+			continue
+		}
+		if err := w.audit(iid, actor, c.field, c.from, c.to); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func ingestNeedsWrite(tx *bolt.Tx, account string, page []inbox.Item, ext []inbox.ExternalReply, cursor []byte) bool {

@@ -1,0 +1,77 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+)
+
+// routingTestBody is POST /api/v1/routing/test: a message as a connector
+// would deliver it; only text is required.
+type routingTestBody struct {
+	Text         *string `json:"text"`
+	Channel      string  `json:"channel"`
+	Kind         string  `json:"kind"`
+	Account      string  `json:"account"`
+	AuthorHandle string  `json:"author_handle"`
+}
+
+// routingResult is exactly what ingest would store for the message.
+type routingResult struct {
+	Unit     string   `json:"unit"`
+	Rule     string   `json:"rule"`
+	Tags     []string `json:"tags"`
+	Priority string   `json:"priority"`
+	Assignee string   `json:"assignee"`
+	Status   string   `json:"status"`
+}
+
+// maxRoutingTextLen bounds the text of a dry run (longer than any platform
+// allows, so every real message fits).
+const maxRoutingTextLen = 20_000
+
+func (s *Server) routingTest(w http.ResponseWriter, r *http.Request) error {
+	var body routingTestBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	var v validationErrors
+	switch {
+	case body.Text == nil:
+		v.add("text", "is required")
+	case inbox.TextLength(*body.Text) > maxRoutingTextLen:
+		v.add("text", "is longer than %d characters", maxRoutingTextLen)
+	}
+	if body.Channel != "" && !inbox.Channel(body.Channel).Valid() {
+		v.add("channel", "unknown channel %q; use %s", body.Channel, joinEnum(inbox.Channels))
+	}
+	if body.Kind != "" && !inbox.Kind(body.Kind).Valid() {
+		v.add("kind", "unknown kind %q; use %s", body.Kind, joinEnum(inbox.Kinds))
+	}
+	checkText(&v, "account", body.Account, maxNameLen)
+	checkText(&v, "author_handle", body.AuthorHandle, maxNameLen)
+	if err := v.err(); err != nil {
+		return err
+	}
+	// Route a would-be item exactly as ingest does, so the answer is what
+	// would be stored.
+	it := inbox.Item{Text: *body.Text, Channel: inbox.Channel(body.Channel), Kind: inbox.Kind(body.Kind),
+		Account: body.Account, Author: inbox.Author{Handle: body.AuthorHandle},
+		Status: inbox.StatusNew, Priority: inbox.PriorityNormal}
+	s.rules.Load().Route(&it)
+	out := routingResult{Unit: it.Unit, Rule: it.RoutedBy, Tags: it.Tags, Priority: string(it.Priority),
+		Assignee: it.Assignee, Status: string(it.Status)}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func joinEnum[T ~string](vals []T) string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return strings.Join(out, ", ")
+}
