@@ -26,14 +26,14 @@ func TestWordsMatchOnWordBoundariesAfterNormalising(t *testing.T) {
 	}{
 		{"PDAM mati lagi", "air"},
 		{"Air MATI sejak pagi!!", "air"},
-		{"airmati", ""},                 // not two words
-		{"pdamnya", ""},                 // "pdam" never inside another word
-		{"kepdam", ""},                  // nor at its end
-		{"Jln rusaaak parah", "jalan"},  // abbreviation and letter run
-		{"jalan   berlubang", "jalan"},  // the rule's "jln" normalises too
-		{"gorong2 mampet", "jalan"},     // reduplication with a digit
+		{"airmati", ""},                // not two words
+		{"pdamnya", ""},                // "pdam" never inside another word
+		{"kepdam", ""},                 // nor at its end
+		{"Jln rusaaak parah", "jalan"}, // abbreviation and letter run
+		{"jalan   berlubang", "jalan"}, // the rule's "jln" normalises too
+		{"gorong2 mampet", "jalan"},    // reduplication with a digit
 		{"Gorong-gorong mampet", "jalan"},
-		{"rusak jalan", ""}, // phrase order matters
+		{"rusak jalan", ""},            // phrase order matters
 		{"sampahnya numpuk", "sampah"}, // prefix word
 		{"TPS sampah", "sampah"},
 		{"persampahan", ""}, // a prefix only at the start of a word
