@@ -145,6 +145,7 @@ func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 		Control:             e.control,
 		BootstrapAdminToken: bootstrapSecret,
 		HeartbeatInterval:   time.Hour,
+		Rules:               testRules(t),
 	}
 	for _, m := range mutate {
 		m(&opts)

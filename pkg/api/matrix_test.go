@@ -42,6 +42,8 @@ var wantAccess = map[string]access{
 	"GET /api/v1/accounts":                {need: inbox.RoleViewer},
 	"GET /api/v1/units":                   {need: inbox.RoleViewer},
 	"POST /api/v1/routing/test":           {need: inbox.RoleOperator},
+	"POST /api/v1/routing/apply":          {need: inbox.RoleAdmin, unscoped: true},
+	"GET /api/v1/routing/apply/{id}":      {need: inbox.RoleAdmin, unscoped: true},
 	"POST /api/v1/accounts/{name}/poll":   {need: inbox.RoleOperator, unscoped: true},
 	"POST /api/v1/accounts/{name}/resume": {need: inbox.RoleOperator, unscoped: true},
 	"GET /api/v1/events":                  {need: inbox.RoleViewer},
@@ -120,6 +122,11 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 		}
 	case "POST /api/v1/routing/test":
 		body = map[string]string{"text": "jalan rusak"}
+	case "POST /api/v1/routing/apply":
+		e.srv.reroute.wg.Wait() // one job at a time: let the previous one end
+		body = map[string]string{}
+	case "GET /api/v1/routing/apply/{id}":
+		id = e.startReroute(map[string]any{})
 	case "POST /api/v1/tokens":
 		body = map[string]string{"name": fmt.Sprintf("new-%d", n), "role": "viewer"}
 	case "DELETE /api/v1/tokens/{name}":

@@ -169,6 +169,17 @@ func schemas() obj {
 			"unit": obj{"type": "string", "description": "empty: no rule sets a unit"}, "rule": obj{"type": "string", "description": "the matching rule; empty: none matched"},
 			"tags": arrayOf(tStr), "priority": enumOf(inbox.Priorities), "assignee": tStr, "status": status,
 		}),
+		"RoutingApply": obj{"type": "object", "additionalProperties": false, "properties": obj{
+			"unit":           obj{"type": "string", "description": "only this unit; \"\" is the unrouted items; absent: every unit"},
+			"status":         obj{"type": "string", "description": "one status, or waiting (new and open)"},
+			"received_after": tTime, "received_before": tTime,
+		}},
+		"RoutingJob": object([]string{"id", "state", "filter", "rules", "examined", "matched", "changed", "unchanged", "kept_by_human", "batches", "actor", "started_at"}, obj{
+			"id": tStr, "state": enumOf([]string{"running", "done", "failed", "cancelled"}), "filter": ref("RoutingApply"),
+			"rules": tInt, "examined": tInt, "matched": tInt, "changed": tInt, "unchanged": tInt,
+			"kept_by_human": obj{"type": "integer", "description": "fields left alone because a person set them"},
+			"batches":       tInt, "actor": tStr, "started_at": tTime, "finished_at": tTime, "error": tStr,
+		}),
 		"UnitCounts": object([]string{"total", "waiting", "by_status"}, obj{
 			"total": tInt, "waiting": obj{"type": "integer", "description": "new and open"}, "by_status": tCounts}),
 		"Unit": object([]string{"code", "name", "counts", "tokens"}, obj{

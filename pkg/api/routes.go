@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
@@ -143,6 +144,17 @@ func routeTable() []route {
 			Description: "Answers exactly what ingest would store: a message no rule matches gets unit \"\", rule \"\", " +
 				"priority normal and status new. Nothing is stored.",
 			Body: "RoutingTest", Response: "RoutingResult", Errors: []int{400, 413, 415, 422}}},
+		{Method: "POST", Path: "/api/v1/routing/apply", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).routingApply, Doc: opDoc{
+			ID: "routingApply", Tag: "routing", Summary: "Re-route stored items with the running rules, as a background job",
+			Description: "The body selects the items: unit (\"\" for the unrouted ones), status, received_after, received_before " +
+				"(an empty body is every item). The job applies the first matching rule to each, in batches of " + strconv.Itoa(rerouteBatch) +
+				" items per transaction, and changes only fields no person has set (a human edit in the audit trail wins); " +
+				"each change is audited as rule:<name>. One job runs at a time (409 while one runs). 202 with the job and a Location.",
+			Body: "RoutingApply", Status: 202, Response: "RoutingJob", ResponseHeaders: []string{"Location"},
+			Errors: []int{400, 409, 413, 415, 422}}},
+		{Method: "GET", Path: "/api/v1/routing/apply/{id}", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).routingApplyStatus, Doc: opDoc{
+			ID: "routingApplyStatus", Tag: "routing", Summary: "Progress and counts of a re-routing job (the last 20 are kept)",
+			Response: "RoutingJob", Errors: []int{404}}},
 		{Method: "GET", Path: "/api/v1/accounts", Need: inbox.RoleViewer, Handle: (*Server).listAccounts, Doc: opDoc{
 			ID: "listAccounts", Tag: "accounts", Summary: "Configured accounts and their pipeline state", Response: "AccountList"}},
 		{Method: "POST", Path: "/api/v1/accounts/{name}/poll", Need: inbox.RoleOperator, Unscoped: true, Handle: (*Server).pollAccount, Doc: opDoc{

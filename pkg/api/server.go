@@ -139,6 +139,7 @@ type Server struct {
 	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
 	units         atomic.Pointer[unitRegistry]  // nil: units are free text
 	rules         *rules.Live
+	reroute       *rerouter
 	control       AccountControl
 	metricsPublic bool
 	corsAny       bool
@@ -203,6 +204,7 @@ func New(opts Options) (*Server, error) {
 		now:           opts.Now,
 		control:       opts.Control,
 		rules:         opts.Rules,
+		reroute:       newRerouter(),
 		metricsPublic: opts.MetricsPublic,
 		corsOrigins:   map[string]bool{},
 		ready:         opts.Ready,
@@ -343,6 +345,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = fmt.Errorf("api: event streams still open: %w", ctx.Err())
 	}
 	s.shutdownOnce.Do(func() {
+		s.reroute.stop()
 		if ferr := s.touch.stop(); ferr != nil && err == nil {
 			err = ferr
 		}

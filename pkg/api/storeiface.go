@@ -21,6 +21,8 @@ type Store interface {
 	ListRawFunc(f store.Filter, fn func(raw []byte)) (nextCursor string, err error)
 	Update(id, actor string, ch store.Change) (inbox.Item, error)
 	AddNote(id, actor, text string) (inbox.Note, error)
+	List(f store.Filter) (store.ListPage, error)
+	ApplyRoutes(routes []store.Route) (store.RerouteResult, error)
 	Generation() uint64
 
 	// replies

@@ -167,33 +167,32 @@ func (w *wctx) update(id, actor string, ch *checkedChange) (it inbox.Item, chang
 		return it, false, fmt.Errorf("item %s in unit %q: %w", id, ch.Scope, ErrNotFound)
 	}
 	it = old
-	type change struct{ field, from, to string }
-	var changes []change
+	var changes []fieldChange
 	if ch.Status != nil && *ch.Status != it.Status {
 		if err := inbox.CheckTransition(it.Status, *ch.Status); err != nil {
 			return it, false, fmt.Errorf("item %s: %w", id, err)
 		}
-		changes = append(changes, change{"status", string(it.Status), string(*ch.Status)})
+		changes = append(changes, fieldChange{"status", string(it.Status), string(*ch.Status)})
 		it.Status = *ch.Status
 	}
 	if ch.assignee != nil && *ch.assignee != it.Assignee {
-		changes = append(changes, change{"assignee", it.Assignee, *ch.assignee})
+		changes = append(changes, fieldChange{"assignee", it.Assignee, *ch.assignee})
 		it.Assignee = *ch.assignee
 	}
 	if ch.unit != nil && *ch.unit != it.Unit {
-		changes = append(changes, change{"unit", it.Unit, *ch.unit})
+		changes = append(changes, fieldChange{"unit", it.Unit, *ch.unit})
 		it.Unit = *ch.unit
 	}
 	if ch.Tags != nil && strings.Join(ch.tags, ",") != strings.Join(it.Tags, ",") {
-		changes = append(changes, change{"tags", strings.Join(it.Tags, ","), strings.Join(ch.tags, ",")})
+		changes = append(changes, fieldChange{"tags", strings.Join(it.Tags, ","), strings.Join(ch.tags, ",")})
 		it.Tags = ch.tags
 	}
 	if ch.Priority != nil && *ch.Priority != it.Priority {
-		changes = append(changes, change{"priority", string(it.Priority), string(*ch.Priority)})
+		changes = append(changes, fieldChange{"priority", string(it.Priority), string(*ch.Priority)})
 		it.Priority = *ch.Priority
 	}
 	if ch.extRef != nil && *ch.extRef != it.ExternalRef {
-		changes = append(changes, change{"external_ref", it.ExternalRef, *ch.extRef})
+		changes = append(changes, fieldChange{"external_ref", it.ExternalRef, *ch.extRef})
 		it.ExternalRef = *ch.extRef
 	}
 	if len(changes) == 0 {
@@ -203,20 +202,28 @@ func (w *wctx) update(id, actor string, ch *checkedChange) (it inbox.Item, chang
 	if err != nil {
 		return it, false, err
 	}
-	for _, c := range dl {
-		changes = append(changes, change(c))
-	}
-	if err := w.putItem(&it, &old); err != nil {
+	changes = append(changes, dl...)
+	if err := w.commitChanges(iid, &old, &it, actor, changes); err != nil {
 		return it, false, err
+	}
+	return it, true, nil
+}
+
+// commitChanges writes it over old with its indexes and counters, moves its
+// replies' counters to a new unit, audits each change as actor and emits
+// the item's events.
+func (w *wctx) commitChanges(iid []byte, old, it *inbox.Item, actor string, changes []fieldChange) error {
+	if err := w.putItem(it, old); err != nil {
+		return err
 	}
 	if it.Unit != old.Unit {
 		if err := w.moveReplyCounters(iid, old.Unit, it.Unit); err != nil {
-			return it, false, err
+			return err
 		}
 	}
 	for _, c := range changes {
 		if err := w.audit(iid, actor, c.field, c.from, c.to); err != nil {
-			return it, false, err
+			return err
 		}
 	}
 	ev := Event{Type: EventItemUpdated, ItemID: it.ID, Account: it.Account, Unit: it.Unit}
@@ -227,7 +234,7 @@ func (w *wctx) update(id, actor string, ch *checkedChange) (it inbox.Item, chang
 	if it.Overdue != "" && it.Overdue != old.Overdue {
 		w.emit(Event{Type: EventItemOverdue, ItemID: it.ID, Account: it.Account, Unit: it.Unit})
 	}
-	return it, true, nil
+	return nil
 }
 
 // moveReplyCounters re-counts an item's replies under its new unit.
