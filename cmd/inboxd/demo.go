@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/inboxd/inboxd"
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/scheduler"
@@ -44,6 +46,24 @@ sla:
   - first_response: 2h
     resolution: 3d
 `
+
+// exampleBlocks returns the given top-level keys of a YAML config, each with
+// everything indented under it, in file order: the demo runs the units and
+// routing rules config.example.yaml ships, without copying them.
+func exampleBlocks(yaml []byte, keys ...string) string {
+	var b strings.Builder
+	in := false
+	for line := range strings.Lines(string(yaml)) {
+		if line != "" && line[0] != ' ' && line[0] != '#' && line[0] != '\n' {
+			key, _, _ := strings.Cut(line, ":")
+			in = slices.Contains(keys, key)
+		}
+		if in {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
 
 type demoFlags struct {
 	listen, data, schedule, logLevel string
@@ -116,7 +136,8 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 	if f.noLimits {
 		pages = config.MaxPagesPerPollLimit
 	}
-	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen) + fakes.AccountsYAML(f.schedule, pages)
+	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen) + exampleBlocks(inboxd.ExampleConfig, "units", "routing") +
+		fakes.AccountsYAML(f.schedule, pages)
 	cfg, err := config.Parse("demo config", []byte(yaml), nil)
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)

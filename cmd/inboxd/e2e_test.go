@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -540,6 +541,32 @@ func TestDemo(t *testing.T) {
 	}
 	if st := d.stats(); st.Replies[inbox.ReplySent] != 1 {
 		t.Errorf("stats replies = %v, want 1 sent", st.Replies)
+	}
+
+	// The demo ships the example's units and rules: items arrive routed,
+	// spam arrives ignored, each audited as its rule.
+	var spam []inbox.Item
+	waitFor(t, "a routed item and an ignored spam item", func() bool {
+		routed := slices.ContainsFunc(d.items("status=new"), func(it inbox.Item) bool { return it.Unit != "" })
+		spam = d.items("status=ignored")
+		return routed && len(spam) > 0
+	})
+	var detail struct{ Audit []inbox.AuditEntry }
+	d.getJSON("/api/v1/items/"+spam[0].ID, &detail)
+	if len(detail.Audit) == 0 || !strings.HasPrefix(detail.Audit[0].Actor, "rule:spam-") {
+		t.Errorf("spam item's audit: %+v", detail.Audit)
+	}
+	var units struct {
+		Configured bool
+		Units      []struct{ Code string }
+	}
+	d.getJSON("/api/v1/units", &units)
+	if !units.Configured || len(units.Units) != 20 {
+		t.Errorf("demo units: %+v", units)
+	}
+	code, body := d.do("POST", "/api/v1/routing/test", map[string]string{"text": "Jln depan SD berlubang2, bahaya"})
+	if code != http.StatusOK || !strings.Contains(string(body), `"unit":"dpupr"`) {
+		t.Errorf("routing/test in the demo: %d %s", code, body)
 	}
 
 	start := time.Now()

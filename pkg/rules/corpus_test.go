@@ -14,6 +14,7 @@ import (
 
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/rules"
+	"github.com/inboxd/inboxd/pkg/sim"
 )
 
 // sample is one labelled message of testdata/*.jsonl.
@@ -196,4 +197,22 @@ func table(s score, units []string) string {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", u, n, prec, rec)
 	}
 	return b.String()
+}
+
+// The demo's citizens (pkg/sim) write in the topic families of the shipped
+// rules with their own phrasing: every message must arrive where its topic
+// says, and its spam ignored, so a new user sees routing work.
+func TestDemoMessagesRouteAsTheirTopic(t *testing.T) {
+	set, _ := shippedRules(t)
+	g := sim.NewGenerator(7)
+	for range 3000 {
+		m := g.Next()
+		r, _ := set.Match(rules.Input{Text: m.Text})
+		switch {
+		case m.Unit == "spam" && r.Status != "ignored":
+			t.Errorf("spam not ignored (rule %q): %s", r.Rule, m.Text)
+		case m.Unit != "spam" && (r.Unit != m.Unit || r.Status != ""):
+			t.Errorf("%s message routed to %q (rule %q, status %q): %s", m.Topic, r.Unit, r.Rule, r.Status, m.Text)
+		}
+	}
 }

@@ -36,7 +36,10 @@ type Message struct {
 	Shape  Shape
 	Author Person
 	Text   string
-	Topic  string // roads, waste, id_card, flood, transport, thanks, question
+	Topic  string // roads, waste, id_card, flood, ..., thanks, question, spam
+	// Unit is the unit code of config.example.yaml the office's rules should
+	// route the message to: "" when no office owns it, "spam" for spam.
+	Unit string
 }
 
 // Generator makes a reproducible stream of citizen messages.
@@ -79,6 +82,7 @@ func (g *Generator) Next() Message {
 		Author: g.people[g.rng.IntN(len(g.people))],
 		Text:   text,
 		Topic:  topic.name,
+		Unit:   topic.unit,
 	}
 }
 
@@ -150,46 +154,123 @@ func (g *Generator) Run(ctx context.Context, perSecond float64, burst int, tick 
 	}
 }
 
+// topic is a family of messages and the unit (a code of the example
+// config's units:) the office's rules should route them to: "" for
+// messages no office owns, "spam" for spam the rules file as ignored.
 type topic struct {
 	name  string
+	unit  string
 	texts []string
 }
 
+// The demo's citizens write about the topic families of the shipped rules,
+// in their own phrasing (not the routing corpus's), plus thanks and
+// questions no rule routes, and gambling and loan-shark spam.
 var topics = []topic{
-	{"roads", []string{
+	{"roads", "dpupr", []string{
 		"Pak, jalan di {desa} Kecamatan {kec} rusak parah, banyak lubang. Sudah {hari} hari tidak ada perbaikan. Mohon segera ditindaklanjuti.",
-		"Lampu penerangan jalan di {desa} mati sejak {hari} hari lalu, rawan kecelakaan malam hari.",
 		"Jembatan kecil di {desa} retak, warga takut lewat. Mohon dicek oleh dinas PUPR.",
+		"Drainase di {desa} tersumbat, setiap hujan air meluber ke rumah. Mohon dikeruk.",
+		"Aspal jalan poros {kec} mengelupas padahal baru {hari} bulan selesai dikerjakan.",
 	}},
-	{"waste", []string{
+	{"waste", "dlh", []string{
 		"Sampah di TPS {desa} sudah menumpuk {hari} hari belum diangkut, baunya sampai ke rumah warga.",
 		"Truk sampah tidak lewat lagi di {desa}, Kecamatan {kec}. Kapan jadwal pengangkutannya?",
-		"Ada warga buang sampah sembarangan di sungai dekat {desa}. Mohon ditertibkan.",
+		"Sungai dekat {desa} tercemar limbah pabrik, airnya berbusa dan berbau.",
 	}},
-	{"id_card", []string{
+	{"id_card", "disdukcapil", []string{
 		"Mau tanya, KTP elektronik saya sudah {hari} minggu belum jadi di Disdukcapil. Bagaimana cara cek statusnya?",
 		"Syarat membuat KK baru setelah menikah apa saja ya? Saya warga {desa}.",
 		"Blangko KTP di Kecamatan {kec} katanya habis, kapan tersedia lagi?",
-	}},
-	{"flood", []string{
-		"Banjir lagi di {desa} setelah hujan semalam, air masuk rumah setinggi lutut. Mohon bantuan BPBD.",
-		"Drainase di {desa} tersumbat, setiap hujan jalan tergenang. Mohon dibersihkan.",
-		"Tanggul sungai di Kecamatan {kec} mulai jebol, warga khawatir. Tolong segera dicek.",
-	}},
-	{"transport", []string{
-		"Angkot jurusan {kec} sekarang jarang lewat, anak sekolah kesulitan berangkat pagi.",
-		"Halte di depan pasar {desa} rusak dan tidak ada atapnya. Mohon diperbaiki.",
-		"Tarif bus kota naik tanpa pemberitahuan. Apakah ini resmi dari Dishub?",
-	}},
-	{"thanks", []string{
-		"Terima kasih Pemkab, jalan di {desa} sudah diperbaiki. Sekarang lancar 👍",
-		"Pelayanan di Mal Pelayanan Publik cepat sekali, terima kasih petugasnya ramah.",
-		"Terima kasih sudah menanggapi laporan banjir kemarin, bantuan sudah sampai di {desa}.",
-	}},
-	{"question", []string{
 		"Jam buka pelayanan Disdukcapil hari Sabtu sampai jam berapa ya?",
-		"Apakah ada program bantuan bedah rumah untuk warga {desa} tahun ini?",
+	}},
+	{"flood", "bpbd", []string{
+		"Banjir lagi di {desa} setelah hujan semalam, air masuk rumah setinggi lutut. Mohon bantuan BPBD.",
+		"Tanggul sungai di Kecamatan {kec} mulai jebol, warga khawatir. Tolong segera dicek.",
+		"Tebing di belakang rumah warga {desa} longsor, dua rumah terancam.",
+	}},
+	{"transport", "dishub", []string{
+		"Angkot jurusan {kec} sekarang jarang lewat, anak sekolah kesulitan berangkat pagi.",
+		"Tarif bus kota naik tanpa pemberitahuan. Apakah ini resmi dari Dishub?",
+		"Lampu penerangan jalan di {desa} mati sejak {hari} hari lalu, rawan kecelakaan malam hari.",
+		"Tukang parkir di depan pasar {kec} minta bayaran dua kali lipat.",
+	}},
+	{"health", "dinkes", []string{
 		"Pendaftaran vaksinasi untuk lansia di Puskesmas {kec} dibuka kapan?",
+		"Posyandu di {desa} sudah {hari} minggu tidak buka, balita belum ditimbang.",
+		"Kasus demam berdarah di {desa} bertambah, mohon segera fogging.",
+	}},
+	{"hospital", "rsud", []string{
+		"Antre di loket pendaftaran RSUD dari jam 6 pagi, baru dilayani jam 11.",
+		"Pasien di IGD rumah sakit daerah menunggu {hari} jam belum dapat kamar.",
+	}},
+	{"school", "disdikbud", []string{
+		"Jadwal PPDB SMP negeri di {kec} kapan diumumkan?",
+		"Atap kelas SD di {desa} bocor, murid belajar sambil kehujanan.",
+		"Guru honorer di {desa} belum menerima honor {hari} bulan.",
+	}},
+	{"social_aid", "dinsos", []string{
+		"Bansos PKH keluarga saya di {desa} tidak cair bulan ini, mohon dicek.",
+		"Tetangga saya lansia hidup sendiri dan tidak punya penghasilan, bisa masuk DTKS?",
+	}},
+	{"water", "pdam", []string{
+		"Air PDAM di {desa} tidak mengalir sejak {hari} hari, warga beli air galon.",
+		"Tagihan air bulan ini naik tiga kali lipat padahal pemakaian sama.",
+	}},
+	{"order", "satpolpp", []string{
+		"Pedagang kaki lima memenuhi trotoar alun-alun {kec}, pejalan kaki terganggu.",
+		"Warung di {desa} menjual miras bebas sampai larut malam.",
+	}},
+	{"housing", "disperkim", []string{
+		"Apakah ada program bantuan bedah rumah untuk warga {desa} tahun ini?",
+		"Makam umum di {desa} sudah penuh, warga bingung mau dimakamkan di mana.",
+	}},
+	{"permit", "dpmptsp", []string{
+		"Mengurus PBG untuk ruko di {kec} butuh berapa lama?",
+		"NIB usaha saya belum terbit di OSS padahal sudah {hari} hari.",
+	}},
+	{"tax", "bapenda", []string{
+		"SPPT PBB warga {desa} belum dibagikan, padahal jatuh tempo bulan depan.",
+		"PBB rumah saya naik dua kali lipat tahun ini, bisa minta keringanan?",
+	}},
+	{"jobs", "disnaker", []string{
+		"Pabrik di {kec} membayar upah di bawah UMK, karyawan takut melapor.",
+		"Pelatihan kerja gratis untuk pemuda {desa} kapan dibuka?",
+	}},
+	{"small_business", "dinkop", []string{
+		"Bagaimana cara daftar sertifikat halal gratis untuk UMKM kerupuk di {desa}?",
+		"Koperasi simpan pinjam di {kec} macet, uang anggota tidak bisa ditarik.",
+	}},
+	{"farming", "dispertan", []string{
+		"Pupuk subsidi di kios {desa} kosong, petani belum bisa memupuk.",
+		"Sawah di {kec} diserang hama wereng, mohon penyuluh datang.",
+	}},
+	{"village", "dpmd", []string{
+		"Penggunaan dana desa {desa} tidak pernah diumumkan ke warga.",
+		"Kepala desa {desa} jarang ada di kantor desa, surat pengantar tertunda.",
+	}},
+	{"tourism", "disporapar", []string{
+		"Objek wisata curug di {kec} kotor dan toiletnya rusak, padahal tiket naik.",
+		"Stadion kabupaten kapan bisa dipakai latihan klub sepak bola lagi?",
+	}},
+	{"internet", "diskominfo", []string{
+		"Wifi gratis di balai {desa} sudah {hari} minggu tidak bisa dipakai.",
+		"Beredar hoaks soal pemadaman listrik se-kabupaten, mohon diluruskan.",
+	}},
+	{"thanks", "", []string{
+		"Terima kasih Pemkab, jalan di {desa} sudah diperbaiki. Sekarang lancar 👍",
+		"Terima kasih, pelayanan di Mal Pelayanan Publik cepat sekali, petugasnya ramah.",
+		"Terima kasih sudah menanggapi laporan banjir kemarin, bantuan sudah sampai.",
+	}},
+	{"question", "", []string{
+		"Pak Bupati kapan meresmikan pasar baru di {kec}?",
+		"Selamat pagi admin, semoga sehat selalu.",
+		"Siapa camat {kec} yang baru dilantik?",
+	}},
+	{"spam", "spam", []string{
+		"Slot gacor malam ini pasti maxwin, daftar lewat link di bio!",
+		"Butuh dana cepat? Pinjol cair 15 menit tanpa jaminan, chat admin sekarang.",
+		"Situs judi online terpercaya, deposit pulsa tanpa potongan.",
 	}},
 }
 
