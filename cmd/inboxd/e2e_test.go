@@ -564,8 +564,9 @@ func TestDemo(t *testing.T) {
 	if !units.Configured || len(units.Units) != 20 {
 		t.Errorf("demo units: %+v", units)
 	}
-	code, body := d.do("POST", "/api/v1/routing/test", map[string]string{"text": "Jln depan SD berlubang2, bahaya"})
-	if code != http.StatusOK || !strings.Contains(string(body), `"unit":"dpupr"`) {
+	// The README's example, as printed there.
+	code, body := d.do("POST", "/api/v1/routing/test", map[string]string{"text": "Jln di desa kami rusaaak, lubangnya dalam bgt"})
+	if code != http.StatusOK || !strings.Contains(string(body), `{"unit":"dpupr","rule":"jalan-rusak","tags":[],"priority":"normal","assignee":"","status":"new"}`) {
 		t.Errorf("routing/test in the demo: %d %s", code, body)
 	}
 
