@@ -61,6 +61,16 @@ func shippedRules(t testing.TB) (*rules.Set, []string) {
 	return set, cfg.UnitCodes()
 }
 
+// shippedRuleList is the routing: list of config.example.yaml.
+func shippedRuleList(t testing.TB) []rules.Rule {
+	t.Helper()
+	cfg, err := config.Load(filepath.Join("..", "..", "config.example.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Routing
+}
+
 // score is how a rule set did on a corpus.
 type score struct {
 	routable, right, wrong, unrouted int // routable messages and where they went

@@ -19,6 +19,7 @@ package textnorm
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -28,47 +29,51 @@ func Normalize(text string) string {
 	return strings.Join(Words(text), " ")
 }
 
-// Words returns the normalised words of text, in order.
+// Words returns the normalised words of text, in order. Words are
+// substrings of one lower-cased copy of text where possible, so a message
+// costs a few allocations whatever its length.
 func Words(text string) []string {
-	s := strings.ToLower(norm.NFKC.String(text))
-	rs := []rune(s)
-	words := make([]string, 0, len(rs)/5+1)
-	var cur []rune
-	flush := func() {
-		if len(cur) == 0 {
-			return
-		}
-		words = appendWord(words, collapseRuns(cur))
-		cur = cur[:0]
-	}
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
+	s := norm.NFKC.String(text)
+	s = strings.ToLower(s)
+	words := make([]string, 0, len(s)/6+1)
+	start := -1 // start of the current word in s, -1 between words
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == '2' && isReduplication(cur, rs, i):
+		case r == '2' && start >= 0 && isReduplication(s[start:i], s[i+size:]):
 			// "gorong2" is "gorong gorong": the word again.
-			base := collapseRuns(cur)
+			base := collapseRuns(s[start:i])
 			words = appendWord(words, base)
 			words = appendWord(words, base)
-			cur = cur[:0]
+			start = -1
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
-			cur = append(cur, r)
+			if start < 0 {
+				start = i
+			}
 		default:
-			flush()
+			if start >= 0 {
+				words = appendWord(words, collapseRuns(s[start:i]))
+				start = -1
+			}
 		}
+		i += size
 	}
-	flush()
+	if start >= 0 {
+		words = appendWord(words, collapseRuns(s[start:]))
+	}
 	return words
 }
 
-// isReduplication reports whether the '2' at rs[i] repeats the word in cur:
-// cur is letters only, with a vowel or a known abbreviation ("jln2"), so
-// "rt2", an address, stays; and the 2 is not part of a number ("covid19").
-func isReduplication(cur, rs []rune, i int) bool {
-	if len(cur) < 2 {
+// isReduplication reports whether a '2' right after word repeats it (rest
+// is the text after the 2): word is letters only, with a vowel or a known
+// abbreviation ("jln2"), so "rt2", an address, stays; and the 2 is not part
+// of a number ("covid19", "b2b").
+func isReduplication(word, rest string) bool {
+	if utf8.RuneCountInString(word) < 2 {
 		return false
 	}
 	vowel := false
-	for _, r := range cur {
+	for _, r := range word {
 		if !unicode.IsLetter(r) {
 			return false
 		}
@@ -76,34 +81,58 @@ func isReduplication(cur, rs []rune, i int) bool {
 			vowel = true
 		}
 	}
-	if _, abbr := abbreviations[string(cur)]; !vowel && !abbr {
+	if _, abbr := abbreviations[word]; !vowel && !abbr {
 		return false
 	}
-	if i+1 < len(rs) && unicode.IsDigit(rs[i+1]) {
+	if next, _ := utf8.DecodeRuneInString(rest); unicode.IsDigit(next) {
 		return false
 	}
 	return true
 }
 
-// collapseRuns turns a run of three or more of the same letter into one.
-func collapseRuns(w []rune) string {
+// collapseRuns turns a run of three or more of the same letter into one;
+// a word without such a run comes back as it is (no copy).
+func collapseRuns(w string) string {
+	if !hasRun(w) {
+		return w
+	}
 	var b strings.Builder
 	b.Grow(len(w))
-	for i := 0; i < len(w); {
-		j := i + 1
-		for j < len(w) && w[j] == w[i] {
-			j++
+	var prev rune = -1
+	n := 0 // length of the current run
+	flush := func() {
+		if prev < 0 {
+			return
 		}
-		n := j - i
-		if n >= 3 && unicode.IsLetter(w[i]) {
+		if n >= 3 && unicode.IsLetter(prev) {
 			n = 1
 		}
-		for k := 0; k < n; k++ {
-			b.WriteRune(w[i])
+		for range n {
+			b.WriteRune(prev)
 		}
-		i = j
 	}
+	for _, r := range w {
+		if r == prev {
+			n++
+			continue
+		}
+		flush()
+		prev, n = r, 1
+	}
+	flush()
 	return b.String()
+}
+
+// hasRun reports whether w has three of the same letter in a row.
+func hasRun(w string) bool {
+	var a, b rune = -1, -2
+	for _, r := range w {
+		if r == a && r == b && unicode.IsLetter(r) {
+			return true
+		}
+		a, b = b, r
+	}
+	return false
 }
 
 // appendWord appends w, expanded when it is a known abbreviation.

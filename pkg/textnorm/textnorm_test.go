@@ -75,7 +75,7 @@ func TestAbbreviationTable(t *testing.T) {
 				t.Errorf("%q expands to %q, which normalises to %q", k, w, n)
 			}
 		}
-		if n := Normalize(k); n != collapseRuns([]rune(k)) && n != Normalize(collapseRuns([]rune(k))) {
+		if n := Normalize(k); n != collapseRuns(k) && n != Normalize(collapseRuns(k)) {
 			t.Errorf("key %q is not a normalised word", k)
 		}
 	}
