@@ -142,4 +142,3 @@ func BenchmarkIngestWithRules(b *testing.B) {
 	b.ReportMetric(plain.Seconds()/routed.Seconds(), "ratio")
 	b.ReportMetric(100*float64(matched)/float64(w.Pages()*workload.PageSize), "%matched")
 }
-
