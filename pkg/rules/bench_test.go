@@ -1,12 +1,23 @@
 package rules_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/inboxd/inboxd/pkg/api"
+	"github.com/inboxd/inboxd/pkg/inbox"
 
 	"github.com/inboxd/inboxd/pkg/rules"
 	"github.com/inboxd/inboxd/pkg/sim/workload"
@@ -141,4 +152,77 @@ func BenchmarkIngestWithRules(b *testing.B) {
 	b.ReportMetric(n/routed.Seconds(), "rules-items/s")
 	b.ReportMetric(plain.Seconds()/routed.Seconds(), "ratio")
 	b.ReportMetric(100*float64(matched)/float64(w.Pages()*workload.PageSize), "%matched")
+}
+
+// BenchmarkRoutingTestHTTP is POST /api/v1/routing/test with 100 rules,
+// through HTTP on loopback with a keep-alive client, one request at a time;
+// it reports the p50 and p99 latency the client sees, and those of GET
+// /healthz (no auth, no body) interleaved in the same run: the floor the
+// machine and the HTTP stack set.
+func BenchmarkRoutingTestHTTP(b *testing.B) {
+	st, err := store.Open(filepath.Join(b.TempDir(), "inboxd.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	live := &rules.Live{}
+	live.Store(benchRules(b))
+	srv, err := api.New(api.Options{Store: st, Rules: live, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	secret, _, err := st.CreateToken("bench", inbox.RoleOperator, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := workload.New(workload.Realistic, 1, 2_000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bodies [][]byte
+	for k := range w.Pages() {
+		for _, it := range w.Page(k).Items {
+			body, _ := json.Marshal(map[string]string{"text": it.Text, "channel": string(it.Channel), "kind": string(it.Kind)})
+			bodies = append(bodies, body)
+		}
+	}
+	client := ts.Client()
+	lat := make([]time.Duration, 0, b.N)
+	floor := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		resp, err := client.Get(ts.URL + "/healthz")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		floor = append(floor, time.Since(start))
+
+		req, _ := http.NewRequest("POST", ts.URL+"/api/v1/routing/test", bytes.NewReader(bodies[i%len(bodies)]))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		start = time.Now()
+		resp, err = client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		lat = append(lat, time.Since(start))
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	slices.Sort(floor)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(floor[len(floor)/2].Microseconds()), "healthz-p50-µs")
+	b.ReportMetric(float64(floor[len(floor)*99/100].Microseconds()), "healthz-p99-µs")
 }
