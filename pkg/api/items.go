@@ -283,9 +283,7 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if body.Unit != nil {
-		var v validationErrors
-		s.checkUnit(&v, "unit", strings.TrimSpace(*body.Unit))
-		if err := v.err(); err != nil {
+		if err := s.checkUnitField(*body.Unit); err != nil {
 			return err
 		}
 	}

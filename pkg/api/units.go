@@ -49,6 +49,14 @@ func (s *Server) checkUnit(v *validationErrors, field, unit string) {
 	v.add(field, "unknown unit %q; configured units: %s", unit, strings.Join(codes, ", "))
 }
 
+// checkUnitField is checkUnit for a body's "unit" field alone: people, like
+// tokens, can be scoped only to a configured unit.
+func (s *Server) checkUnitField(unit string) error {
+	var v validationErrors
+	s.checkUnit(&v, "unit", strings.TrimSpace(unit))
+	return v.err()
+}
+
 // unitView is one unit of GET /api/v1/units.
 type unitView struct {
 	inbox.Unit

@@ -117,6 +117,17 @@ func TestUnknownUnitRefused(t *testing.T) {
 	if rec := e.do(asAdmin, "POST", "/api/v1/tokens", map[string]string{"name": "ok", "role": "viewer", "unit": "dinkes"}); rec.Code != http.StatusCreated {
 		t.Fatalf("token of a configured unit: %d %s", rec.Code, rec.Body)
 	}
+	// People too.
+	rec = e.do(asAdmin, "POST", "/api/v1/users", map[string]string{"username": "siti", "role": "operator", "unit": "dinsa-pu"})
+	if rec.Code != http.StatusUnprocessableEntity || !decodeProblem(t, rec).names("unit") {
+		t.Fatalf("user of an unknown unit: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(asAdmin, "POST", "/api/v1/users", map[string]string{"username": "siti", "role": "operator", "unit": "dinkes"}); rec.Code != http.StatusCreated {
+		t.Fatalf("user of a configured unit: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(asAdmin, "PATCH", "/api/v1/users/siti", map[string]string{"unit": "dinsa-pu"}); rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("user moved to an unknown unit: %d %s", rec.Code, rec.Body)
+	}
 	// Reloaded units apply at once.
 	e.srv.SetUnits(append(testUnits, inbox.Unit{Code: "dinsa-pu", Name: "typo office"}))
 	if rec := e.do(asOp, "PATCH", "/api/v1/items/"+e.items["noneXDM"].ID, map[string]string{"unit": "dinsa-pu"}); rec.Code != http.StatusOK {

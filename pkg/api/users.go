@@ -59,6 +59,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
 	}
+	if err := s.checkUnitField(body.Unit); err != nil {
+		return err
+	}
 	link, code, err := s.newPasswordLink()
 	if err != nil {
 		return err
@@ -104,6 +107,11 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if body == (userPatch{}) {
 		return invalid("", "give at least one of display_name, role, unit, disabled")
+	}
+	if body.Unit != nil {
+		if err := s.checkUnitField(*body.Unit); err != nil {
+			return err
+		}
 	}
 	return s.changeUser(w, r, store.UserChange{DisplayName: body.DisplayName, Role: body.Role, Unit: body.Unit, Disabled: body.Disabled})
 }
