@@ -9,10 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/inboxd/inboxd/pkg/rules"
 	"github.com/inboxd/inboxd/pkg/sim/workload"
 	"github.com/inboxd/inboxd/pkg/store"
+	"github.com/inboxd/inboxd/pkg/store/storebench"
 )
 
 // benchRules is 100 rules over the realistic workload's 40 units: the
@@ -91,13 +90,9 @@ func BenchmarkMatch(b *testing.B) {
 // the workload for the few no rule matches, and every item gets its audit
 // entry). ratio is rules ÷ plain items/s.
 func BenchmarkIngestWithRules(b *testing.B) {
-	items := 20_000
-	if v := os.Getenv("INBOXD_BENCH_ITEMS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < workload.PageSize {
-			b.Fatalf("INBOXD_BENCH_ITEMS=%q: want a number of items ≥ %d", v, workload.PageSize)
-		}
-		items = n
+	items, err := storebench.ItemsFromEnv(20_000)
+	if err != nil {
+		b.Fatal(err)
 	}
 	set := benchRules(b)
 	w, err := workload.New(workload.Realistic, 1, items)

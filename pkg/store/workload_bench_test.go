@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -18,13 +17,9 @@ import (
 // checked against the model. The side-by-side figures with the SQLite peer
 // come from bench/ (go run . in that module).
 func BenchmarkWorkload(b *testing.B) {
-	items := 20_000
-	if v := os.Getenv("INBOXD_BENCH_ITEMS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < workload.PageSize {
-			b.Fatalf("INBOXD_BENCH_ITEMS=%q: want a number of items ≥ %d", v, workload.PageSize)
-		}
-		items = n
+	items, err := storebench.ItemsFromEnv(20_000)
+	if err != nil {
+		b.Fatal(err)
 	}
 	for _, c := range workload.Cases {
 		b.Run(string(c), func(b *testing.B) {
