@@ -170,9 +170,12 @@ func schemas() obj {
 			"tags": arrayOf(tStr), "priority": enumOf(inbox.Priorities), "assignee": tStr, "status": status,
 		}),
 		"RoutingApply": obj{"type": "object", "additionalProperties": false, "properties": obj{
-			"unit":           obj{"type": "string", "description": "only this unit; \"\" is the unrouted items; absent: every unit"},
-			"status":         obj{"type": "string", "description": "one status, or waiting (new and open)"},
-			"received_after": tTime, "received_before": tTime,
+			"unit":    obj{"type": "string", "description": "only this unit; \"\" is the unrouted items; absent: every unit"},
+			"status":  obj{"type": "string", "description": "one status, or waiting (new and open)"},
+			"channel": enumOf(inbox.Channels), "account": tStr,
+			"received_after":  obj{"type": "string", "format": "date-time", "description": "inclusive; received_from and from are the same"},
+			"received_before": obj{"type": "string", "format": "date-time", "description": "exclusive; received_to and to are the same"},
+			"received_from":   tTime, "received_to": tTime, "from": tTime, "to": tTime,
 		}},
 		"RoutingJob": object([]string{"id", "state", "filter", "rules", "examined", "matched", "changed", "unchanged", "kept_by_human", "batches", "actor", "started_at"}, obj{
 			"id": tStr, "state": enumOf([]string{"running", "done", "failed", "cancelled"}), "filter": ref("RoutingApply"),

@@ -27,10 +27,39 @@ const (
 // rerouteFilter is the POST /api/v1/routing/apply body: which stored items
 // to re-route. unit "" is the unrouted items; absent is every unit.
 type rerouteFilter struct {
-	Unit           *string    `json:"unit,omitempty"`
-	Status         string     `json:"status,omitempty"` // one status, or waiting (new and open)
+	Unit    *string `json:"unit,omitempty"`
+	Status  string  `json:"status,omitempty"` // one status, or waiting (new and open)
+	Channel string  `json:"channel,omitempty"`
+	Account string  `json:"account,omitempty"`
+	// The received-at window: from received_after (inclusive) to
+	// received_before (exclusive). received_from/received_to and from/to
+	// are accepted as the same two bounds.
 	ReceivedAfter  *time.Time `json:"received_after,omitempty"`
 	ReceivedBefore *time.Time `json:"received_before,omitempty"`
+	ReceivedFrom   *time.Time `json:"received_from,omitempty"`
+	ReceivedTo     *time.Time `json:"received_to,omitempty"`
+	From           *time.Time `json:"from,omitempty"`
+	To             *time.Time `json:"to,omitempty"`
+}
+
+// window folds the bound aliases into ReceivedAfter and ReceivedBefore,
+// refusing a bound given twice.
+func (f *rerouteFilter) window(v *validationErrors) {
+	pick := func(field string, dst **time.Time, aliases ...*time.Time) {
+		for _, a := range aliases {
+			if a == nil {
+				continue
+			}
+			if *dst != nil {
+				v.add(field, "the same bound is given twice (received_after, received_from and from are one; received_before, received_to and to are one)")
+				return
+			}
+			*dst = a
+		}
+	}
+	pick("received_after", &f.ReceivedAfter, f.ReceivedFrom, f.From)
+	pick("received_before", &f.ReceivedBefore, f.ReceivedTo, f.To)
+	f.ReceivedFrom, f.From, f.ReceivedTo, f.To = nil, nil, nil, nil
 }
 
 // rerouteJob is a re-routing job's progress, as GET answers it.
@@ -100,6 +129,11 @@ func (s *Server) routingApply(w http.ResponseWriter, r *http.Request) error {
 	if f.Status != "" && f.Status != "waiting" && !inbox.Status(f.Status).Valid() {
 		v.add("status", "unknown status %q; one of new, open, answered, closed, ignored or waiting", f.Status)
 	}
+	if f.Channel != "" && !inbox.Channel(f.Channel).Valid() {
+		v.add("channel", "unknown channel %q; use %s", f.Channel, joinEnum(inbox.Channels))
+	}
+	checkText(&v, "account", f.Account, maxNameLen)
+	f.window(&v)
 	if f.ReceivedAfter != nil && f.ReceivedBefore != nil && !f.ReceivedAfter.Before(*f.ReceivedBefore) {
 		v.add("received_before", "must be after received_after")
 	}
@@ -165,7 +199,7 @@ func (s *Server) routingApply(w http.ResponseWriter, r *http.Request) error {
 // runReroute pages through the selected items newest first, routes each
 // batch with the rule set and hands the store the results to write.
 func (s *Server) runReroute(ctx context.Context, id string, set *rules.Set, f rerouteFilter) error {
-	lf := store.Filter{Limit: rerouteBatch, Order: store.NewestFirst}
+	lf := store.Filter{Limit: rerouteBatch, Order: store.NewestFirst, Channel: inbox.Channel(f.Channel), Account: f.Account}
 	if f.Unit != nil {
 		lf.Unit = *f.Unit
 		if lf.Unit == "" {

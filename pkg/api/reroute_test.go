@@ -93,6 +93,14 @@ func TestRoutingApplyReroutesUnroutedAndKeepsHumanEdits(t *testing.T) {
 		t.Errorf("empty window: %+v", j)
 	}
 
+	// from/to name the same window; the items all arrived before testNow+1h.
+	j = e.job(e.startReroute(map[string]any{"from": testNow.Add(-24 * time.Hour), "to": testNow.Add(time.Hour), "channel": "twitter"}))
+	if j.Examined != 2 || j.Filter.ReceivedAfter == nil || j.Filter.From != nil {
+		t.Errorf("from/to window on twitter: %+v", j)
+	}
+	if rec := e.do(asAdmin, "POST", "/api/v1/routing/apply", map[string]any{"from": testNow, "received_after": testNow}); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("a bound given twice: %d", rec.Code)
+	}
 	if rec := e.do(asAdmin, "GET", "/api/v1/routing/apply/nope", nil); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown job: %d", rec.Code)
 	}
