@@ -82,7 +82,8 @@ func TestConfigCheck(t *testing.T) {
 	}
 
 	example := filepath.Join("..", "..", "config.example.yaml")
-	if r := invoke(t, []string{"config", "check", "--config", example}); r.err != nil || !strings.HasPrefix(r.stdout, "config OK") {
+	if r := invoke(t, []string{"config", "check", "--config", example}); r.err != nil || !strings.HasPrefix(r.stdout, "config OK") ||
+		!strings.Contains(r.stdout, ", 20 units, ") || !strings.Contains(r.stdout, " routing rules") {
 		t.Errorf("config.example.yaml with no environment: %+v", r)
 	}
 

@@ -357,7 +357,14 @@ func configCheck(_ context.Context, e env, args []string) error {
 	if len(cfg.Accounts) == 1 {
 		noun = "account"
 	}
-	fmt.Fprintf(e.stdout, "config OK: %d %s\n", len(cfg.Accounts), noun)
+	var extra string
+	if cfg.Units != nil {
+		extra += fmt.Sprintf(", %d units", len(cfg.Units))
+	}
+	if len(cfg.Routing) > 0 {
+		extra += fmt.Sprintf(", %d routing rules", len(cfg.Routing))
+	}
+	fmt.Fprintf(e.stdout, "config OK: %d %s%s\n", len(cfg.Accounts), noun, extra)
 	return nil
 }
 
