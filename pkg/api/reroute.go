@@ -241,7 +241,11 @@ func (s *Server) runReroute(ctx context.Context, id string, set *rules.Set, f re
 		}
 		var rres store.RerouteResult
 		if len(routes) > 0 {
-			if rres, err = s.store.ApplyRoutes(routes); err != nil {
+			var deadlines func(inbox.Item) (*time.Time, *time.Time)
+			if s.deadlines.Load() != nil {
+				deadlines = s.deadlines.ItemDeadlines
+			}
+			if rres, err = s.store.ApplyRoutes(routes, deadlines); err != nil {
 				return err
 			}
 		}

@@ -22,7 +22,7 @@ type Store interface {
 	Update(id, actor string, ch store.Change) (inbox.Item, error)
 	AddNote(id, actor, text string) (inbox.Note, error)
 	List(f store.Filter) (store.ListPage, error)
-	ApplyRoutes(routes []store.Route) (store.RerouteResult, error)
+	ApplyRoutes(routes []store.Route, deadlines func(inbox.Item) (*time.Time, *time.Time)) (store.RerouteResult, error)
 	Generation() uint64
 
 	// replies

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
@@ -33,8 +34,10 @@ type RerouteResult struct {
 // field a person has changed (an audit entry whose actor is neither a rule
 // nor the platform) is never overwritten: a human edit wins over any rule.
 // Each change is audited as actor rule:<name>. Keep batches small: the
-// caller pages through the queue and calls this per batch.
-func (s *Store) ApplyRoutes(routes []Route) (RerouteResult, error) {
+// caller pages through the queue and calls this per batch. deadlines, when
+// not nil, recomputes the SLA due times of an item whose unit or priority
+// the rule changes (as Change.Deadlines does for an edit).
+func (s *Store) ApplyRoutes(routes []Route, deadlines func(inbox.Item) (*time.Time, *time.Time)) (RerouteResult, error) {
 	var res RerouteResult
 	for i, r := range routes {
 		if r.Rule == "" {
@@ -91,6 +94,11 @@ func (s *Store) ApplyRoutes(routes []Route) (RerouteResult, error) {
 				continue
 			}
 			res.Changed++
+			dl, err := w.deadlineChanges(&it, &old, deadlines)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, dl...)
 			if err := w.commitChanges(iid, &old, &it, ActorRulePrefix+r.Rule, changes); err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ func TestApplyRoutesLeavesHumanEditsAlone(t *testing.T) {
 		return Route{ItemID: id, Rule: "jalan", Unit: "dpupr", Tags: []string{"jalan"}, Priority: inbox.PriorityHigh}
 	}
 	res, err := e.s.ApplyRoutes([]Route{route(ids[0]), route(ids[1]), route(ids[2]),
-		{ItemID: ids[3], Rule: "spam", Status: inbox.StatusIgnored}, {ItemID: "01JD0000000000000000000000", Rule: "x", Unit: "a"}})
+		{ItemID: ids[3], Rule: "spam", Status: inbox.StatusIgnored}, {ItemID: "01JD0000000000000000000000", Rule: "x", Unit: "a"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,15 +56,41 @@ func TestApplyRoutesLeavesHumanEditsAlone(t *testing.T) {
 
 	// Applying again changes nothing; a rule's own earlier change is not a
 	// human edit, so a changed rule may update it.
-	res, err = e.s.ApplyRoutes([]Route{route(ids[0])})
+	res, err = e.s.ApplyRoutes([]Route{route(ids[0])}, nil)
 	if err != nil || res != (RerouteResult{Unchanged: 1}) {
 		t.Errorf("second run: %+v %v", res, err)
 	}
-	res, err = e.s.ApplyRoutes([]Route{{ItemID: ids[0], Rule: "jalan-v2", Unit: "dishub"}})
+	res, err = e.s.ApplyRoutes([]Route{{ItemID: ids[0], Rule: "jalan-v2", Unit: "dishub"}}, nil)
 	if err != nil || res.Changed != 1 || e.get(ids[0]).Unit != "dishub" {
 		t.Errorf("a rule's earlier change: %+v %v", res, err)
 	}
-	if _, err := e.s.ApplyRoutes([]Route{{ItemID: ids[0], Rule: "x", Status: inbox.StatusClosed}}); !isValidation(err) {
+	if _, err := e.s.ApplyRoutes([]Route{{ItemID: ids[0], Rule: "x", Status: inbox.StatusClosed}}, nil); !isValidation(err) {
 		t.Errorf("a rule closing an item: %v", err)
+	}
+}
+
+// A re-route that changes the unit recomputes the item's deadlines, as an
+// edit does; the recomputed due times are audited under the rule too.
+func TestApplyRoutesRecomputesDeadlines(t *testing.T) {
+	e := newEnv(t)
+	ids := e.ingest(fbComment("c1", "p", "u1", e.clock.Now().Add(-time.Hour)))
+	due := e.clock.Now().Add(24 * time.Hour).UTC()
+	var saw string
+	deadlines := func(it inbox.Item) (*time.Time, *time.Time) {
+		saw = it.Unit
+		return &due, nil
+	}
+	if _, err := e.s.ApplyRoutes([]Route{{ItemID: ids[0], Rule: "jalan", Unit: "dpupr"}}, deadlines); err != nil {
+		t.Fatal(err)
+	}
+	it := e.get(ids[0])
+	if saw != "dpupr" || it.FirstResponseDueAt == nil || !it.FirstResponseDueAt.Equal(due) {
+		t.Errorf("deadlines not recomputed for the new unit (saw %q): %+v", saw, it.FirstResponseDueAt)
+	}
+	d := must[Detail](t)(e.s.Detail(ids[0]))
+	for _, a := range d.Audit {
+		if a.Actor != "rule:jalan" {
+			t.Errorf("audit entry by %q: %+v", a.Actor, a)
+		}
 	}
 }
