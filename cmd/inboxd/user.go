@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,6 +47,9 @@ func userCreate(ctx context.Context, e env, args []string) error {
 	})
 	if err != nil {
 		return err
+	}
+	if codes := cfg.UnitCodes(); codes != nil && *unit != "" && !slices.Contains(codes, *unit) {
+		return usageErrorf(e.stderr, "user create: --unit %q is not a configured unit (units: %s)", *unit, strings.Join(codes, ", "))
 	}
 	nu := store.NewUser{Username: *username, DisplayName: *display, Role: inbox.Role(*role), Unit: *unit}
 	if *fromStdin {

@@ -212,3 +212,15 @@ func TestUserSignsInToTheDaemon(t *testing.T) {
 		t.Fatal("the password reached the daemon's log")
 	}
 }
+
+// With a units: registry, --unit must name a configured unit.
+func TestUserCreateUnitMustBeConfigured(t *testing.T) {
+	cfg, _ := writeConfig(t, "units:\n  - {code: dpupr, name: Dinas PUPR}\n")
+	r := invoke(t, []string{"user", "create", "--config", cfg, "--username", "ani", "--role", "viewer", "--unit", "dinas-pu"})
+	if r.err == nil || !strings.Contains(r.stderr, `--unit "dinas-pu" is not a configured unit (units: dpupr)`) {
+		t.Fatalf("unknown unit: %+v", r)
+	}
+	if r := invoke(t, []string{"user", "create", "--config", cfg, "--username", "ani", "--role", "viewer", "--unit", "dpupr"}); r.err != nil {
+		t.Fatalf("configured unit: %+v", r)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
@@ -59,6 +60,11 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
 	}
+	var v validationErrors
+	s.checkUnit(&v, "unit", strings.TrimSpace(body.Unit))
+	if err := v.err(); err != nil {
+		return err
+	}
 	if err := s.checkUnitField(body.Unit); err != nil {
 		return err
 	}
@@ -107,6 +113,13 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if body == (userPatch{}) {
 		return invalid("", "give at least one of display_name, role, unit, disabled")
+	}
+	if body.Unit != nil {
+		var v validationErrors
+		s.checkUnit(&v, "unit", strings.TrimSpace(*body.Unit))
+		if err := v.err(); err != nil {
+			return err
+		}
 	}
 	if body.Unit != nil {
 		if err := s.checkUnitField(*body.Unit); err != nil {
