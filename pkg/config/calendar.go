@@ -1,12 +1,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/inboxd/inboxd/holidays"
 	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"go.yaml.in/yaml/v3"
@@ -229,10 +233,18 @@ func (d *decoder) holidays(n *yaml.Node, path string) []calendar.Holiday {
 // is relative to the config file. Its errors name the holidays file and
 // its lines.
 func (d *decoder) holidaysFile(n *yaml.Node, path, file string) []calendar.Holiday {
+	named := file
 	if !filepath.IsAbs(file) {
 		file = filepath.Join(filepath.Dir(d.file), file)
 	}
 	data, err := d.readFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		if shipped, ok := shippedHolidays(named); ok {
+			d.warnings = append(d.warnings, fmt.Sprintf("%s: %s is not beside the config (%s); using the built-in copy shipped with inboxd",
+				path, named, file))
+			data, err = shipped, nil
+		}
+	}
 	if err != nil {
 		d.errorf(n, path, "cannot read the holidays file: %v", err)
 		return nil
@@ -343,4 +355,17 @@ func (d *decoder) ticketPrefix(n *yaml.Node, path string, dst *string) {
 		d.errorf(n, path, "%q must be 1-16 letters and digits, e.g. UP4", *dst)
 		*dst = DefaultTicketPrefix
 	}
+}
+
+// shippedHolidays returns the embedded copy of a holidays file the
+// repository ships, when named is one of them as config.example.yaml names
+// it ("holidays/id-2026.yaml"), so the example keeps working when copied
+// away from the repository.
+func shippedHolidays(named string) ([]byte, bool) {
+	dir, base := path.Split(filepath.ToSlash(filepath.Clean(named)))
+	if path.Clean(dir) != holidays.Dir {
+		return nil, false
+	}
+	data, err := fs.ReadFile(holidays.Files, base)
+	return data, err == nil
 }

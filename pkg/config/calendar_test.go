@@ -185,3 +185,33 @@ func TestCalendarErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleCopiedElsewhere loads config.example.yaml copied into a folder
+// that has no holidays/ beside it, as an operator who copies the example to
+// /etc/inboxd does: the shipped holidays come from the binary, with a warning.
+func TestExampleCopiedElsewhere(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "config.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "inboxd.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, nil)
+	if err != nil {
+		t.Fatalf("the example copied elsewhere does not load: %v", err)
+	}
+	if n := len(cfg.Calendar.Holidays()); n != 25 {
+		t.Errorf("%d holidays; want the 25 shipped ones", n)
+	}
+	found := false
+	for _, w := range cfg.Warnings {
+		if strings.Contains(w, "holidays/id-2026.yaml") && strings.Contains(w, "built-in copy") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning about the built-in holidays copy in %q", cfg.Warnings)
+	}
+}
