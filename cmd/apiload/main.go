@@ -46,6 +46,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/api"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/store"
@@ -287,7 +288,7 @@ func selfHost(ctx context.Context, c config, client *http.Client, units []string
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(dir, "inboxd.db"), store.Options{})
+	st, err := store.Open(filepath.Join(dir, "inboxd.db"), store.Options{Replies: registry.Replies()})
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +303,7 @@ func selfHost(ctx context.Context, c config, client *http.Client, units []string
 		return nil, err
 	}
 	h.registry = prometheus.NewRegistry()
-	h.srv, err = api.New(api.Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: h.registry,
+	h.srv, err = api.New(api.Options{Store: st, Replies: registry.Replies(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: h.registry,
 		DisableListCache: c.noCache})
 	if err != nil {
 		h.close()

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/api"
 	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/config"
@@ -81,8 +82,9 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	}
 	path := dataFile(cfg)
 	office := calendar.NewLive(officeOf(cfg))
+	replies := registry.Replies()
 	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, Notify: bus.publish,
-		MaxTokens: cfg.HTTP.MaxTokens, WorkingTime: office.WorkingTime})
+		MaxTokens: cfg.HTTP.MaxTokens, WorkingTime: office.WorkingTime, Replies: replies})
 	if errors.Is(err, store.ErrLocked) {
 		return &lockedError{path: path, hint: "stop it before starting another, or give this one another data_dir", err: err}
 	}
@@ -127,6 +129,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	apiSrv, err := api.New(api.Options{
 		Store:               st,
 		Deadlines:           office,
+		Replies:             replies,
 		Logger:              logger,
 		Accounts:            infos,
 		Units:               cfg.Units,

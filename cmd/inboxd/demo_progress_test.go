@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/sim/graphapi"
@@ -39,7 +40,7 @@ func (h progressHandler) Handle(_ context.Context, r slog.Record) error {
 // The load run's progress line: messages generated vs items queued since
 // it started (items stored before are left out), and their difference.
 func TestLogProgressCountsGeneratedAndQueued(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "inboxd.db"), store.Options{Logger: slog.New(slog.DiscardHandler)})
+	st, err := store.Open(filepath.Join(t.TempDir(), "inboxd.db"), store.Options{Replies: registry.Replies(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/sim/graphapi"
@@ -372,7 +373,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	// The data file after a clean stop: every reply sent is on the
 	// platform once, every other one still queued and not posted; none in
 	// doubt.
-	st, err := store.Open(filepath.Join(dataDirOf(cfgPath), dataFileName), store.Options{})
+	st, err := store.Open(filepath.Join(dataDirOf(cfgPath), dataFileName), store.Options{Replies: registry.Replies()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/store"
 	"go.uber.org/goleak"
@@ -281,7 +282,7 @@ func TestTokenLifecycle(t *testing.T) {
 
 func openForTest(t *testing.T, path string) *store.Store {
 	t.Helper()
-	st, err := store.Open(path, store.Options{})
+	st, err := store.Open(path, store.Options{Replies: registry.Replies()})
 	if err != nil {
 		t.Fatal(err)
 	}

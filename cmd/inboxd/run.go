@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/store"
 )
@@ -335,7 +336,7 @@ func openStore(cfg *config.Config, logger *slog.Logger, create bool, lockHint st
 		}
 		return nil, err
 	}
-	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, MaxTokens: cfg.HTTP.MaxTokens})
+	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, MaxTokens: cfg.HTTP.MaxTokens, Replies: registry.Replies()})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, &lockedError{path: path, hint: lockHint, err: err}
 	}

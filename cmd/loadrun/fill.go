@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/store"
@@ -46,7 +47,7 @@ func fill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("fill: %s exists; give an empty dir", path)
 	}
-	st, err := store.Open(path, store.Options{Logger: slog.New(slog.DiscardHandler)})
+	st, err := store.Open(path, store.Options{Replies: registry.Replies(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}

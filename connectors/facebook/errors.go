@@ -34,14 +34,18 @@ const (
 	codeCustomRateLimit    = 613
 	codePageBUCRateLimit   = 80001
 	codeMessengerRateLimit = 80006
-	// Private replies (Meta's legacy codes for the second reply and for a
-	// comment too old to answer privately).
+	// Private replies: the legacy private_replies edge answered these for
+	// a second reply and for a comment too old to answer privately.
 	codeAlreadyReplied = 10900
 	codeCannotReply    = 10903
 
-	subcodeNoObject       = 33
-	subcodeOutsideWindow  = 2018278
-	subcodeOutsideWindow2 = 2018065
+	subcodeNoObject = 33
+	// The Send API's private-reply path answers (#100) "Invalid comment_id
+	// parameter" with this subcode for all of: already answered
+	// privately, older than 7 days, not allowed for this comment.
+	subcodeInvalidCommentID = 2018292
+	subcodeOutsideWindow    = 2018278
+	subcodeOutsideWindow2   = 2018065
 )
 
 // classify turns a failed call into a *connectors.Error. status and header
@@ -112,6 +116,10 @@ func (c *Connector) classifyGraph(out *connectors.Error, ge *fb.Error, msg strin
 	case code == codeParam && ge.ErrorSubcode == subcodeNoObject:
 		out.Class = connectors.NotFound
 		out.Message = "the post, comment or conversation no longer exists or cannot be seen (" + msg + ")"
+	case code == codeParam && ge.ErrorSubcode == subcodeInvalidCommentID:
+		out.Class = connectors.Permanent
+		out.Message = "Facebook will not take a private reply to this comment (" + msg + "): Meta allows one private reply per comment, " +
+			"only within 7 days of the comment, and not for every comment; answer publicly instead"
 	case code == codeAlreadyReplied:
 		out.Class = connectors.Permanent
 		out.Message = "Meta allows one private reply per comment and this comment already has one (" + msg + "); answer publicly or wait for the citizen to write in Messenger"

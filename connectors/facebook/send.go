@@ -28,21 +28,14 @@ const (
 // Messenger message, or a private reply to a comment.
 func (c *Connector) Send(ctx context.Context, out connectors.Outgoing) (string, error) {
 	it := out.Item
-	target, err := inbox.ReplyTargetFor(inbox.ChannelFacebook, it.Kind, out.Reply.Private || it.Kind == inbox.KindMessage)
+	target, err := Replies().CheckReply(it.Kind, out.Reply.Private, out.Reply.Text)
 	if err != nil {
 		return "", connectors.Errorf(connectors.Permanent, "send reply", "%s", err.Error())
-	}
-	if n := inbox.TextLength(out.Reply.Text); n > target.Limit {
-		return "", connectors.Errorf(connectors.Permanent, "send reply",
-			"the reply has %d characters; Facebook allows %d here: shorten it", n, target.Limit)
-	}
-	if strings.TrimSpace(out.Reply.Text) == "" {
-		return "", connectors.Errorf(connectors.Permanent, "send reply", "the reply is empty")
 	}
 	switch {
 	case it.Kind == inbox.KindMessage:
 		return c.sendMessage(ctx, out)
-	case target.Private:
+	case target.SendsPrivately:
 		return c.sendPrivateReply(ctx, out)
 	default:
 		return c.sendComment(ctx, out)

@@ -159,9 +159,12 @@ func TestSendPrivateReply(t *testing.T) {
 		t.Errorf("recipient = %s", first(r.Form["recipient"]))
 	}
 
-	// A second private reply to the same comment: Meta refuses, permanently.
+	// A second private reply to the same comment: Meta refuses, permanently,
+	// with (#100) Invalid comment_id parameter, subcode 2018292.
 	_, err = e.conn.Send(t.Context(), outgoing(item, "lagi", true, item.CreatedAt))
-	if connectors.ClassOf(err) != connectors.Permanent || !strings.Contains(err.Error(), "one private reply per comment") {
+	var ce *connectors.Error
+	if connectors.ClassOf(err) != connectors.Permanent || !strings.Contains(err.Error(), "one private reply per comment") ||
+		!errors.As(err, &ce) || ce.Code != "100/2018292" {
 		t.Fatalf("second private reply: %v", err)
 	}
 
@@ -180,7 +183,7 @@ func TestSendPrivateReply(t *testing.T) {
 func TestSendRefusesTooLongTextLocally(t *testing.T) {
 	e := newEnv(t, nil)
 	item := inbox.Item{Kind: inbox.KindMessage, ExternalID: "m_1", Author: inbox.Author{ID: alice.ID}}
-	_, err := e.conn.Send(t.Context(), outgoing(item, strings.Repeat("a", inbox.LimitMessengerMessage+1), false, t0))
+	_, err := e.conn.Send(t.Context(), outgoing(item, strings.Repeat("a", limitMessenger+1), false, t0))
 	if connectors.ClassOf(err) != connectors.Permanent || e.fake.RequestCount("") != 0 {
 		t.Fatalf("err = %v, requests = %d", err, e.fake.RequestCount(""))
 	}

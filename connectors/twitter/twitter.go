@@ -345,15 +345,11 @@ func appendNew(dst []string, src ...string) []string {
 // a mention answered privately. It returns the post id or the DM event id.
 func (c *Connector) Send(ctx context.Context, out connectors.Outgoing) (string, error) {
 	const op = "send reply"
-	target, err := inbox.ReplyTargetFor(inbox.ChannelTwitter, out.Item.Kind, out.Reply.Private)
+	target, err := Replies().CheckReply(out.Item.Kind, out.Reply.Private, out.Reply.Text)
 	if err != nil {
 		return "", &connectors.Error{Class: connectors.Permanent, Op: op, Message: err.Error()}
 	}
-	if n := inbox.TextLength(out.Reply.Text); n == 0 || n > target.Limit {
-		return "", &connectors.Error{Class: connectors.Permanent, Op: op,
-			Message: fmt.Sprintf("reply text has %d characters; X allows 1 to %d here", n, target.Limit)}
-	}
-	if target.Private {
+	if target.SendsPrivately {
 		if out.Item.Author.ID == "" {
 			return "", &connectors.Error{Class: connectors.Permanent, Op: op, Message: "the item has no author id to send a DM to"}
 		}
@@ -366,12 +362,12 @@ func (c *Connector) Send(ctx context.Context, out connectors.Outgoing) (string, 
 // reply post to the item (or its DM in the conversation) created at or
 // after since with the same text.
 func (c *Connector) Verify(ctx context.Context, out connectors.Outgoing, since time.Time) (string, bool, error) {
-	target, err := inbox.ReplyTargetFor(inbox.ChannelTwitter, out.Item.Kind, out.Reply.Private)
+	target, err := Replies().Lookup(out.Item.Kind, out.Reply.Private)
 	if err != nil {
 		return "", false, &connectors.Error{Class: connectors.Permanent, Op: "verify reply", Message: err.Error()}
 	}
 	floor := since.Truncate(time.Second)
-	if target.Private {
+	if target.SendsPrivately {
 		conv := conversationID(c.cfg.UserID, out.Item.Author.ID)
 		token := ""
 		for range c.cfg.MaxPagesPerPoll {

@@ -31,7 +31,7 @@ const benchUnits = 20
 // benchServer seeds n items over benchUnits units (60 open per unit).
 func benchServer(b *testing.B, n int, opts Options) (*Server, string) {
 	b.Helper()
-	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
+	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{Replies: testReplies})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,10 +16,15 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/inboxd/inboxd/connectors/facebook"
+	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/password"
 	"github.com/inboxd/inboxd/pkg/store"
 )
+
+// testReplies are the real connectors' reply tables, as cmd/inboxd wires them.
+var testReplies = inbox.MustReplyRules(facebook.Replies(), twitter.Replies())
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
@@ -123,7 +128,8 @@ func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	var srv *Server
 	var publishMu sync.Mutex
 	st, err := store.Open(filepath.Join(t.TempDir(), "inboxd.db"), store.Options{
-		Now: func() time.Time { return testNow },
+		Replies: testReplies,
+		Now:     func() time.Time { return testNow },
 		Notify: func(ev store.Event) {
 			publishMu.Lock()
 			s := srv
@@ -138,6 +144,7 @@ func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	}
 	opts := Options{
 		Store:               st,
+		Replies:             testReplies,
 		Logger:              slog.New(slog.NewTextHandler(e.logs, nil)),
 		Now:                 e.clock.now,
 		PasswordParams:      &fastPasswords,

@@ -314,13 +314,7 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
 	}
-	var v validationErrors
-	if strings.TrimSpace(body.Text) == "" {
-		v.add("text", "must not be empty")
-	} else if n := inbox.TextLength(body.Text); n > maxNoteLen {
-		v.add("text", "is %d characters; the limit is %d", n, maxNoteLen)
-	}
-	if err := v.err(); err != nil {
+	if err := inbox.CheckText("text", body.Text, inbox.TextLimit{Name: "note", Max: maxNoteLen}); err != nil {
 		return err
 	}
 	if _, err := s.itemInScope(r, id); err != nil {
@@ -338,32 +332,11 @@ type newReply struct {
 	Private bool   `json:"private"`
 }
 
-// validateReply checks a reply against what the item's platform can carry.
-func validateReply(it inbox.Item, body newReply) error {
-	var v validationErrors
-	target, terr := inbox.ReplyTargetFor(it.Channel, it.Kind, body.Private)
-	if terr != nil {
-		v.add("private", "%v", terr)
-	}
-	switch n := inbox.TextLength(body.Text); {
-	case strings.TrimSpace(body.Text) == "":
-		v.add("text", "must not be empty")
-	case terr == nil && n > target.Limit:
-		v.add("text", "is %d characters; the %s limit is %d", n, replyKindName(it, target), target.Limit)
-	}
-	return v.err()
-}
-
-func replyKindName(it inbox.Item, t inbox.ReplyTarget) string {
-	switch {
-	case it.Channel == inbox.ChannelTwitter && t.Private:
-		return "X direct message"
-	case it.Channel == inbox.ChannelTwitter:
-		return "X post"
-	case t.Private:
-		return "Messenger message"
-	}
-	return "Facebook comment"
+// validateReply checks a reply against what the item's platform can carry,
+// with the same function the store and the connector call.
+func (s *Server) validateReply(it inbox.Item, body newReply) error {
+	_, err := s.replies.CheckReply(it.Channel, it.Kind, body.Private, body.Text)
+	return err
 }
 
 func (s *Server) addReply(w http.ResponseWriter, r *http.Request) error {
@@ -380,7 +353,7 @@ func (s *Server) addReply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := validateReply(it, body); err != nil {
+	if err := s.validateReply(it, body); err != nil {
 		return err
 	}
 	reply, created, err := s.store.EnqueueReply(id, store.NewReply{Text: body.Text, Private: body.Private, Author: actor(r),

@@ -47,7 +47,7 @@ func (e *env) cacheCount(result string) float64 {
 // what every cached answer must equal.
 func (e *env) oracle() *Server {
 	e.t.Helper()
-	srv, err := New(Options{Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return testNow },
+	srv, err := New(Options{Store: e.st, Replies: testReplies, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return testNow },
 		DisableListCache: true})
 	if err != nil {
 		e.t.Fatal(err)

@@ -34,6 +34,7 @@ var wantAccess = map[string]access{
 	"PATCH /api/v1/items/{id}":            {need: inbox.RoleOperator, targeted: true},
 	"POST /api/v1/items/{id}/notes":       {need: inbox.RoleOperator, targeted: true},
 	"POST /api/v1/items/{id}/replies":     {need: inbox.RoleOperator, targeted: true},
+	"POST /api/v1/items/{id}/reply-check": {need: inbox.RoleOperator, targeted: true},
 	"GET /api/v1/replies":                 {need: inbox.RoleViewer},
 	"GET /api/v1/replies/{id}":            {need: inbox.RoleViewer, targeted: true},
 	"POST /api/v1/replies/{id}/retry":     {need: inbox.RoleOperator, targeted: true},
@@ -110,7 +111,7 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 		body = map[string]any{"tags": []string{fmt.Sprintf("t%d", n)}}
 	case "POST /api/v1/items/{id}/notes":
 		body = map[string]string{"text": "checked with the office"}
-	case "POST /api/v1/items/{id}/replies":
+	case "POST /api/v1/items/{id}/replies", "POST /api/v1/items/{id}/reply-check":
 		body = map[string]any{"text": fmt.Sprintf("Terima kasih, kami cek (%d)", n)}
 	case "GET /api/v1/replies/{id}", "DELETE /api/v1/replies/{id}":
 		id = e.queueReply(item, fmt.Sprintf("queued %d", n)).ID

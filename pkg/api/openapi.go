@@ -86,8 +86,10 @@ func schemas() obj {
 		"NewNote": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
 			"text": obj{"type": "string", "minLength": 1, "maxLength": maxNoteLen}}},
 		"NewReply": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
-			"text": obj{"type": "string", "minLength": 1, "description": "At most 280 characters for an X post, 10,000 for an X DM, " +
-				"8,000 for a Facebook comment, 2,000 for Messenger."},
+			"text": obj{"type": "string", "minLength": 1, "description": "Within the platform's limit for this reply kind, counted " +
+				"as the platform counts (POST /api/v1/items/{id}/reply-check tells). No control characters other than newline and tab, " +
+				"no bidi override or isolate characters, and something visible. Over the limit is a 422 whose errors[] carries " +
+				"limit, count and unit."},
 			"private": obj{"type": "boolean", "default": false, "description": "Answer privately (Messenger private reply, X DM); " +
 				"refused where the platform cannot."},
 		}},
@@ -96,6 +98,12 @@ func schemas() obj {
 			"attempts": tInt, "last_error": tStr, "external_id": tStr, "author": tStr, "created_at": tTime,
 			"attempted_at": tTime, "next_attempt_at": tTime, "sent_at": tTime, "idempotency_key": tStr, "external": tBool,
 			"needs_decision": obj{"type": "boolean", "description": "an unknown reply the outbox gave up verifying: never sent again by itself; retry or drop it"},
+		}),
+		"ReplyCheck": object([]string{"count", "limit", "counting", "problems"}, obj{
+			"count":    obj{"type": "integer", "description": "The draft's length in the platform's unit."},
+			"limit":    obj{"type": "integer", "description": "The platform's limit for this reply kind; 0 when it cannot be sent at all."},
+			"counting": obj{"type": "string", "description": "How count is measured: \"characters\" (code points) or the platform's weighting, e.g. \"x-weighted\" for an X post."},
+			"problems": arrayOf(object([]string{"field", "detail"}, obj{"field": tStr, "detail": tStr})),
 		}),
 		"ReplyList":      object([]string{"replies", "next_cursor"}, obj{"replies": arrayOf(ref("Reply")), "next_cursor": tStr}),
 		"ResponseWindow": object([]string{"count", "p50_seconds", "p90_seconds"}, obj{"count": tInt, "p50_seconds": tNum, "p90_seconds": tNum}),

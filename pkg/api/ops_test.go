@@ -237,7 +237,7 @@ func TestBackupDownload(t *testing.T) {
 	if err := os.WriteFile(path, rec.Body.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	restored, err := store.Open(path, store.Options{Now: func() time.Time { return testNow }})
+	restored, err := store.Open(path, store.Options{Replies: testReplies, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,11 @@ const problemTypeBase = "https://inboxd.dev/problems/"
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// For text over a platform's limit: the limit and the count, in the
+	// platform's own unit ("characters" or "weighted characters").
+	Limit int    `json:"limit,omitempty"`
+	Count int    `json:"count,omitempty"`
+	Unit  string `json:"unit,omitempty"`
 }
 
 // Problem is an RFC 9457 problem details body.
@@ -107,9 +112,16 @@ func toProblem(err error) *Problem {
 	var ve *store.ValidationError
 	var mbe *http.MaxBytesError
 	var nse *store.NoSpaceError
+	var tl *inbox.TextTooLongError
+	var fe inbox.FieldError
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &tl):
+		return problem(http.StatusUnprocessableEntity, "validation", tl.Error(),
+			FieldError{Field: tl.Field, Message: tl.Detail(), Limit: tl.Limit, Count: tl.Count, Unit: tl.Unit})
+	case errors.As(err, &fe):
+		return invalid(fe.FieldName(), "%s", fe.Detail())
 	case errors.As(err, &mbe):
 		return problem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("request body is larger than %d bytes", mbe.Limit))
 	case errors.As(err, &te):

@@ -94,3 +94,57 @@ func (s *Server) moveReply(w http.ResponseWriter, r *http.Request, move func(id,
 	}
 	return writeJSON(w, http.StatusOK, rep)
 }
+
+// replyCheck is the answer of POST /api/v1/items/{id}/reply-check.
+type replyCheck struct {
+	Count    int            `json:"count"`
+	Limit    int            `json:"limit"`
+	Counting string         `json:"counting"`
+	Problems []replyProblem `json:"problems"`
+}
+
+type replyProblem struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// checkReply counts a draft reply with the server's own rules (the same
+// functions addReply and the store use) and lists what would be refused.
+// It always answers 200 for a valid request and queues nothing, so the
+// console can show a live remaining count.
+func (s *Server) checkReply(w http.ResponseWriter, r *http.Request) error {
+	var body newReply
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	it, err := s.itemInScope(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := replyCheck{Counting: inbox.CountCharacters, Problems: []replyProblem{}}
+	add := func(err error) {
+		var fe inbox.FieldError
+		if errors.As(err, &fe) {
+			out.Problems = append(out.Problems, replyProblem{Field: fe.FieldName(), Detail: fe.Detail()})
+		} else if err != nil {
+			out.Problems = append(out.Problems, replyProblem{Field: "private", Detail: err.Error()})
+		}
+	}
+	rk, err := s.replies.Lookup(it.Channel, it.Kind, body.Private)
+	if err != nil {
+		add(err)
+		out.Count = inbox.TextLimit{}.Count(body.Text)
+		add(inbox.CheckPlainText("text", body.Text))
+		return writeJSON(w, http.StatusOK, out)
+	}
+	out.Count, out.Limit, out.Counting = rk.Limit.Count(body.Text), rk.Limit.Max, rk.Limit.Counting()
+	add(inbox.CheckText("text", body.Text, rk.Limit))
+	if err := s.store.CheckOnePerItem(it.ID, rk); err != nil {
+		var fe inbox.FieldError
+		if !errors.As(err, &fe) {
+			return err
+		}
+		add(err)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

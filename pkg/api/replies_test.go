@@ -77,6 +77,20 @@ func TestAddReplyValidation(t *testing.T) {
 		{"FB comment over 8000", "aComment", `{"text":"` + strings.Repeat("a", 8001) + `"}`, nil, 422, "text", "8000"},
 		{"Messenger over 2000", "aMessage", `{"text":"` + strings.Repeat("a", 2001) + `"}`, nil, 422, "text", "2000"},
 		{"private reply to comment over 2000", "aComment", `{"text":"` + strings.Repeat("a", 2001) + `","private":true}`, nil, 422, "text", "2000"},
+		{"X post: 141 CJK characters weigh 282", "bXMention", `{"text":"` + strings.Repeat("漢", 141) + `"}`, nil, 422, "text", "282 weighted characters"},
+		{"X post: 141 emoji weigh 282", "bXMention", `{"text":"` + strings.Repeat("😀", 141) + `"}`, nil, 422, "text", "282"},
+		{"X post: 140 emoji fit", "bXMention", `{"text":"` + strings.Repeat("😀", 140) + `"}`, nil, 202, "", ""},
+		{"X post: 41 ZWJ families fit", "bXMention", `{"text":"` + strings.Repeat("👨\u200d👩\u200d👧\u200d👦", 41) + `"}`, nil, 202, "", ""},
+		{"X post: a 272-character URL counts 23", "bXMention", `{"text":"https://sukamajukab.go.id/` + strings.Repeat("a", 246) + `"}`, nil, 202, "", ""},
+		{"X DM counts characters", "noneXDM", `{"text":"` + strings.Repeat("漢", 10000) + `"}`, nil, 202, "", ""},
+		{"NUL", "aComment", `{"text":"a\u0000b"}`, nil, 422, "text", "control character"},
+		{"C0 escape", "aComment", `{"text":"a\u001b[31mb"}`, nil, 422, "text", "U+001B"},
+		{"C1 control", "aComment", `{"text":"a\u0085b"}`, nil, 422, "text", "C1 control"},
+		{"bidi override", "aComment", `{"text":"abc\u202edef"}`, nil, 422, "text", "bidi"},
+		{"bidi isolate", "aComment", `{"text":"abc\u2067def"}`, nil, 422, "text", "bidi"},
+		{"zero-width only", "aComment", `{"text":"\u200b\u200c\u2060"}`, nil, 422, "text", "empty"},
+		{"whitespace and BOM only", "aComment", `{"text":" \n\t\ufeff\u3000"}`, nil, 422, "text", "empty"},
+		{"newline and tab are fine", "aComment", `{"text":"Baik.\n\tTerima kasih"}`, nil, 202, "", ""},
 		{"private to FB mention", "bMention", `{"text":"ok","private":true}`, nil, 422, "private", "privately"},
 		{"unknown field", "aComment", `{"text":"ok","to":"someone"}`, nil, 400, "to", "unknown"},
 		{"private not bool", "aComment", `{"text":"ok","private":"yes"}`, nil, 400, "private", ""},
@@ -102,6 +116,107 @@ func TestAddReplyValidation(t *testing.T) {
 	}
 	if rec := e.do(asOp, "POST", "/api/v1/items/01NOPE/replies", `{"text":"x"}`); rec.Code != 404 {
 		t.Fatalf("reply to a missing item: %d", rec.Code)
+	}
+}
+
+// A 422 for text over the limit names the field, the limit and the count in
+// the platform's own unit.
+func TestReplyTooLongNamesLimitAndCount(t *testing.T) {
+	e := newEnv(t)
+	rec := e.do(asOp, "POST", "/api/v1/items/"+e.items["bXMention"].ID+"/replies", `{"text":"`+strings.Repeat("漢", 150)+`"}`)
+	if rec.Code != 422 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	p := decodeProblem(t, rec)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "text" || p.Errors[0].Limit != 280 || p.Errors[0].Count != 300 || p.Errors[0].Unit != "weighted characters" {
+		t.Fatalf("errors = %+v", p.Errors)
+	}
+	rec = e.do(asOp, "POST", "/api/v1/items/"+e.items["aMessage"].ID+"/replies", `{"text":"`+strings.Repeat("漢", 2001)+`"}`)
+	if p := decodeProblem(t, rec); len(p.Errors) != 1 || p.Errors[0].Limit != 2000 || p.Errors[0].Count != 2001 || p.Errors[0].Unit != "characters" {
+		t.Fatalf("messenger errors = %+v", p.Errors)
+	}
+}
+
+// Meta takes one private reply per comment: a second is a 422 while the
+// first is queued, sending, sent or unknown; a cancelled one does not block.
+func TestSecondPrivateReplyRefused(t *testing.T) {
+	e := newEnv(t)
+	path := "/api/v1/items/" + e.items["aComment"].ID + "/replies"
+	rec := e.do(asOp, "POST", path, `{"text":"Kami hubungi lewat pesan","private":true}`)
+	if rec.Code != 202 {
+		t.Fatalf("first private reply: %d %s", rec.Code, rec.Body)
+	}
+	first := decodeJSONBody[inbox.Reply](t, rec)
+	rec = e.do(asOp, "POST", path, `{"text":"Sekali lagi","private":true}`)
+	body := rec.Body.String()
+	if rec.Code != 422 || !decodeProblem(t, rec).names("private") {
+		t.Fatalf("second private reply: %d %s", rec.Code, body)
+	}
+	if !strings.Contains(body, first.ID) {
+		t.Errorf("the refusal should name the reply already there: %s", body)
+	}
+	if rec := e.do(asOp, "POST", path, `{"text":"Jawaban publik"}`); rec.Code != 202 {
+		t.Fatalf("public reply beside it: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(asOp, "DELETE", "/api/v1/replies/"+first.ID, nil); rec.Code != 200 {
+		t.Fatalf("cancel: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(asOp, "POST", path, `{"text":"Sekali lagi","private":true}`); rec.Code != 202 {
+		t.Fatalf("after cancelling the first: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestReplyCheck(t *testing.T) {
+	e := newEnv(t)
+	check := func(item, body string) replyCheck {
+		t.Helper()
+		rec := e.do(asOp, "POST", "/api/v1/items/"+e.items[item].ID+"/reply-check", body)
+		if rec.Code != 200 {
+			t.Fatalf("reply-check %s %s: %d %s", item, body, rec.Code, rec.Body)
+		}
+		return decodeJSONBody[replyCheck](t, rec)
+	}
+	fields := func(c replyCheck) string {
+		var out []string
+		for _, p := range c.Problems {
+			out = append(out, p.Field)
+		}
+		return strings.Join(out, ",")
+	}
+	c := check("bXMention", `{"text":"Cek https://sukamajukab.go.id/`+strings.Repeat("a", 200)+` 😀"}`)
+	if c.Count != 4+23+1+2 || c.Limit != 280 || c.Counting != "x-weighted" || len(c.Problems) != 0 {
+		t.Fatalf("X post check = %+v", c)
+	}
+	c = check("bXMention", `{"text":"`+strings.Repeat("漢", 141)+`"}`)
+	if c.Count != 282 || fields(c) != "text" || !strings.Contains(c.Problems[0].Detail, "280") {
+		t.Fatalf("X post over = %+v", c)
+	}
+	c = check("bXMention", `{"text":"`+strings.Repeat("漢", 141)+`","private":true}`)
+	if c.Count != 141 || c.Limit != 10000 || c.Counting != "characters" || len(c.Problems) != 0 {
+		t.Fatalf("X DM check = %+v", c)
+	}
+	c = check("aComment", `{"text":"a\u0000b"}`)
+	if c.Counting != "characters" || c.Limit != 8000 || fields(c) != "text" {
+		t.Fatalf("control char check = %+v", c)
+	}
+	c = check("bMention", `{"text":"ok","private":true}`)
+	if fields(c) != "private" || c.Count != 2 {
+		t.Fatalf("impossible private check = %+v", c)
+	}
+	if _, _, err := e.st.EnqueueReply(e.items["aComment"].ID, store.NewReply{Text: "lewat pesan", Private: true}); err != nil {
+		t.Fatal(err)
+	}
+	c = check("aComment", `{"text":"lagi","private":true}`)
+	if fields(c) != "private" || c.Limit != 2000 {
+		t.Fatalf("second private reply check = %+v", c)
+	}
+	// It queues nothing.
+	rec := e.do(asViewer, "GET", "/api/v1/replies?item_id="+e.items["bXMention"].ID, nil)
+	if list := decodeJSONBody[replyList](t, rec); len(list.Replies) != 0 {
+		t.Fatalf("reply-check queued %d replies", len(list.Replies))
+	}
+	if rec := e.do(asViewer, "POST", "/api/v1/items/"+e.items["aComment"].ID+"/reply-check", `{"text":"x"}`); rec.Code != 403 {
+		t.Fatalf("viewer: %d", rec.Code)
 	}
 }
 

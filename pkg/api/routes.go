@@ -110,6 +110,13 @@ func routeTable() []route {
 			Headers: []param{{"Idempotency-Key", "Optional; scoped to the item and the token (two operators never collide); at most 200 printable characters.", str("")}},
 			Body:    "NewReply", Status: 202, Response: "Reply", ResponseHeaders: []string{"Location"},
 			Errors: []int{400, 404, 409, 413, 415, 422}}},
+		{Method: "POST", Path: "/api/v1/items/{id}/reply-check", Need: inbox.RoleOperator, Handle: (*Server).checkReply, Doc: opDoc{
+			ID: "checkReply", Tag: "replies", Summary: "Count a draft reply the way its platform counts and list what would be refused",
+			Description: "Always 200 for a well-formed request; queues nothing. count and limit are in the platform's unit " +
+				"(counting: x-weighted for an X post, characters otherwise); problems lists what POST .../replies would refuse " +
+				"(text: too long, control or bidi characters, nothing visible; private: not possible here, or a private reply " +
+				"the platform takes only once is already there).",
+			Body: "NewReply", Response: "ReplyCheck", Errors: []int{400, 404, 413, 415}}},
 
 		{Method: "GET", Path: "/api/v1/replies", Need: inbox.RoleViewer, Handle: (*Server).listReplies, Doc: opDoc{
 			ID: "listReplies", Tag: "replies", Summary: "List replies, newest first",

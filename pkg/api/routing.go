@@ -40,7 +40,7 @@ func (s *Server) routingTest(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case body.Text == nil:
 		v.add("text", "is required")
-	case inbox.TextLength(*body.Text) > maxRoutingTextLen:
+	case (inbox.TextLimit{}).Count(*body.Text) > maxRoutingTextLen:
 		v.add("text", "is longer than %d characters", maxRoutingTextLen)
 	}
 	if body.Channel != "" && !inbox.Channel(body.Channel).Valid() {

@@ -71,9 +71,12 @@ type Options struct {
 	// Deadlines recomputes an item's SLA due times when an edit changes
 	// its unit or priority (nil: no deadlines).
 	Deadlines *calendar.Live
-	Logger    *slog.Logger
-	Now       func() time.Time
-	Accounts  []AccountInfo
+	// Replies are the connectors' reply tables: how each item kind is
+	// answered and the text limits (the store is given the same value).
+	Replies  inbox.ReplyRules
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Accounts []AccountInfo
 	// Units are the configured government offices; nil keeps units free
 	// text (no units: key in the config).
 	Units []inbox.Unit
@@ -134,6 +137,7 @@ type Options struct {
 type Server struct {
 	store         Store
 	deadlines     *calendar.Live
+	replies       inbox.ReplyRules
 	log           *slog.Logger
 	now           func() time.Time
 	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
@@ -200,6 +204,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		store:         opts.Store,
 		deadlines:     opts.Deadlines,
+		replies:       opts.Replies,
 		log:           opts.Logger,
 		now:           opts.Now,
 		control:       opts.Control,

@@ -27,6 +27,7 @@ type Store interface {
 
 	// replies
 	EnqueueReply(itemID string, nr store.NewReply) (reply inbox.Reply, created bool, err error)
+	CheckOnePerItem(itemID string, target inbox.ReplyKind) error
 	Reply(id string) (inbox.Reply, error)
 	Replies(f store.ReplyFilter) (store.ReplyPage, error)
 	Requeue(replyID, actor string) (inbox.Reply, error)

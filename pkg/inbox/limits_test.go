@@ -1,46 +1,117 @@
 package inbox
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 )
 
-func TestReplyTargetFor(t *testing.T) {
-	cases := []struct {
-		ch          Channel
-		kind        Kind
-		private     bool
-		wantErr     bool
-		wantPrivate bool
-		wantLimit   int
-	}{
-		{ChannelFacebook, KindComment, false, false, false, 8000},
-		{ChannelFacebook, KindComment, true, false, true, 2000},
-		{ChannelFacebook, KindMessage, false, false, true, 2000},
-		{ChannelFacebook, KindMessage, true, false, true, 2000},
-		{ChannelFacebook, KindMention, false, false, false, 8000},
-		{ChannelFacebook, KindMention, true, true, false, 0},
-		{ChannelTwitter, KindMention, false, false, false, 280},
-		{ChannelTwitter, KindMention, true, false, true, 10000},
-		{ChannelTwitter, KindMessage, false, false, true, 10000},
-		{ChannelTwitter, KindComment, false, true, false, 0},
-		{"mastodon", KindMention, false, true, false, 0},
+// table is a connector-shaped reply table: pkg/inbox names no platform's
+// numbers, so its tests bring their own.
+func table() ReplyTable {
+	return ReplyTable{Channel: ChannelFacebook, Kinds: []ReplyKind{
+		{Item: KindComment, Limit: TextLimit{Name: "comment", Max: 10}},
+		{Item: KindComment, Private: true, SendsPrivately: true, OnePerItem: true, Limit: TextLimit{Name: "private reply", Max: 5}},
+		{Item: KindMention, Private: true, Refused: "not privately"},
+	}}
+}
+
+func TestReplyRulesLookupAndCheck(t *testing.T) {
+	rr := MustReplyRules(table())
+	if rk, err := rr.Lookup(ChannelFacebook, KindComment, true); err != nil || !rk.SendsPrivately || !rk.OnePerItem || rk.Limit.Max != 5 {
+		t.Fatalf("private reply row = %+v, %v", rk, err)
 	}
-	for _, c := range cases {
-		got, err := ReplyTargetFor(c.ch, c.kind, c.private)
-		if (err != nil) != c.wantErr {
-			t.Errorf("%s/%s private=%v: err = %v, wantErr %v", c.ch, c.kind, c.private, err, c.wantErr)
-			continue
-		}
-		if err == nil && (got.Private != c.wantPrivate || got.Limit != c.wantLimit) {
-			t.Errorf("%s/%s private=%v: got %+v, want private=%v limit=%d", c.ch, c.kind, c.private, got, c.wantPrivate, c.wantLimit)
+	var refused *ReplyRefusedError
+	if _, err := rr.Lookup(ChannelFacebook, KindMention, true); !errors.As(err, &refused) || refused.Detail() != "not privately" {
+		t.Fatalf("refused row: %v", err)
+	}
+	if _, err := rr.Lookup(ChannelFacebook, KindMessage, false); !errors.As(err, &refused) {
+		t.Fatalf("missing row: %v", err)
+	}
+	if _, err := rr.Lookup(ChannelTwitter, KindMention, false); err == nil {
+		t.Fatal("unregistered channel accepted")
+	}
+	var long *TextTooLongError
+	if _, err := rr.CheckReply(ChannelFacebook, KindComment, false, "12345678901"); !errors.As(err, &long) ||
+		long.Limit != 10 || long.Count != 11 || long.Unit != "characters" || long.Field != "text" {
+		t.Fatalf("too long: %v", err)
+	}
+	if _, err := rr.CheckReply(ChannelFacebook, KindComment, false, "1234567890"); err != nil {
+		t.Fatalf("at the limit: %v", err)
+	}
+}
+
+func TestNewReplyRulesRefusesBadTables(t *testing.T) {
+	dupRow := table()
+	dupRow.Kinds = append(dupRow.Kinds, dupRow.Kinds[0])
+	noLimit := ReplyTable{Channel: ChannelTwitter, Kinds: []ReplyKind{{Item: KindMention}}}
+	for name, tables := range map[string][]ReplyTable{
+		"channel twice": {table(), table()},
+		"row twice":     {dupRow},
+		"no limit":      {noLimit},
+		"no channel":    {{}},
+	} {
+		if _, err := NewReplyRules(tables...); err == nil {
+			t.Errorf("%s: accepted", name)
 		}
 	}
 }
 
-func TestTextLengthCountsCharacters(t *testing.T) {
-	if n := TextLength("Jalan rusak di Desa Sukamaju 🙏"); n != 30 {
-		t.Fatalf("TextLength = %d, want 30 (runes, not bytes)", n)
+func TestCountCharactersIsCodePoints(t *testing.T) {
+	l := TextLimit{Max: 100}
+	if n := l.Count("Jalan rusak di Desa Sukamaju 🙏"); n != 30 || l.Counting() != CountCharacters {
+		t.Fatalf("Count = %d (%s), want 30 code points", n, l.Counting())
+	}
+}
+
+func TestWeightingCount(t *testing.T) {
+	w := &Weighting{Name: "w", Scale: 100, DefaultWeight: 200, Ranges: []WeightRange{{Start: 0, End: 0x7f, Weight: 100}},
+		URLLength: 5, URLs: func(text []rune) [][2]int {
+			for i := range text {
+				if text[i] == 'U' {
+					return [][2]int{{i, i + 3}} // "URL" stands for a URL here
+				}
+			}
+			return nil
+		}}
+	cases := map[string]int{"abc": 3, "é": 2, "e\u0301": 2 /* NFC: é */, "xURLx": 1 + 5 + 1, "漢": 2, "😀": 2}
+	for s, want := range cases {
+		if got := w.Count(s); got != want {
+			t.Errorf("Count(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+func TestCheckPlainTextRefusals(t *testing.T) {
+	refused := map[string]string{
+		"":                   "empty",
+		"   ":                "empty",
+		"\u200b\u200d\ufeff": "empty",
+		"\u3164\u2800":       "empty",
+		"a\x00b":             "control",
+		"a\rb":               "control",
+		"a\x7fb":             "control",
+		"a\u0085b":           "C1",
+		"a\u009bb":           "C1",
+		"a\u202ab":           "bidi",
+		"a\u202eb":           "bidi",
+		"a\u2066b":           "bidi",
+		"a\u2069b":           "bidi",
+		"a\uffffb":           "noncharacter",
+		"a\xffb":             "UTF-8",
+	}
+	for s, want := range refused {
+		err := CheckPlainText("text", s)
+		var tre *TextRefusedError
+		if !errors.As(err, &tre) || tre.FieldName() != "text" || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckPlainText(%q) = %v, want a refusal mentioning %q", s, err, want)
+		}
+	}
+	for _, s := range []string{"Baik\n\tterima kasih", "\u200fשלום", "👨\u200d👩\u200d👧", "a\u200bb", "تمام\u200e"} {
+		if err := CheckPlainText("text", s); err != nil {
+			t.Errorf("CheckPlainText(%q) = %v, want nil", s, err)
+		}
 	}
 }
 

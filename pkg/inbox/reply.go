@@ -80,3 +80,25 @@ type ReplyStateError struct {
 func (e *ReplyStateError) Error() string {
 	return fmt.Sprintf("reply cannot move from %q to %q", e.From, e.To)
 }
+
+// BlocksAnother reports whether a reply in state s still counts against a
+// platform's one-reply-per-item rule: it was sent, may have been, or will be.
+func BlocksAnother(s ReplyState) bool {
+	return s == ReplyQueued || s == ReplySending || s == ReplySent || s == ReplyUnknown
+}
+
+// OnePerItemError refuses a second reply of a kind the platform accepts once
+// per item (Meta's private reply to a comment); field "private".
+type OnePerItemError struct {
+	Kind    Kind       // the item's kind
+	ReplyID string     // the reply already there
+	State   ReplyState // its state
+}
+
+func (e *OnePerItemError) Error() string { return "private: " + e.Detail() }
+
+// Detail is the message without the field name.
+func (e *OnePerItemError) Detail() string {
+	return fmt.Sprintf("this %s already has a private reply (%s, %s); the platform accepts only one private reply per %s "+
+		"(a failed or cancelled one does not count): answer publicly instead", e.Kind, e.ReplyID, e.State, e.Kind)
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/scheduler"
 	"github.com/inboxd/inboxd/pkg/store"
 )
@@ -36,6 +37,7 @@ func Example() {
 
 	var sched atomic.Pointer[scheduler.Scheduler] // the store opens first
 	st, err := store.Open(filepath.Join(dir, "inboxd.db"), store.Options{
+		Replies: registry.Replies(),
 		Notify: func(ev store.Event) {
 			if s := sched.Load(); s != nil {
 				s.HandleEvent(ev)

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/store"
 )
@@ -245,7 +246,7 @@ func newEnvWith(t testing.TB, tweak func(*Options)) *env {
 
 func (e *env) open() {
 	e.t.Helper()
-	st, err := store.Open(e.path, store.Options{Now: e.clock.Now, Logger: quietLogger(),
+	st, err := store.Open(e.path, store.Options{Replies: registry.Replies(), Now: e.clock.Now, Logger: quietLogger(),
 		Notify: func(ev store.Event) {
 			if fn := e.notify.Load(); fn != nil {
 				(*fn)(ev)

@@ -71,6 +71,10 @@ type Options struct {
 	// TicketPrefix starts ticket numbers; default inbox.DefaultTicketPrefix.
 	// The year in them is received_at's in Location.
 	TicketPrefix string
+	// Replies are the connectors' reply tables (how each item kind is
+	// answered, the text limits); EnqueueReply checks every reply against
+	// them. cmd/inboxd builds them; a store without them refuses replies.
+	Replies inbox.ReplyRules
 }
 
 // EventType names what changed; the API's event stream uses these names.

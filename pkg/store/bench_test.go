@@ -87,7 +87,7 @@ func benchFill(b *testing.B, s *Store, from, n int) {
 
 func benchOpen(b *testing.B, path string) *Store {
 	b.Helper()
-	s, err := Open(path, Options{Logger: slog.New(slog.DiscardHandler)})
+	s, err := Open(path, Options{Replies: testRules, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func crashCursorPage(c []byte) int {
 // page, as a poller does after a crash) and ingests pages until killed,
 // printing each page number once its Ingest has returned.
 func crashChild() int {
-	s, err := Open(os.Getenv(crashChildEnv), Options{Logger: slog.New(slog.DiscardHandler)})
+	s, err := Open(os.Getenv(crashChildEnv), Options{Replies: testRules, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -118,7 +118,7 @@ func TestCrashDuringIngestLosesNoCommittedPageAndDuplicatesNothing(t *testing.T)
 			t.Fatalf("round %d: child ended by itself after %d pages: %v\n%s", round, seen, werr, stderr.String())
 		}
 
-		s, err := Open(path, Options{Logger: slog.New(slog.DiscardHandler)})
+		s, err := Open(path, Options{Replies: testRules, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatalf("round %d: reopen after SIGKILL: %v", round, err)
 		}

@@ -80,7 +80,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) open() {
 	e.t.Helper()
-	s, err := Open(e.path, Options{Now: e.clock.Now, Notify: e.ev.add, Logger: slog.New(slog.DiscardHandler)})
+	s, err := Open(e.path, Options{Replies: testRules, Now: e.clock.Now, Notify: e.ev.add, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		e.t.Fatalf("Open: %v", err)
 	}
@@ -144,11 +144,18 @@ func must[T any](t *testing.T) func(v T, err error) T {
 func wantValidation(t *testing.T, err error, field string) {
 	t.Helper()
 	var ve *ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("want *ValidationError on %q, got %v", field, err)
-	}
-	if ve.Field != field {
-		t.Fatalf("ValidationError field = %q, want %q (%v)", ve.Field, field, err)
+	var fe inbox.FieldError
+	switch {
+	case errors.As(err, &ve):
+		if ve.Field != field {
+			t.Fatalf("ValidationError field = %q, want %q (%v)", ve.Field, field, err)
+		}
+	case errors.As(err, &fe):
+		if fe.FieldName() != field {
+			t.Fatalf("inbox.FieldError field = %q, want %q (%v)", fe.FieldName(), field, err)
+		}
+	default:
+		t.Fatalf("want a validation error on %q, got %v", field, err)
 	}
 }
 
@@ -170,3 +177,23 @@ func isValidation(err error) bool {
 	var ve *ValidationError
 	return errors.As(err, &ve)
 }
+
+// testRules are reply tables shaped like the connectors' (the store knows no
+// platform, so its tests declare their own): small limits make the length
+// checks easy to reach.
+var testRules = inbox.MustReplyRules(
+	inbox.ReplyTable{Channel: inbox.ChannelFacebook, Kinds: []inbox.ReplyKind{
+		{Item: inbox.KindMessage, SendsPrivately: true, Limit: inbox.TextLimit{Name: "message", Max: 2000}},
+		{Item: inbox.KindMessage, Private: true, SendsPrivately: true, Limit: inbox.TextLimit{Name: "message", Max: 2000}},
+		{Item: inbox.KindComment, Limit: inbox.TextLimit{Name: "comment", Max: 8000}},
+		{Item: inbox.KindComment, Private: true, SendsPrivately: true, OnePerItem: true, Limit: inbox.TextLimit{Name: "private reply", Max: 2000}},
+		{Item: inbox.KindMention, Limit: inbox.TextLimit{Name: "comment", Max: 8000}},
+		{Item: inbox.KindMention, Private: true, Refused: "not privately"},
+	}},
+	inbox.ReplyTable{Channel: inbox.ChannelTwitter, Kinds: []inbox.ReplyKind{
+		{Item: inbox.KindMention, Limit: inbox.TextLimit{Name: "post", Max: 280}},
+		{Item: inbox.KindMention, Private: true, SendsPrivately: true, Limit: inbox.TextLimit{Name: "dm", Max: 10000}},
+		{Item: inbox.KindMessage, SendsPrivately: true, Limit: inbox.TextLimit{Name: "dm", Max: 10000}},
+		{Item: inbox.KindMessage, Private: true, SendsPrivately: true, Limit: inbox.TextLimit{Name: "dm", Max: 10000}},
+	}},
+)

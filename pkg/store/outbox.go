@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -149,11 +148,11 @@ func (w *wctx) moveReplyIf(rid []byte, to inbox.ReplyState, allowed func(from, t
 // item returns the existing reply with created=false (ErrConflict if the
 // text or privacy differ).
 func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, created bool, err error) {
-	if strings.TrimSpace(nr.Text) == "" {
-		return reply, false, &ValidationError{Field: "text", Message: "must not be empty"}
-	}
 	if len(nr.IdempotencyKey) > maxIdempotencyKey {
 		return reply, false, &ValidationError{Field: "idempotency_key", Message: fmt.Sprintf("is longer than %d bytes", maxIdempotencyKey)}
+	}
+	if err := inbox.CheckPlainText("text", nr.Text); err != nil {
+		return reply, false, err
 	}
 	err = s.write(func(w *wctx) error {
 		it, iid, err := getItemByID(w.tx, itemID)
@@ -163,12 +162,9 @@ func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, cre
 		if nr.Scope != "" && it.Unit != nr.Scope {
 			return fmt.Errorf("item %s in unit %q: %w", itemID, nr.Scope, ErrNotFound)
 		}
-		target, err := inbox.ReplyTargetFor(it.Channel, it.Kind, nr.Private)
+		target, err := w.s.rules.CheckReply(it.Channel, it.Kind, nr.Private, nr.Text)
 		if err != nil {
-			return &ValidationError{Field: "private", Message: err.Error()}
-		}
-		if n := inbox.TextLength(nr.Text); n > target.Limit {
-			return &ValidationError{Field: "text", Message: fmt.Sprintf("is %d characters; a %s reply to a %s %s allows %d", n, privacy(target.Private), it.Channel, it.Kind, target.Limit)}
+			return err
 		}
 		var idemKey []byte
 		if nr.IdempotencyKey != "" {
@@ -188,18 +184,23 @@ func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, cre
 				if err != nil {
 					return err
 				}
-				if old.Text != nr.Text || old.Private != target.Private {
+				if old.Text != nr.Text || old.Private != target.SendsPrivately {
 					return fmt.Errorf("idempotency key %q was used for a different reply to this item: %w", nr.IdempotencyKey, ErrConflict)
 				}
 				reply = old
 				return nil
 			}
 		}
+		if target.OnePerItem {
+			if err := onlyReplyOfItsKind(w.tx, iid, target, ""); err != nil {
+				return err
+			}
+		}
 		r := inbox.Reply{
 			ID:             idString(w.s.newID(w.now)),
 			ItemID:         it.ID,
 			Text:           nr.Text,
-			Private:        target.Private,
+			Private:        target.SendsPrivately,
 			State:          inbox.ReplyQueued,
 			Author:         nr.Author,
 			CreatedAt:      w.now,
@@ -235,11 +236,34 @@ func idempotencyKey(iid []byte, owner, key string) []byte {
 	return append(k, key...)
 }
 
-func privacy(private bool) string {
-	if private {
-		return "private"
+// CheckOnePerItem reports (as EnqueueReply would) whether a reply of kind
+// target may be added to the item now: nil, or an *inbox.OnePerItemError.
+func (s *Store) CheckOnePerItem(itemID string, target inbox.ReplyKind) error {
+	if !target.OnePerItem {
+		return nil
 	}
-	return "public"
+	iid, err := parseID(itemID)
+	if err != nil {
+		return fmt.Errorf("item %s: %w", itemID, ErrNotFound)
+	}
+	return s.view(func(tx *bolt.Tx) error { return onlyReplyOfItsKind(tx, iid, target, "") })
+}
+
+// onlyReplyOfItsKind refuses a reply of a kind the platform takes once per
+// item (a private reply to a comment) when one is queued, sending, sent or
+// unknown; failed and cancelled ones do not count.
+func onlyReplyOfItsKind(tx *bolt.Tx, iid []byte, target inbox.ReplyKind, except string) error {
+	c := tx.Bucket(bRxItem).Cursor()
+	for k, _ := c.Seek(iid); k != nil && bytes.HasPrefix(k, iid); k, _ = c.Next() {
+		r, err := getReply(tx, k[len(iid):])
+		if err != nil {
+			return err
+		}
+		if r.ID != except && r.Private == target.SendsPrivately && !r.External && inbox.BlocksAnother(r.State) {
+			return &inbox.OnePerItemError{Kind: target.Item, ReplyID: r.ID, State: r.State}
+		}
+	}
+	return nil
 }
 
 // heldBack reports whether an earlier reply of the same thread is still
@@ -530,9 +554,18 @@ func (s *Store) RetryUnknownAt(replyID string, at time.Time, reason string) (inb
 
 // Requeue is an operator's retry of a failed or unknown reply.
 func (s *Store) Requeue(replyID, actor string) (inbox.Reply, error) {
-	return s.operatorMove(replyID, actor, inbox.ReplyQueued, func(r *inbox.Reply) error {
+	return s.operatorMove(replyID, actor, inbox.ReplyQueued, func(tx *bolt.Tx, r *inbox.Reply) error {
 		if r.State != inbox.ReplyFailed && r.State != inbox.ReplyUnknown {
 			return &inbox.ReplyStateError{From: r.State, To: inbox.ReplyQueued}
+		}
+		if r.State == inbox.ReplyFailed { // a failed one did not count; queued, it does
+			it, iid, err := getItemByID(tx, r.ItemID)
+			if err != nil {
+				return err
+			}
+			if rk, err := s.rules.Lookup(it.Channel, it.Kind, r.Private); err == nil && rk.OnePerItem {
+				return onlyReplyOfItsKind(tx, iid, rk, r.ID)
+			}
 		}
 		return nil
 	})
@@ -544,7 +577,7 @@ func (s *Store) Cancel(replyID, actor string) (inbox.Reply, error) {
 }
 
 // operatorMove is a reply move an operator asked for, audited on the item.
-func (s *Store) operatorMove(replyID, actor string, to inbox.ReplyState, check func(r *inbox.Reply) error) (inbox.Reply, error) {
+func (s *Store) operatorMove(replyID, actor string, to inbox.ReplyState, check func(tx *bolt.Tx, r *inbox.Reply) error) (inbox.Reply, error) {
 	var from inbox.ReplyState
 	return s.replyMove(replyID, to, func(w *wctx, r *inbox.Reply) error {
 		old, err := getReply(w.tx, mustID(r.ID))
@@ -553,7 +586,7 @@ func (s *Store) operatorMove(replyID, actor string, to inbox.ReplyState, check f
 		}
 		from = old.State
 		if check != nil {
-			if err := check(&old); err != nil {
+			if err := check(w.tx, &old); err != nil {
 				return fmt.Errorf("reply %s: %w", r.ID, err)
 			}
 		}

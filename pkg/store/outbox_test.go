@@ -47,9 +47,9 @@ func TestEnqueueReplyValidatesAndIsIdempotent(t *testing.T) {
 	wantValidation(t, err, "text")
 	_, _, err = e.s.EnqueueReply(ids[1], NewReply{Text: "hi", Private: true})
 	wantValidation(t, err, "private")
-	_, _, err = e.s.EnqueueReply(ids[2], NewReply{Text: strings.Repeat("é", inbox.LimitTweet+1)})
+	_, _, err = e.s.EnqueueReply(ids[2], NewReply{Text: strings.Repeat("é", 280+1)})
 	wantValidation(t, err, "text")
-	if _, created, err := e.s.EnqueueReply(ids[2], NewReply{Text: strings.Repeat("é", inbox.LimitTweet)}); err != nil || !created {
+	if _, created, err := e.s.EnqueueReply(ids[2], NewReply{Text: strings.Repeat("é", 280)}); err != nil || !created {
 		t.Fatalf("tweet at the limit: %v", err)
 	}
 	_, _, err = e.s.EnqueueReply(ids[0], NewReply{Text: "x", IdempotencyKey: strings.Repeat("k", 201)})
@@ -541,5 +541,79 @@ func TestMarkVerifiedTakesARequeuedReply(t *testing.T) {
 	}
 	if _, err := e.s.MarkVerified(r.ID, "x1"); err == nil {
 		t.Fatal("a sent reply was marked sent again")
+	}
+}
+
+// A platform that takes one private reply per comment (Meta) gets one:
+// queued, sending, sent and unknown ones block a second; failed and
+// cancelled ones do not, and a retried failed one is checked again.
+func TestOnePrivateReplyPerComment(t *testing.T) {
+	e := newEnv(t)
+	now := e.clock.Now()
+	id := e.ingest(fbComment("c1", "post1", "u1", now))[0]
+	wantOnePerItem := func(err error) {
+		t.Helper()
+		var ope *inbox.OnePerItemError
+		if !errors.As(err, &ope) {
+			t.Fatalf("second private reply: err = %v, want OnePerItemError", err)
+		}
+		wantValidation(t, err, "private")
+	}
+	first, _, err := e.s.EnqueueReply(id, NewReply{Text: "dm 1", Private: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.s.EnqueueReply(id, NewReply{Text: "dm 2", Private: true})
+	wantOnePerItem(err) // queued
+	if _, err := e.s.Cancel(first.ID, "op"); err != nil {
+		t.Fatal(err)
+	}
+	second, _, err := e.s.EnqueueReply(id, NewReply{Text: "dm 2", Private: true})
+	if err != nil {
+		t.Fatalf("after cancelling the first: %v", err)
+	}
+	e.clock.Advance(time.Second)
+	claim(t, e.s)
+	_, _, err = e.s.EnqueueReply(id, NewReply{Text: "dm 3", Private: true})
+	wantOnePerItem(err) // sending
+	if _, err := e.s.MarkUnknown(second.ID, "timeout"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.s.EnqueueReply(id, NewReply{Text: "dm 3", Private: true})
+	wantOnePerItem(err) // unknown
+	if _, err := e.s.MarkSent(second.ID, "m_1"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.s.EnqueueReply(id, NewReply{Text: "dm 3", Private: true})
+	wantOnePerItem(err) // sent
+
+	// Failed ones do not count; requeueing one re-checks the rule.
+	id2 := e.ingest(fbComment("c2", "post1", "u2", now))[0]
+	f, _, _ := e.s.EnqueueReply(id2, NewReply{Text: "dm a", Private: true})
+	e.clock.Advance(time.Second)
+	claim(t, e.s)
+	if _, err := e.s.MarkFailed(f.ID, "refused"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.s.EnqueueReply(id2, NewReply{Text: "dm b", Private: true}); err != nil {
+		t.Fatalf("after a failed one: %v", err)
+	}
+	_, err = e.s.Requeue(f.ID, "op")
+	wantOnePerItem(err)
+	if _, _, err := e.s.EnqueueReply(id, NewReply{Text: "public is fine"}); err != nil {
+		t.Fatalf("public reply beside a private one: %v", err)
+	}
+}
+
+func TestEnqueueReplyRefusesControlAndInvisibleText(t *testing.T) {
+	e := newEnv(t)
+	id := e.ingest(fbComment("c1", "post1", "u1", e.clock.Now()))[0]
+	for _, text := range []string{"a\x00b", "a\u0085b", "x\u202ey", "\u200b\u200b", " \n\t "} {
+		_, _, err := e.s.EnqueueReply(id, NewReply{Text: text})
+		var tre *inbox.TextRefusedError
+		if !errors.As(err, &tre) {
+			t.Errorf("EnqueueReply(%q): err = %v, want TextRefusedError", text, err)
+		}
+		wantValidation(t, err, "text")
 	}
 }

@@ -12,10 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 // Defaults of Options.
@@ -33,6 +34,7 @@ type Store struct {
 	loc    *time.Location
 	log    *slog.Logger
 	notify func(Event)
+	rules  inbox.ReplyRules
 	closed atomic.Bool
 	// ticketPrefix starts the ticket numbers ingest hands out.
 	ticketPrefix string
@@ -101,6 +103,7 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 		notify:       opts.Notify,
 		ticketPrefix: opts.TicketPrefix,
 		workingTime:  opts.WorkingTime,
+		rules:        opts.Replies,
 	}
 	if s.ticketPrefix == "" {
 		s.ticketPrefix = inbox.DefaultTicketPrefix

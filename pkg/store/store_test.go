@@ -33,7 +33,7 @@ func TestOpenCreatesFileWithMode0600(t *testing.T) {
 func TestSecondOpenFailsWithErrLockedAfterLockTimeout(t *testing.T) {
 	e := newEnv(t)
 	start := time.Now()
-	s2, err := Open(e.path, Options{})
+	s2, err := Open(e.path, Options{Replies: testRules})
 	took := time.Since(start)
 	if err == nil {
 		s2.Close()
@@ -64,7 +64,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	s, err := Open(e.path, Options{})
+	s, err := Open(e.path, Options{Replies: testRules})
 	if err == nil {
 		s.Close()
 		t.Fatal("opened a file with a newer schema")
@@ -76,7 +76,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 
 func TestMigrationHookRunsEachStepOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.db")
-	s, err := openWith(path, Options{}, 1, nil)
+	s, err := openWith(path, Options{Replies: testRules}, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestMigrationHookRunsEachStepOnce(t *testing.T) {
 		1: func(tx *bolt.Tx) error { ran = append(ran, 1); return tx.Bucket(bMeta).Put([]byte("m1"), []byte("x")) },
 		2: func(tx *bolt.Tx) error { ran = append(ran, 2); return nil },
 	}
-	s, err = openWith(path, Options{}, 3, migs)
+	s, err = openWith(path, Options{Replies: testRules}, 3, migs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestMigrationHookRunsEachStepOnce(t *testing.T) {
 	if len(ran) != 2 || ran[0] != 1 || ran[1] != 2 {
 		t.Fatalf("migrations ran %v, want [1 2]", ran)
 	}
-	s, err = openWith(path, Options{}, 3, migs)
+	s, err = openWith(path, Options{Replies: testRules}, 3, migs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestMigrationHookRunsEachStepOnce(t *testing.T) {
 		t.Fatalf("migrations ran again on an up-to-date file: %v", ran)
 	}
 	// A missing step is an error, not a silent skip.
-	if s, err = openWith(path, Options{}, 4, migs); err == nil {
+	if s, err = openWith(path, Options{Replies: testRules}, 4, migs); err == nil {
 		s.Close()
 		t.Fatal("opened without a migration from 3 to 4")
 	}
@@ -254,7 +254,7 @@ func TestBackupRestoresToOpenableFileWithSameItems(t *testing.T) {
 	if err := os.WriteFile(restored, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(restored, Options{})
+	r, err := Open(restored, Options{Replies: testRules})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,9 @@ const (
 	defaultLimit = 25
 	maxLimit     = 100
 	dayLen       = 24 * time.Hour
+	// subcodeInvalidCommentID comes with (#100) "Invalid comment_id
+	// parameter" when a comment cannot get a private reply.
+	subcodeInvalidCommentID = 2018292
 )
 
 // response is a successful answer before faults and headers are applied.
@@ -863,11 +866,11 @@ func (s *Server) send(rc *reqCtx) (*response, *errorResponse) {
 		if author.ID == s.opts.PageID {
 			return nil, newError(http.StatusBadRequest, 100, 0, "OAuthException", "(#100) Cannot send private reply message to another Page")
 		}
-		if s.privateReplied[target] {
-			return nil, newError(http.StatusBadRequest, 10900, 0, "OAuthException", "(#10900) Activity already replied to")
-		}
-		if rc.now.Sub(created) > 7*dayLen {
-			return nil, newError(http.StatusBadRequest, 10903, 0, "OAuthException", "(#10903) This activity can't be replied to")
+		// The Send API's private-reply path answers every "cannot reply
+		// privately to this comment" the same way: already replied
+		// privately, older than 7 days, or not allowed for this comment.
+		if s.privateReplied[target] || rc.now.Sub(created) > 7*dayLen {
+			return nil, newError(http.StatusBadRequest, 100, subcodeInvalidCommentID, "OAuthException", "(#100) Invalid comment_id parameter")
 		}
 		s.privateReplied[target] = true
 		conv = s.conversationLocked(author)

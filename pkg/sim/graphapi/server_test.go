@@ -295,7 +295,7 @@ func TestSendAPIRules(t *testing.T) {
 	if status, body := send(`{"comment_id":"`+c+`"}`, "", ""); status != 200 || body["recipient_id"] != "6099" {
 		t.Fatalf("private reply: %d %v", status, body)
 	}
-	if _, body := send(`{"comment_id":"`+c+`"}`, "", ""); fmt.Sprint(errCode(body)) != "10900 0" {
+	if _, body := send(`{"comment_id":"`+c+`"}`, "", ""); fmt.Sprint(errCode(body)) != "100 2.018292e+06" {
 		t.Errorf("second private reply: %v", body)
 	}
 }
