@@ -95,6 +95,9 @@ func matchURLRest(text []rune, start, p int) (urlMatch, bool) {
 
 // entities applies extractUrlsWithIndices' checks to one match.
 func (m urlMatch) entities(text []rune) [][2]int {
+	if !validIDN(text[m.domainStart:m.domainTo]) {
+		return nil
+	}
 	if m.protocol {
 		url := text[m.start:m.end]
 		if end, ok := tcoEnd(url); ok {
@@ -187,11 +190,14 @@ func tldAt(text []rune, p int) (int, bool) {
 			}
 		}
 	}
-	if end, ok := prefixFold(text, p, "xn--"); ok {
+	if start, ok := prefixFold(text, p, "xn--"); ok {
+		end := start
 		for end < len(text) && (isASCIIAlnum(text[end]) || text[end] == '-') {
 			end++
 		}
-		return end, true
+		if end > start { // validPunycode: xn--[\-0-9a-z]+
+			return end, true
+		}
 	}
 	return 0, false
 }
