@@ -87,6 +87,13 @@ type Usage struct {
 	RateResetAt   time.Time `json:"rate_reset_at,omitzero"`
 	// ReadsToday counts resources read in the current UTC day (X bills
 	// pay-per-use plans per resource read).
+	// It is an upper bound of what is billed: X deduplicates reads of
+	// the same resource within a UTC day only as a "soft guarantee".
 	ReadsToday int64  `json:"reads_today,omitempty"`
 	ReadsDay   string `json:"reads_day,omitempty"` // UTC date of ReadsToday, 2006-01-02
+	// PostsToday counts posts created in the same UTC day, and
+	// URLPostsToday those among them with a URL, which X's pay-per-use
+	// pricing bills at $0.200 instead of $0.015.
+	PostsToday    int64 `json:"posts_today,omitempty"`
+	URLPostsToday int64 `json:"url_posts_today,omitempty"`
 }

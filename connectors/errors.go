@@ -46,6 +46,9 @@ type Error struct {
 	Err  error // the underlying cause, if any
 }
 
+// RetryTime is RetryAt, for callers that only need to tell when to retry.
+func (e *Error) RetryTime() time.Time { return e.RetryAt }
+
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" && e.Err != nil {

@@ -46,7 +46,9 @@ func newConnector(a config.Account, st *store.Store, logger *slog.Logger, client
 		if x == nil {
 			return nil, fmt.Errorf("account %s: no twitter settings", a.Name)
 		}
-		cfg := twitter.Config{Name: a.Name, API: x.API, APIURL: x.APIURL, UserID: x.UserID, Sources: a.Sources}
+		cfg := twitter.Config{Name: a.Name, API: x.API, APIURL: x.APIURL, UserID: x.UserID, Sources: a.Sources,
+			RateBudget: twitter.RateBudget{Mentions: x.RateBudget[twitter.SourceMentions], DirectMessages: x.RateBudget[twitter.SourceDirectMessages]},
+			SendBudget: twitter.SendBudget{PerWindow: x.DMSendPer15Min, PerDay: x.DMSendPerDay}}
 		if o := x.OAuth1; o != nil {
 			cfg.OAuth1 = &twitter.OAuth1Config{
 				ConsumerKey: o.ConsumerKey.Reveal(), ConsumerSecret: o.ConsumerSecret.Reveal(),

@@ -358,6 +358,9 @@ func configCheck(_ context.Context, e env, args []string) error {
 	if len(cfg.Accounts) == 1 {
 		noun = "account"
 	}
+	for _, w := range budgetWarnings(cfg) {
+		fmt.Fprintln(e.stderr, "warning: "+w)
+	}
 	var extra string
 	if cfg.Units != nil {
 		extra += fmt.Sprintf(", %d units", len(cfg.Units))

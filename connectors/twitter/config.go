@@ -42,6 +42,11 @@ type Config struct {
 	OAuth2          *OAuth2Config
 	HTTPTimeout     time.Duration // per request; default 30 s
 	MaxPagesPerPoll int           // per source and poll; default 10
+	// RateBudget is the read requests per 15 minutes each source may make
+	// (every page of a walk, Verify and "poll now" count); SendBudget the
+	// DMs it may send. Zero fields take X's documented defaults.
+	RateBudget RateBudget
+	SendBudget SendBudget
 }
 
 // OAuth1Config is OAuth 1.0a user context: the app's consumer key pair and
@@ -101,6 +106,18 @@ func (c *Config) applyDefaults() {
 	}
 	if c.MaxPagesPerPoll <= 0 {
 		c.MaxPagesPerPoll = DefaultMaxPagesPerPoll
+	}
+	setDefault(&c.RateBudget.Mentions, DefaultMentionsBudget)
+	setDefault(&c.RateBudget.DirectMessages, DefaultDMReadBudget)
+	setDefault(&c.SendBudget.PerWindow, DefaultDMSendBudget)
+	setDefault(&c.SendBudget.PerDay, DefaultDMSendBudgetPerDay)
+}
+
+// setDefault fills a zero budget; a negative one means none (tests, or an
+// account whose limits X raised by contract).
+func setDefault(v *int, def int) {
+	if *v == 0 {
+		*v = def
 	}
 }
 

@@ -118,6 +118,10 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 		Name:   "humas",
 		UserID: accountID,
 		OAuth1: &OAuth1Config{ConsumerKey: "ck-1", ConsumerSecret: "cs-1", AccessToken: "at-1", AccessSecret: "as-1"},
+		// These tests are about paging and classification: no budgets
+		// (budget_test.go tests them).
+		RateBudget: RateBudget{Mentions: -1, DirectMessages: -1},
+		SendBudget: SendBudget{PerWindow: -1, PerDay: -1},
 	}
 	for _, o := range opts {
 		o(&e.cfg, &fo)

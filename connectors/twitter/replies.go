@@ -5,6 +5,12 @@ import (
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
+// URLPostWarning is the reply API's warning on an X post with a URL: X's
+// pay-per-use pricing (docs.x.com/x-api/getting-started/pricing, "Content:
+// Create (with URL)") bills it $0.200 instead of $0.015.
+const URLPostWarning = "this X post contains a URL: X bills a post with a URL at $0.200 instead of $0.015 (pay-per-use pricing); " +
+	"leave the link out, or send it by DM, if the cost matters"
+
 // LimitDirectMessage is X's limit for a Direct Message, in characters
 // (developer.x.com, POST /2/dm_conversations: text up to 10,000).
 const LimitDirectMessage = 10_000
@@ -14,10 +20,16 @@ const LimitDirectMessage = 10_000
 // author; a DM by a DM.
 func Replies() inbox.ReplyTable {
 	post := inbox.TextLimit{Name: "X post", Max: twittertext.MaxPostLength, Weighting: twittertext.Weighting()}
+	urlCost := func(text string) []string {
+		if len(twittertext.URLs([]rune(text))) == 0 {
+			return nil
+		}
+		return []string{URLPostWarning}
+	}
 	dm := inbox.TextLimit{Name: "X direct message", Max: LimitDirectMessage}
 	const notX = "comments are a Facebook kind; an X item cannot be one"
 	return inbox.ReplyTable{Channel: inbox.ChannelTwitter, Kinds: []inbox.ReplyKind{
-		{Item: inbox.KindMention, Limit: post},
+		{Item: inbox.KindMention, Limit: post, Warnings: urlCost},
 		{Item: inbox.KindMention, Private: true, SendsPrivately: true, Limit: dm},
 		{Item: inbox.KindMessage, SendsPrivately: true, Limit: dm},
 		{Item: inbox.KindMessage, Private: true, SendsPrivately: true, Limit: dm},

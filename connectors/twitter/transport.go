@@ -29,6 +29,8 @@ type meter struct {
 	reset     time.Time
 	readsDay  string
 	reads     int64
+	posts     int64 // posts created on readsDay
+	urlPosts  int64 // of which with a URL
 }
 
 func (m *meter) observe(h http.Header) {
@@ -49,13 +51,28 @@ func (m *meter) countReads(now time.Time, n int) {
 	if n <= 0 {
 		return
 	}
-	day := now.UTC().Format(time.DateOnly)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.readsDay != day {
-		m.readsDay, m.reads = day, 0
-	}
+	m.rollDay(now)
 	m.reads += int64(n)
+}
+
+// rollDay starts a new UTC day's counts; m.mu is held.
+func (m *meter) rollDay(now time.Time) {
+	if day := now.UTC().Format(time.DateOnly); m.readsDay != day {
+		m.readsDay, m.reads, m.posts, m.urlPosts = day, 0, 0, 0
+	}
+}
+
+// countPost adds a created post, apart when it carries a URL.
+func (m *meter) countPost(now time.Time, withURL bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rollDay(now)
+	m.posts++
+	if withURL {
+		m.urlPosts++
+	}
 }
 
 func (m *meter) usage(now time.Time) connectors.Usage {
@@ -65,6 +82,7 @@ func (m *meter) usage(now time.Time) connectors.Usage {
 	day := now.UTC().Format(time.DateOnly)
 	if m.readsDay == day {
 		u.ReadsToday, u.ReadsDay = m.reads, day
+		u.PostsToday, u.URLPostsToday = m.posts, m.urlPosts
 	} else {
 		u.ReadsDay = day
 	}

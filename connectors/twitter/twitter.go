@@ -26,6 +26,7 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/connectors/twitter/twittertext"
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
@@ -34,6 +35,7 @@ var (
 	_ connectors.Verifier      = (*Connector)(nil)
 	_ connectors.Prober        = (*Connector)(nil)
 	_ connectors.UsageReporter = (*Connector)(nil)
+	_ connectors.PollGate      = (*Connector)(nil)
 )
 
 // DM page sizes. X bills every DM event returned and dm_events has no
@@ -76,6 +78,8 @@ type Connector struct {
 	oauth1Signed bool
 	tokens       *tokenSource
 
+	budgets *budgets // X's request budgets per source, counted before each request
+
 	mu      sync.Mutex
 	blocked map[string]time.Time // endpoint → when X allows the next call
 	level   string               // last x-access-level seen (OAuth 1.0a)
@@ -104,6 +108,7 @@ func New(cfg Config, opts Options) (*Connector, error) {
 		now:     opts.Now,
 		log:     opts.Logger,
 		meter:   &meter{},
+		budgets: newBudgets(cfg.RateBudget, cfg.SendBudget),
 		blocked: map[string]time.Time{},
 	}
 	metered := &meterTransport{base: base, meter: c.meter}
@@ -191,12 +196,29 @@ func (c *Connector) Poll(ctx context.Context, raw []byte) (connectors.Page, erro
 	}
 	var page connectors.Page
 	progressed := false
+	var spent *connectors.Error // the earliest-freeing spent budget
+	polled, skippedSpent := 0, 0
 	for _, src := range []string{SourceMentions, SourceDirectMessages} {
 		if !c.cfg.hasSource(src) {
 			continue
 		}
 		var more bool
 		before := string(cur.encode())
+		walking := src == SourceMentions && cur.Mentions.Walk.Token != "" || src == SourceDirectMessages && cur.DMs.Walk.Active
+		if c.scheduledSkip(ctx, src, walking) {
+			continue // its share of the budget is used: next time
+		}
+		if at := c.budgets.reads[src].AvailableAt(c.now()); at.After(c.now()) {
+			// This source's budget is spent (walks, Verify, poll now):
+			// leave it, keep polling the others.
+			if spent == nil || at.Before(spent.RetryAt) {
+				spent = &connectors.Error{Class: connectors.RateLimited, Op: "poll " + src, RetryAt: at,
+					Message: "X request budget for " + src + " spent; next read at " + at.UTC().Format(time.RFC3339)}
+			}
+			skippedSpent++
+			continue
+		}
+		polled++
 		if src == SourceMentions {
 			more, err = c.pollMentions(ctx, &cur, &page)
 		} else {
@@ -214,6 +236,9 @@ func (c *Connector) Poll(ctx context.Context, raw []byte) (connectors.Page, erro
 		}
 		progressed = progressed || string(cur.encode()) != before
 		page.More = page.More || more
+	}
+	if polled == 0 && skippedSpent > 0 {
+		return connectors.Page{}, spent // every source waits for its budget
 	}
 	slices.SortStableFunc(page.Items, func(a, b inbox.Item) int {
 		if d := a.CreatedAt.Compare(b.CreatedAt); d != 0 {
@@ -355,7 +380,11 @@ func (c *Connector) Send(ctx context.Context, out connectors.Outgoing) (string, 
 		}
 		return c.api.sendDM(ctx, out.Item.Author.ID, out.Reply.Text)
 	}
-	return c.api.postReply(ctx, out.Reply.Text, out.Item.ExternalID)
+	id, err := c.api.postReply(ctx, out.Reply.Text, out.Item.ExternalID)
+	if err == nil {
+		c.meter.countPost(c.now(), len(twittertext.URLs([]rune(out.Reply.Text))) > 0)
+	}
+	return id, err
 }
 
 // Verify looks for a reply whose send may have reached X: the account's own

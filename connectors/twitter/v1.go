@@ -46,6 +46,13 @@ func (v *v1) call(ctx context.Context, op, key string, post bool, fn func(*gotwi
 	if err := v.c.waitRateLimit(op, key); err != nil {
 		return err
 	}
+	method := http.MethodGet
+	if post {
+		method = http.MethodPost
+	}
+	if err := v.c.takeBudget(op, method, key); err != nil {
+		return err
+	}
 	tracker := &wroteTracker{}
 	resp, err := fn(v.client(tracker.context(ctx)))
 	if resp != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {

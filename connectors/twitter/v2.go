@@ -111,6 +111,9 @@ func (v *v2) do(ctx context.Context, op, method, path string, query url.Values, 
 		if err := v.c.waitRateLimit(op, path); err != nil {
 			return nil, err
 		}
+		if err := v.c.takeBudget(op, method, path); err != nil {
+			return nil, err
+		}
 		u := v.base + path
 		if len(query) > 0 {
 			u += "?" + query.Encode()

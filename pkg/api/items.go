@@ -374,5 +374,21 @@ func (s *Server) addReply(w http.ResponseWriter, r *http.Request) error {
 	if !created {
 		status = http.StatusOK
 	}
-	return writeJSON(w, status, reply)
+	return writeJSON(w, status, queuedReply{Reply: reply, Warnings: s.replyWarnings(it, body)})
+}
+
+// queuedReply is the answer to POST .../replies: the reply and what the
+// operator should know about it (e.g. an X post with a URL costs more).
+type queuedReply struct {
+	inbox.Reply
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// replyWarnings asks the item's reply kind what to warn about.
+func (s *Server) replyWarnings(it inbox.Item, body newReply) []string {
+	rk, err := s.replies.Lookup(it.Channel, it.Kind, body.Private)
+	if err != nil || rk.Warnings == nil {
+		return nil
+	}
+	return rk.Warnings(body.Text)
 }

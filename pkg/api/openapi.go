@@ -98,12 +98,15 @@ func schemas() obj {
 			"attempts": tInt, "last_error": tStr, "external_id": tStr, "author": tStr, "created_at": tTime,
 			"attempted_at": tTime, "next_attempt_at": tTime, "sent_at": tTime, "idempotency_key": tStr, "external": tBool,
 			"needs_decision": obj{"type": "boolean", "description": "an unknown reply the outbox gave up verifying: never sent again by itself; retry or drop it"},
+			"warnings": obj{"type": "array", "items": tStr, "description": "On POST .../replies only: what the operator should know, " +
+				"e.g. that an X post with a URL costs $0.200 instead of $0.015 under pay-per-use pricing."},
 		}),
 		"ReplyCheck": object([]string{"count", "limit", "counting", "problems"}, obj{
 			"count":    obj{"type": "integer", "description": "The draft's length in the platform's unit."},
 			"limit":    obj{"type": "integer", "description": "The platform's limit for this reply kind; 0 when it cannot be sent at all."},
 			"counting": obj{"type": "string", "description": "How count is measured: \"characters\" (code points) or the platform's weighting, e.g. \"x-weighted\" for an X post."},
 			"problems": arrayOf(object([]string{"field", "detail"}, obj{"field": tStr, "detail": tStr})),
+			"warnings": arrayOf(tStr),
 		}),
 		"ReplyList":      object([]string{"replies", "next_cursor"}, obj{"replies": arrayOf(ref("Reply")), "next_cursor": tStr}),
 		"ResponseWindow": object([]string{"count", "p50_seconds", "p90_seconds"}, obj{"count": tInt, "p50_seconds": tNum, "p90_seconds": tNum}),

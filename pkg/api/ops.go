@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"runtime"
 	"runtime/debug"
@@ -133,6 +134,14 @@ func (s *Server) accountAction(w http.ResponseWriter, r *http.Request, action st
 	if err := pick(s.control)(r.Context(), name); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound("account " + strconv.Quote(name))
+		}
+		var wait interface{ RetryTime() time.Time }
+		if errors.As(err, &wait) && wait.RetryTime().After(s.now()) {
+			at := wait.RetryTime()
+			p := problem(http.StatusTooManyRequests, "budget-spent", fmt.Sprintf("%s %s: %v", action, name, err))
+			p.RetryAt = &at
+			p.header = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(at.Sub(s.now()).Seconds())))}}
+			return p
 		}
 		s.log.Warn("account action refused", "account", name, "action", action, "err", err)
 		return problem(http.StatusConflict, "account-action", fmt.Sprintf("%s %s: %v", action, name, err))

@@ -36,6 +36,9 @@ type Problem struct {
 	Instance  string       `json:"instance,omitempty"`
 	RequestID string       `json:"request_id,omitempty"`
 	Errors    []FieldError `json:"errors,omitempty"`
+	// RetryAt is when the refused action becomes possible (a spent
+	// platform request budget); Retry-After says the same in seconds.
+	RetryAt *time.Time `json:"retry_at,omitempty"`
 
 	header     http.Header // extra response headers (Allow, WWW-Authenticate, Retry-After)
 	authReason string      // set on 401/403/429 of authentication: why (authfail.go)

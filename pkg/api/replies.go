@@ -101,6 +101,7 @@ type replyCheck struct {
 	Limit    int            `json:"limit"`
 	Counting string         `json:"counting"`
 	Problems []replyProblem `json:"problems"`
+	Warnings []string       `json:"warnings,omitempty"` // as POST .../replies would give
 }
 
 type replyProblem struct {
@@ -138,6 +139,9 @@ func (s *Server) checkReply(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, out)
 	}
 	out.Count, out.Limit, out.Counting = rk.Limit.Count(body.Text), rk.Limit.Max, rk.Limit.Counting()
+	if rk.Warnings != nil {
+		out.Warnings = rk.Warnings(body.Text)
+	}
 	add(inbox.CheckText("text", body.Text, rk.Limit))
 	if err := s.store.CheckOnePerItem(it.ID, rk); err != nil {
 		var fe inbox.FieldError

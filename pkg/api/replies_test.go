@@ -1,10 +1,13 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/inboxd/inboxd/connectors"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/store"
 )
@@ -273,5 +276,50 @@ func TestReplyLifecycleRoutes(t *testing.T) {
 	}
 	if rec := e.do(asOp, "POST", "/api/v1/replies/01NOPE/retry", nil); rec.Code != 404 {
 		t.Errorf("retry missing reply: %d", rec.Code)
+	}
+}
+
+// An X post with a URL costs more under pay-per-use pricing: the reply
+// answer and reply-check say so; a DM or a post without a URL does not.
+func TestReplyWarnsAboutURLCost(t *testing.T) {
+	e := newEnv(t)
+	path := "/api/v1/items/" + e.items["bXMention"].ID
+	rec := e.do(asOp, "POST", path+"/replies", `{"text":"Info lengkap: https://sukamajukab.go.id/pengumuman"}`)
+	if rec.Code != 202 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var got struct {
+		ID       string   `json:"id"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.ID == "" || len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0], "$0.200") {
+		t.Fatalf("reply with a URL = %s", rec.Body)
+	}
+	rec = e.do(asOp, "POST", path+"/replies", `{"text":"Terima kasih, sudah kami teruskan."}`)
+	if strings.Contains(rec.Body.String(), "warnings") {
+		t.Fatalf("reply without a URL warned: %s", rec.Body)
+	}
+	rec = e.do(asOp, "POST", path+"/replies", `{"text":"lihat https://sukamajukab.go.id","private":true}`)
+	if rec.Code != 202 || strings.Contains(rec.Body.String(), "warnings") {
+		t.Fatalf("a DM with a URL warned: %d %s", rec.Code, rec.Body)
+	}
+	c := decodeJSONBody[replyCheck](t, e.do(asOp, "POST", path+"/reply-check", `{"text":"https://sukamajukab.go.id"}`))
+	if len(c.Warnings) != 1 || c.Count != 23 {
+		t.Fatalf("reply-check = %+v", c)
+	}
+}
+
+// "Poll now" on a spent X budget: 429 with the time it becomes possible.
+func TestPollNowBudgetSpent(t *testing.T) {
+	e := newEnv(t)
+	at := testNow.Add(7 * time.Minute)
+	e.control.err = &connectors.Error{Class: connectors.RateLimited, Op: "poll now", RetryAt: at, Message: "the account's request budget is spent"}
+	rec := e.do(asOp, "POST", "/api/v1/accounts/x-main/poll", nil)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "420" {
+		t.Fatalf("poll now = %d Retry-After %q: %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	p := decodeProblem(t, rec)
+	if p.RetryAt == nil || !p.RetryAt.Equal(at) {
+		t.Fatalf("problem = %+v", p)
 	}
 }

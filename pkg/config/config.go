@@ -34,13 +34,17 @@ import (
 
 // Defaults, applied when a key is missing or empty.
 const (
-	DefaultDataDir         = "./data"
-	DefaultTimezone        = "Asia/Jakarta"
-	DefaultBackoffMax      = 15 * time.Minute
-	DefaultLogLevel        = "info"
-	DefaultLogFormat       = "text"
-	DefaultListen          = "127.0.0.1:8080"
-	DefaultSchedule        = "@every 1m"
+	DefaultDataDir    = "./data"
+	DefaultTimezone   = "Asia/Jakarta"
+	DefaultBackoffMax = 15 * time.Minute
+	DefaultLogLevel   = "info"
+	DefaultLogFormat  = "text"
+	DefaultListen     = "127.0.0.1:8080"
+	DefaultSchedule   = "@every 1m"
+	// DefaultXSchedule keeps an X account's scheduled polls within two
+	// thirds of its DM read budget (15 per 15 minutes on X's Basic and
+	// pay-per-use access: 7.5 polls of 10 allowed).
+	DefaultXSchedule       = "@every 2m"
 	DefaultGraphURL        = "https://graph.facebook.com/"
 	DefaultGraphVersion    = "v25.0"
 	DefaultLookback        = 72 * time.Hour
@@ -241,6 +245,13 @@ type Twitter struct {
 	UserID string
 	OAuth1 *OAuth1 // exactly one of OAuth1 and OAuth2 is set
 	OAuth2 *OAuth2
+	// RateBudget overrides the read requests per 15 minutes of a source
+	// (rate_budget: {direct_messages: 15, mentions: 300}); absent: X's
+	// documented default.
+	RateBudget map[string]int
+	// DMSendBudget overrides the DMs the account may send
+	// (dm_send_budget: {per_15min: 15, per_day: 1440}); 0: the default.
+	DMSendPer15Min, DMSendPerDay int
 }
 
 // OAuth1 is OAuth 1.0a user context.

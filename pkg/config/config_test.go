@@ -396,7 +396,7 @@ accounts:
 			{Name: "pemkab-x", Platform: "twitter", Schedule: "@every 90s", Sources: []string{"mentions"}, Enabled: true,
 				Twitter: &Twitter{API: "v1.1", APIURL: "http://127.0.0.1:9001", UserID: "1600000000000000000",
 					OAuth1: &OAuth1{ConsumerKey: "ck", ConsumerSecret: "cs", AccessToken: "at", AccessSecret: "as"}}},
-			{Name: "pemkab-x2", Platform: "twitter", Schedule: "@every 1m", Sources: []string{"mentions", "direct_messages"}, Enabled: true,
+			{Name: "pemkab-x2", Platform: "twitter", Schedule: DefaultXSchedule, Sources: []string{"mentions", "direct_messages"}, Enabled: true,
 				Twitter: &Twitter{API: "v2", APIURL: "https://api.x.com", UserID: "1600000000000000001",
 					OAuth2: &OAuth2{ClientID: "abc", RefreshToken: "rt", TokenURL: "http://127.0.0.1:9001/2/oauth2/token"}}},
 		},
@@ -564,6 +564,38 @@ func TestURLErrorsNeverShowCredentials(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), "s3cr3t") {
 			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
+
+func TestXRequestBudgets(t *testing.T) {
+	const doc = `accounts:
+  - name: x
+    platform: twitter
+    user_id: "42"
+    rate_budget: {direct_messages: 300, mentions: 450}
+    dm_send_budget: {per_15min: 5, per_day: 100}
+    oauth2: {client_id: abc, refresh_token: rt}
+`
+	cfg, err := Parse("t.yaml", []byte(doc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := cfg.Accounts[0]
+	if x.Schedule != DefaultXSchedule || x.Twitter.RateBudget["direct_messages"] != 300 || x.Twitter.RateBudget["mentions"] != 450 ||
+		x.Twitter.DMSendPer15Min != 5 || x.Twitter.DMSendPerDay != 100 {
+		t.Fatalf("account = %+v %+v", x, x.Twitter)
+	}
+	for bad, want := range map[string]string{
+		"rate_budget: {comments: 5}":    "accounts[0].rate_budget.comments: unknown source",
+		"rate_budget: {mentions: 0}":    "accounts[0].rate_budget.mentions: must be at least 1",
+		"dm_send_budget: {per_hour: 5}": "accounts[0].dm_send_budget.per_hour",
+		"dm_send_budget: {per_day: -1}": "accounts[0].dm_send_budget.per_day: must be at least 1",
+		"rate_budget: {mentions: lots}": "accounts[0].rate_budget.mentions",
+	} {
+		doc := "accounts:\n  - name: x\n    platform: twitter\n    user_id: \"42\"\n    " + bad + "\n    oauth2: {client_id: abc, refresh_token: rt}\n"
+		if _, err := Parse("t.yaml", []byte(doc), nil); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want it to name %q", bad, err, want)
 		}
 	}
 }

@@ -154,7 +154,7 @@ var (
 		"max_streams_per_token", "max_tokens", "auth_failure_limit", "auth_failure_window", "trusted_proxies"}
 	commonKeys  = []string{"name", "platform", "schedule", "sources", "enabled"}
 	facebookKey = []string{"graph_url", "graph_version", "page_id", "page_token", "app_secret", "lookback", "human_agent", "max_pages_per_poll"}
-	twitterKeys = []string{"api", "api_url", "user_id", "oauth1", "oauth2"}
+	twitterKeys = []string{"api", "api_url", "user_id", "oauth1", "oauth2", "rate_budget", "dm_send_budget"}
 	oauth1Keys  = []string{"consumer_key", "consumer_secret", "access_token", "access_secret"}
 	oauth2Keys  = []string{"client_id", "client_secret", "access_token", "refresh_token", "token_url"}
 )
@@ -374,6 +374,7 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 		tw = &Twitter{API: DefaultXAPI, APIURL: DefaultXAPIURL}
 	}
 	var oauthNode *yaml.Node // first oauth key, for the "exactly one" error
+	scheduleSet := false
 
 	for _, e := range entries {
 		p := join(path, e.key)
@@ -390,6 +391,7 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 				}
 			}
 		case e.key == "schedule":
+			scheduleSet = true
 			if d.str(e.val, p, &a.Schedule) {
 				if _, err := ParseSchedule(a.Schedule); err != nil {
 					d.errorf(e.val, p, "%v", err)
@@ -449,6 +451,9 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 	if tw != nil {
 		d.twitterRequired(n, oauthNode, path, tw)
 		a.Twitter = tw
+		if !scheduleSet {
+			a.Schedule = DefaultXSchedule
+		}
 	}
 	return a
 }
@@ -531,6 +536,39 @@ func (d *decoder) twitterKey(e entry, p string, tw *Twitter) {
 	case "user_id":
 		if d.str(e.val, p, &tw.UserID) && tw.UserID != "" && !numericID.MatchString(tw.UserID) {
 			d.errorf(e.val, p, "%q must be the account's numeric user id, not its @handle", tw.UserID)
+		}
+	case "rate_budget":
+		tw.RateBudget = map[string]int{}
+		for _, be := range d.entries(e.val, p) {
+			bp := join(p, be.key)
+			if !slices.Contains(PlatformSources(inbox.ChannelTwitter), be.key) {
+				d.errorf(be.keyNode, bp, "unknown source %q (use %s)", be.key, strings.Join(PlatformSources(inbox.ChannelTwitter), " or "))
+				continue
+			}
+			var n int
+			if d.integer(be.val, bp, &n) {
+				if n < 1 {
+					d.errorf(be.val, bp, "must be at least 1 request per 15 minutes, not %d", n)
+				}
+				tw.RateBudget[be.key] = n
+			}
+		}
+	case "dm_send_budget":
+		for _, be := range d.entries(e.val, p) {
+			bp := join(p, be.key)
+			var dst *int
+			switch be.key {
+			case "per_15min":
+				dst = &tw.DMSendPer15Min
+			case "per_day":
+				dst = &tw.DMSendPerDay
+			default:
+				d.unknown(be, p, []string{"per_15min", "per_day"})
+				continue
+			}
+			if d.integer(be.val, bp, dst) && *dst < 1 {
+				d.errorf(be.val, bp, "must be at least 1, not %d", *dst)
+			}
 		}
 	case "oauth1":
 		if isNull(resolve(e.val)) {

@@ -21,6 +21,9 @@ type ReplyKind struct {
 	// private reply to a comment). A queued, sending, sent or unknown one
 	// blocks another; a failed or cancelled one does not.
 	OnePerItem bool
+	// Warnings, when set, says what an operator should know before this
+	// text goes out (e.g. it costs more); it never refuses anything.
+	Warnings func(text string) []string
 }
 
 // ReplyTable is what a connector package declares about its replies: its

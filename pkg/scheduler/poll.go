@@ -64,6 +64,19 @@ func (s *Scheduler) PollNow(ctx context.Context, name string) error {
 	s.wg.Add(1)
 	s.mu.Unlock()
 
+	// A connector with request budgets says when a poll can read again:
+	// refuse now with that time rather than spend the reserve on a 429.
+	a.mu.Lock()
+	conn := a.cfg.Connector
+	a.mu.Unlock()
+	if g, ok := conn.(connectors.PollGate); ok {
+		now := s.now()
+		if at := g.PollAvailableAt(now); at.After(now) {
+			s.wg.Done()
+			return &connectors.Error{Class: connectors.RateLimited, Op: "poll now", RetryAt: at,
+				Message: "the account's request budget is spent; a poll becomes possible at " + at.UTC().Format(time.RFC3339)}
+		}
+	}
 	cfg, err := s.beginPoll(a, true)
 	if err != nil {
 		s.wg.Done()
@@ -71,7 +84,9 @@ func (s *Scheduler) PollNow(ctx context.Context, name string) error {
 	}
 	go func() {
 		defer s.wg.Done()
-		_ = s.finishPoll(s.runCtx, a, cfg) // logged and recorded in the state
+		// An operator's poll may use the share of the budget scheduled
+		// polls leave free.
+		_ = s.finishPoll(connectors.WithOperatorPoll(s.runCtx), a, cfg) // logged and recorded in the state
 	}()
 	return nil
 }
@@ -260,6 +275,8 @@ func usageMap(u connectors.Usage) map[string]any {
 	if u.ReadsDay != "" {
 		m["reads_today"] = u.ReadsToday
 		m["reads_day"] = u.ReadsDay
+		m["posts_today"] = u.PostsToday
+		m["url_posts_today"] = u.URLPostsToday
 	}
 	return m
 }

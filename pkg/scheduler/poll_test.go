@@ -429,3 +429,48 @@ func TestPollPassesExternalReplies(t *testing.T) {
 		t.Errorf("external_replies_total = %v", v)
 	}
 }
+
+// gatedConn is a connector whose request budget is spent until a time.
+type gatedConn struct {
+	*fakeConn
+	until  time.Time
+	polled chan bool // IsOperatorPoll of each Poll
+}
+
+func (g *gatedConn) PollAvailableAt(now time.Time) time.Time {
+	if now.Before(g.until) {
+		return g.until
+	}
+	return now
+}
+
+func (g *gatedConn) Poll(ctx context.Context, cursor []byte) (connectors.Page, error) {
+	g.polled <- connectors.IsOperatorPoll(ctx)
+	return g.fakeConn.Poll(ctx, cursor)
+}
+
+// "Poll now" on a spent budget answers when it becomes possible, without a
+// Poll call; once possible, the poll runs marked as an operator's.
+func TestPollNowWaitsForTheBudget(t *testing.T) {
+	e := newEnv(t)
+	until := e.clock.Now().Add(7 * time.Minute)
+	g := &gatedConn{fakeConn: newConn("x"), until: until, polled: make(chan bool, 1)}
+	a := acct(g.fakeConn)
+	a.Connector = g
+	e.set(a)
+	err := e.s.PollNow(context.Background(), "x")
+	var ce *connectors.Error
+	if !errors.As(err, &ce) || ce.Class != connectors.RateLimited || !ce.RetryAt.Equal(until) {
+		t.Fatalf("PollNow with the budget spent = %v, want rate_limited until %v", err, until)
+	}
+	if g.pollCalls() != 0 {
+		t.Fatal("a Poll ran with the budget spent")
+	}
+	e.clock.Advance(7 * time.Minute)
+	if err := e.s.PollNow(context.Background(), "x"); err != nil {
+		t.Fatalf("PollNow once possible: %v", err)
+	}
+	if op := <-g.polled; !op {
+		t.Fatal("the operator's poll was not marked as one")
+	}
+}
