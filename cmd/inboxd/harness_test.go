@@ -112,6 +112,8 @@ accounts:
     schedule: %q
     api_url: %q
     user_id: %q
+    rate_budget: {mentions: 100000, direct_messages: 100000}
+    dm_send_budget: {per_15min: 100000, per_day: 1000000}
     oauth1:
       consumer_key: %q
       consumer_secret: %q

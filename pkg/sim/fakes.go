@@ -112,6 +112,10 @@ func (f *Fakes) AccountsYAML(schedule string, maxPages int) string {
     schedule: %q
     api_url: %q
     user_id: %q
+    # The fake is not X: budgets far above its schedule, so the demo and
+    # load runs poll as scheduled (real X accounts keep the defaults).
+    rate_budget: {mentions: 100000, direct_messages: 100000}
+    dm_send_budget: {per_15min: 100000, per_day: 1000000}
     oauth1:
       consumer_key: %q
       consumer_secret: %q
