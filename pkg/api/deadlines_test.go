@@ -45,6 +45,13 @@ func TestDeadlinesThroughTheAPI(t *testing.T) {
 	if len(l.Items) != 0 {
 		t.Fatalf("?overdue=true&unit=A: %+v", l.Items)
 	}
+	// A token scoped to unit A sees neither the item nor its unit's count.
+	if l := decodeJSONBody[itemList](t, e.do(asViewerA, "GET", "/api/v1/items?overdue=true", nil)); len(l.Items) != 0 {
+		t.Fatalf("scoped ?overdue=true: %+v", l.Items)
+	}
+	if st := decodeJSONBody[store.Stats](t, e.do(asViewerA, "GET", "/api/v1/stats", nil)); st.Overdue[inbox.OverdueFirstResponse] != 0 || len(st.OverdueByUnit) != 0 {
+		t.Fatalf("scoped stats show another unit's overdue item: %v %v", st.Overdue, st.OverdueByUnit)
+	}
 	if rec := e.do(asViewer, "GET", "/api/v1/items?overdue=yes", nil); rec.Code != http.StatusUnprocessableEntity && rec.Code != http.StatusBadRequest {
 		t.Fatalf("?overdue=yes: %d", rec.Code)
 	}
