@@ -175,10 +175,13 @@ func schemas() obj {
 		"RoutingTest": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
 			"text": obj{"type": "string", "maxLength": maxRoutingTextLen}, "channel": enumOf(inbox.Channels), "kind": enumOf(inbox.Kinds),
 			"account": tStr, "author_handle": tStr,
+			"created_at": obj{"type": "string", "format": "date-time", "description": "when the citizen wrote (RFC 3339); default now"},
 		}},
 		"RoutingResult": object([]string{"unit", "rule", "tags", "priority", "assignee", "status"}, obj{
 			"unit": obj{"type": "string", "description": "empty: no rule sets a unit"}, "rule": obj{"type": "string", "description": "the matching rule; empty: none matched"},
 			"tags": arrayOf(tStr), "priority": enumOf(inbox.Priorities), "assignee": tStr, "status": status,
+			"first_response_due_at": obj{"type": "string", "format": "date-time", "description": "what ingest would set for a message written at created_at; absent without a matching sla policy"},
+			"resolution_due_at":     obj{"type": "string", "format": "date-time", "description": "what ingest would set for a message written at created_at; absent without a matching sla policy"},
 		}),
 		"RoutingApply": obj{"type": "object", "additionalProperties": false, "properties": obj{
 			"unit":    obj{"type": "string", "description": "only this unit; \"\" is the unrouted items; absent: every unit"},

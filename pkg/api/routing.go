@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
@@ -15,6 +16,8 @@ type routingTestBody struct {
 	Kind         string  `json:"kind"`
 	Account      string  `json:"account"`
 	AuthorHandle string  `json:"author_handle"`
+	// CreatedAt is when the citizen wrote (RFC 3339); default now.
+	CreatedAt string `json:"created_at"`
 }
 
 // routingResult is exactly what ingest would store for the message.
@@ -25,6 +28,11 @@ type routingResult struct {
 	Priority string   `json:"priority"`
 	Assignee string   `json:"assignee"`
 	Status   string   `json:"status"`
+	// The SLA deadlines ingest would set for a message written at
+	// created_at, RFC 3339 with the office time zone's offset; absent
+	// without a matching policy (so the answer without sla: is as before).
+	FirstResponseDueAt string `json:"first_response_due_at,omitempty"`
+	ResolutionDueAt    string `json:"resolution_due_at,omitempty"`
 }
 
 // maxRoutingTextLen bounds the text of a dry run (longer than any platform
@@ -51,6 +59,14 @@ func (s *Server) routingTest(w http.ResponseWriter, r *http.Request) error {
 	}
 	checkText(&v, "account", body.Account, maxNameLen)
 	checkText(&v, "author_handle", body.AuthorHandle, maxNameLen)
+	created := s.now()
+	if body.CreatedAt != "" {
+		t, err := time.Parse(time.RFC3339, body.CreatedAt)
+		if err != nil {
+			v.add("created_at", "must be an RFC 3339 time, e.g. 2026-12-04T10:00:00+07:00")
+		}
+		created = t
+	}
 	if err := v.err(); err != nil {
 		return err
 	}
@@ -58,10 +74,14 @@ func (s *Server) routingTest(w http.ResponseWriter, r *http.Request) error {
 	// would be stored.
 	it := inbox.Item{Text: *body.Text, Channel: inbox.Channel(body.Channel), Kind: inbox.Kind(body.Kind),
 		Account: body.Account, Author: inbox.Author{Handle: body.AuthorHandle},
-		Status: inbox.StatusNew, Priority: inbox.PriorityNormal}
+		Status: inbox.StatusNew, Priority: inbox.PriorityNormal, CreatedAt: created}
 	s.rules.Load().Route(&it)
 	out := routingResult{Unit: it.Unit, Rule: it.RoutedBy, Tags: it.Tags, Priority: string(it.Priority),
 		Assignee: it.Assignee, Status: string(it.Status)}
+	// Deadlines after routing, from the policy matching the routed item,
+	// exactly as the scheduler computes them at ingest.
+	fr, res := s.deadlines.ItemDeadlines(it)
+	out.FirstResponseDueAt, out.ResolutionDueAt = s.officeTime(fr), s.officeTime(res)
 	if out.Tags == nil {
 		out.Tags = []string{}
 	}
@@ -74,4 +94,16 @@ func joinEnum[T ~string](vals []T) string {
 		out[i] = string(v)
 	}
 	return strings.Join(out, ", ")
+}
+
+// officeTime formats a due time in RFC 3339 with the office time zone's
+// offset; "" for none.
+func (s *Server) officeTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	if o := s.deadlines.Load(); o != nil && o.Calendar != nil {
+		return t.In(o.Calendar.Location()).Format(time.RFC3339)
+	}
+	return t.Format(time.RFC3339)
 }
