@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -264,8 +265,9 @@ func (d *decoder) holidaysFile(n *yaml.Node, path, file string) []calendar.Holid
 	return hs
 }
 
-// sla decodes the deadline policies.
-func (d *decoder) sla(n *yaml.Node, path string) calendar.Policies {
+// sla decodes the deadline policies; units, when configured, are the
+// codes a match may name.
+func (d *decoder) sla(n *yaml.Node, path string, units []string) calendar.Policies {
 	var pols calendar.Policies
 	defaultLine := 0
 	for i, pn := range d.seq(n, path, "a list of policies ({match, first_response, resolution})") {
@@ -275,7 +277,7 @@ func (d *decoder) sla(n *yaml.Node, path string) calendar.Policies {
 			ep := join(p, e.key)
 			switch e.key {
 			case "match":
-				pol.Match = d.match(e.val, ep)
+				pol.Match = d.match(e.val, ep, units)
 			case "first_response":
 				pol.FirstResponse = d.span(e.val, ep)
 			case "resolution":
@@ -305,7 +307,7 @@ func (d *decoder) sla(n *yaml.Node, path string) calendar.Policies {
 	return pols
 }
 
-func (d *decoder) match(n *yaml.Node, path string) calendar.Match {
+func (d *decoder) match(n *yaml.Node, path string, units []string) calendar.Match {
 	var m calendar.Match
 	for _, e := range d.entries(n, path) {
 		p := join(path, e.key)
@@ -315,6 +317,9 @@ func (d *decoder) match(n *yaml.Node, path string) calendar.Match {
 		}
 		switch e.key {
 		case "unit":
+			if v != "" && units != nil && !slices.Contains(units, v) {
+				d.errorf(e.val, p, "unknown unit %q (configured units: %s)", v, strings.Join(units, ", "))
+			}
 			m.Unit = v
 		case "kind":
 			if v != "" && !inbox.Kind(v).Valid() {

@@ -177,6 +177,7 @@ func TestCalendarErrors(t *testing.T) {
 		{"sla:\n  - first_response: 1d\n  - match: {unit: bpbd}\n    first_response: 2h\n", "c.yaml:3: sla[1]: is never used: the policy on line 2"},
 		{"sla:\n  - first_response: 0d\n", "c.yaml:2: sla[0].first_response: \"0d\""},
 		{"sla: 1d\n", "c.yaml:1: sla: must be a list of policies"},
+		{"units:\n  - {code: bpbd, name: BPBD}\nsla:\n  - match: {unit: dinsa-pu}\n    first_response: 1d\n", "c.yaml:4: sla[0].match.unit: unknown unit \"dinsa-pu\" (configured units: bpbd)"},
 		{"ticket_prefix: UP-4\n", "c.yaml:1: ticket_prefix: \"UP-4\" must be 1-16 letters and digits"},
 	} {
 		_, err := Parse("c.yaml", []byte(tc.doc), nil)

@@ -88,7 +88,7 @@ func (d *decoder) document(data []byte) *Config {
 		Sessions: Sessions{IdleTimeout: inbox.DefaultSessionIdle, AbsoluteTimeout: inbox.DefaultSessionAbsolute,
 			MaxFailures: inbox.DefaultSignInMaxFailures, Lockout: inbox.DefaultSignInLockout},
 	}
-	var tzNode, routingNode *yaml.Node
+	var tzNode, routingNode, slaNode *yaml.Node
 	var calSpec *calendarSpec
 	for _, e := range d.entries(top, "") {
 		switch e.key {
@@ -119,7 +119,7 @@ func (d *decoder) document(data []byte) *Config {
 		case "calendar":
 			calSpec = d.calendar(e.val, e.key)
 		case "sla":
-			cfg.SLA = d.sla(e.val, e.key)
+			slaNode = e.val // checked once the units are known
 		case "ticket_prefix":
 			d.ticketPrefix(e.val, e.key, &cfg.TicketPrefix)
 		case "units":
@@ -132,6 +132,9 @@ func (d *decoder) document(data []byte) *Config {
 	}
 	if routingNode != nil {
 		cfg.Routing = d.routing(routingNode, "routing", cfg.UnitCodes())
+	}
+	if slaNode != nil {
+		cfg.SLA = d.sla(slaNode, "sla", cfg.UnitCodes())
 	}
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
