@@ -249,3 +249,23 @@ func TestTicketMigration(t *testing.T) {
 	}
 	checkConsistent(t, e.s)
 }
+
+// Spam a routing rule files as ignored at ingest uses up no ticket number
+// and gets no deadline; the next real case takes the next number.
+func TestSpamGetsNoTicket(t *testing.T) {
+	e := newEnv(t)
+	at := e.clock.Now()
+	due := at.Add(time.Hour)
+	spam := fbComment("s1", "post", "bot", at)
+	spam.Status, spam.RoutedBy = inbox.StatusIgnored, "spam"
+	spam.FirstResponseDueAt, spam.ResolutionDueAt = &due, &due
+	ids := e.ingest(fbComment("c1", "post", "ani", at), spam, fbComment("c2", "post", "budi", at))
+	got := e.tickets(ids)
+	if got[0] != "UP4-2026-000001" || got[1] != "" || got[2] != "UP4-2026-000002" {
+		t.Fatalf("tickets %v", got)
+	}
+	if it := e.get(ids[1]); it.Status != inbox.StatusIgnored || it.FirstResponseDueAt != nil || it.ResolutionDueAt != nil {
+		t.Fatalf("spam item %+v", it)
+	}
+	checkConsistent(t, e.s)
+}
