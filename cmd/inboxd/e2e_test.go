@@ -567,7 +567,9 @@ func TestDemo(t *testing.T) {
 	}
 	// The README's example, as printed there.
 	code, body := d.do("POST", "/api/v1/routing/test", map[string]string{"text": "Jln di desa kami rusaaak, lubangnya dalam bgt"})
-	if code != http.StatusOK || !strings.Contains(string(body), `{"unit":"dpupr","rule":"jalan-rusak","tags":[],"priority":"normal","assignee":"","status":"new"}`) {
+	// The demo has sla: policies, so the answer also carries the deadlines.
+	if code != http.StatusOK || !strings.Contains(string(body), `{"unit":"dpupr","rule":"jalan-rusak","tags":[],"priority":"normal","assignee":"","status":"new",`) ||
+		!strings.Contains(string(body), `"first_response_due_at":"`) || !strings.Contains(string(body), `"resolution_due_at":"`) {
 		t.Errorf("routing/test in the demo: %d %s", code, body)
 	}
 
