@@ -31,8 +31,22 @@ type Connector interface {
 type Page struct {
 	Items    []inbox.Item          // new inbound messages, oldest first
 	External []inbox.ExternalReply // replies the account wrote outside inboxd
-	Cursor   []byte                // safe to commit with this page
-	More     bool                  // the walk is unfinished: poll again soon
+	// Rejected are records the platform returned that the connector could
+	// not use (a missing id or time, a field of the wrong type). They are
+	// quarantined with the page, and Cursor moves past them: one bad record
+	// never holds the account back. A platform error is never a Rejected
+	// record: it is the Poll error, and the page is retried.
+	Rejected []Rejected
+	Cursor   []byte // safe to commit with this page
+	More     bool   // the walk is unfinished: poll again soon
+}
+
+// Rejected is one record a connector got but could not normalise.
+type Rejected struct {
+	Source     string // the account source it came from: "mentions", "comments", ...
+	ExternalID string // the platform's id of the record, when it could be read
+	Reason     string // what is wrong with it, for an operator
+	Raw        []byte // the record as the platform sent it
 }
 
 // Outgoing is a reply on its way to the platform.

@@ -336,7 +336,8 @@ func openStore(cfg *config.Config, logger *slog.Logger, create bool, lockHint st
 		}
 		return nil, err
 	}
-	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, MaxTokens: cfg.HTTP.MaxTokens, Replies: registry.Replies()})
+	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, MaxTokens: cfg.HTTP.MaxTokens, Replies: registry.Replies(),
+		Quarantine: store.QuarantineLimits{MaxRecords: cfg.Quarantine.MaxRecords, MaxAge: cfg.Quarantine.MaxAge, MaxRawBytes: cfg.Quarantine.MaxRawBytes}})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, &lockedError{path: path, hint: lockHint, err: err}
 	}

@@ -1,6 +1,7 @@
 package facebook
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -46,9 +47,53 @@ type paging struct {
 	Previous string `json:"previous"`
 }
 
+// list is a Graph list. It decodes record by record: a record in an
+// unexpected shape lands in Bad with its raw JSON instead of failing the
+// list, so one bad comment never hides the others.
 type list[T any] struct {
-	Data   []T    `json:"data"`
-	Paging paging `json:"paging"`
+	Data   []T
+	Raw    []json.RawMessage // Raw[i] is Data[i] as Graph sent it
+	Bad    []badRecord
+	Paging paging
+}
+
+// badRecord is a list entry that did not decode.
+type badRecord struct {
+	Raw json.RawMessage
+	Err error
+}
+
+func (l *list[T]) UnmarshalJSON(b []byte) error {
+	var parts struct {
+		Data   json.RawMessage `json:"data"`
+		Paging json.RawMessage `json:"paging"`
+	}
+	if err := json.Unmarshal(b, &parts); err != nil {
+		return err
+	}
+	*l = list[T]{}
+	if len(parts.Paging) > 0 {
+		// Unreadable paging ends the walk here; the records still count.
+		_ = json.Unmarshal(parts.Paging, &l.Paging)
+	}
+	if len(parts.Data) == 0 || string(parts.Data) == "null" {
+		return nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(parts.Data, &raws); err != nil {
+		l.Bad = append(l.Bad, badRecord{Raw: parts.Data, Err: fmt.Errorf("data is not a list: %w", err)})
+		return nil
+	}
+	for _, r := range raws {
+		var v T
+		if err := json.Unmarshal(r, &v); err != nil {
+			l.Bad = append(l.Bad, badRecord{Raw: r, Err: err})
+			continue
+		}
+		l.Data = append(l.Data, v)
+		l.Raw = append(l.Raw, r)
+	}
+	return nil
 }
 
 type conversation struct {

@@ -3,6 +3,7 @@ package facebook
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"iter"
 	"net/url"
 	"slices"
@@ -69,10 +70,10 @@ sources:
 			// A page that fails half-way must not move the target: its
 			// items are dropped, so the watermark may not pass them.
 			target, targetIDs := st.Walk.Target, slices.Clone(st.Walk.TargetIDs)
-			items, ext, follow, err := c.fetch(ctx, st, stp)
+			b, err := c.fetch(ctx, st, stp)
 			if err != nil {
 				st.Walk.Target, st.Walk.TargetIDs = target, targetIDs
-				if len(page.Items)+len(page.External) == 0 {
+				if len(page.Items)+len(page.External)+len(page.Rejected) == 0 {
 					return connectors.Page{}, err
 				}
 				// Keep what was read (its cursor is safe to commit); the
@@ -80,9 +81,10 @@ sources:
 				page.More = true
 				break sources
 			}
-			st.Walk.Pending = append(follow, st.Walk.Pending[1:]...)
-			page.Items = append(page.Items, items...)
-			page.External = append(page.External, ext...)
+			st.Walk.Pending = append(b.follow, st.Walk.Pending[1:]...)
+			page.Items = append(page.Items, b.items...)
+			page.External = append(page.External, b.ext...)
+			page.Rejected = append(page.Rejected, b.rejected...)
 		}
 		if len(st.Walk.Pending) == 0 {
 			st.finish()
@@ -122,9 +124,9 @@ func (c *Connector) headStep(src string, st *sourceState) step {
 	}
 }
 
-// fetch reads one page of a walk and returns the new items and external
-// replies on it, and the pages to read next (in order).
-func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inbox.Item, []inbox.ExternalReply, []step, error) {
+// fetch reads one page of a walk and returns the new items, external
+// replies and rejected records on it, and the pages to read next (in order).
+func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch, error) {
 	op := "poll " + stp.Kind
 	if (stp.Kind == stepConversations && stp.URL != c.headStep(SourceMessages, st).URL) ||
 		(stp.Kind == stepFeed && stp.URL != c.headStep(SourceComments, st).URL) {
@@ -133,88 +135,145 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) ([]inb
 	}
 	res, err := c.call(ctx, op, fb.GET, stp.URL, nil)
 	if err != nil {
-		return nil, nil, nil, err
+		return batch{}, err
 	}
-	var b batch
+	b := batch{source: sourceOf(stp.Kind)}
 	switch stp.Kind {
 	case stepConversations:
 		var l list[conversation]
 		if err := decode(res, &l); err != nil {
-			return nil, nil, nil, c.malformed(op, err)
+			return batch{}, c.malformed(op, err)
 		}
-		for _, conv := range l.Data {
-			if st.below(conv.UpdatedTime.Time) {
-				return b.items, b.ext, b.follow, nil // older conversations follow: done
-			}
+		b.reject(l.Bad, "conversation")
+		for i, conv := range l.Data {
 			var msgs list[message]
 			if conv.Messages != nil {
 				msgs = *conv.Messages
 			}
-			f := st.threadFilter(conv.UpdatedTime.Time, conv.ID, entries(msgs.Data, func(m message) (time.Time, string) { return m.CreatedTime.Time, m.ID }))
+			newest := entries(msgs.Data, func(m message) (time.Time, string) { return m.CreatedTime.Time, m.ID })
+			updated := updatedTime(conv.UpdatedTime.Time, time.Time{}, newest)
+			if why := missing("conversation", conv.ID, updated, "updated_time and no message with a readable created_time"); why != "" {
+				b.rejectRecord(conv.ID, why, l.Raw[i])
+				continue
+			}
+			if st.below(updated) {
+				return b, nil // older conversations follow: done
+			}
+			f := st.threadFilter(updated, conv.ID, newest)
 			// As for a post below: the conversation is read in full
 			// down to the floor in this walk.
-			st.Walk.saw(conv.UpdatedTime.Time, conv.ID)
+			st.Walk.saw(updated, conv.ID)
 			if err := c.messagesPage(f, &b, conv.ID, msgs); err != nil {
-				return nil, nil, nil, c.malformed(op, err)
+				return batch{}, c.malformed(op, err)
 			}
 		}
 		err = b.next(c, stp, l.Paging.Next, "")
 	case stepMessages:
 		var l list[message]
 		if err := decode(res, &l); err != nil {
-			return nil, nil, nil, c.malformed(op, err)
+			return batch{}, c.malformed(op, err)
 		}
 		err = c.messagesPage(st.resumed(stp.Floor), &b, stp.Thread, l)
 	case stepFeed:
 		var l list[post]
 		if err := decode(res, &l); err != nil {
-			return nil, nil, nil, c.malformed(op, err)
+			return batch{}, c.malformed(op, err)
 		}
-		for _, p := range l.Data {
-			if st.below(p.UpdatedTime.Time) {
-				return b.items, b.ext, b.follow, nil
-			}
+		b.reject(l.Bad, "post")
+		for i, p := range l.Data {
 			var comments list[comment]
 			if p.Comments != nil {
 				comments = *p.Comments
 			}
-			f := st.threadFilter(p.UpdatedTime.Time, p.ID, entries(comments.Data, func(cm comment) (time.Time, string) { return cm.CreatedTime.Time, cm.ID }))
+			newest := entries(comments.Data, func(cm comment) (time.Time, string) { return cm.CreatedTime.Time, cm.ID })
+			updated := updatedTime(p.UpdatedTime.Time, p.CreatedTime.Time, newest)
+			if why := missing("post", p.ID, updated, "updated_time, created_time or comment with a readable created_time"); why != "" {
+				b.rejectRecord(p.ID, why, l.Raw[i])
+				continue
+			}
+			if st.below(updated) {
+				return b, nil
+			}
+			f := st.threadFilter(updated, p.ID, newest)
 			// Every comment on this post up to its updated_time is read in
 			// this walk, so the watermark may rise to it: a quiet Page
 			// keeps its feed request to the last few posts.
-			st.Walk.saw(p.UpdatedTime.Time, p.ID)
+			st.Walk.saw(updated, p.ID)
 			if err := c.commentsPage(f, &b, p.ID, comments); err != nil {
-				return nil, nil, nil, c.malformed(op, err)
+				return batch{}, c.malformed(op, err)
 			}
 		}
 		err = b.next(c, stp, l.Paging.Next, "")
 	case stepComments:
 		var l list[comment]
 		if err := decode(res, &l); err != nil {
-			return nil, nil, nil, c.malformed(op, err)
+			return batch{}, c.malformed(op, err)
 		}
 		err = c.commentsPage(st.resumed(stp.Floor), &b, stp.Thread, l)
 	case stepTagged:
 		var l list[post]
 		if err := decode(res, &l); err != nil {
-			return nil, nil, nil, c.malformed(op, err)
+			return batch{}, c.malformed(op, err)
 		}
-		for _, p := range l.Data {
+		b.reject(l.Bad, "post")
+		for i, p := range l.Data {
 			t := p.CreatedTime.Time
+			if why := missing("post", p.ID, t, "created_time"); why != "" {
+				b.rejectRecord(p.ID, why, l.Raw[i])
+				continue
+			}
 			if st.below(t) {
-				return b.items, b.ext, b.follow, nil
+				return b, nil
 			}
 			st.Walk.saw(t, p.ID)
 			if st.isNew(t, p.ID) && p.From.ID != c.cfg.PageID {
-				b.items = append(b.items, c.mentionItem(p, st.Walk.Backfill))
+				b.addItem(c.mentionItem(p, st.Walk.Backfill), l.Raw[i])
 			}
 		}
 		err = b.next(c, stp, l.Paging.Next, "")
 	}
 	if err != nil {
-		return nil, nil, nil, c.malformed(op, err)
+		return batch{}, c.malformed(op, err)
 	}
-	return b.items, b.ext, b.follow, nil
+	return b, nil
+}
+
+// missing says what a record lacks to be used, or "".
+func missing(what, id string, t time.Time, timeField string) string {
+	switch {
+	case id == "":
+		return what + " has no id"
+	case t.IsZero():
+		return what + " " + id + " has no " + timeField
+	}
+	return ""
+}
+
+// updatedTime is a thread's updated_time, or, when Graph left it out (it
+// does unless the fields ask for it), the latest of its creation and its
+// entries' times.
+func updatedTime(updated, created time.Time, entries iter.Seq2[time.Time, string]) time.Time {
+	if !updated.IsZero() {
+		return updated
+	}
+	latest := created
+	for t := range entries {
+		if t.After(latest) {
+			latest = t
+		}
+	}
+	return latest
+}
+
+// sourceOf is the account source a walk step reads.
+func sourceOf(kind string) string {
+	switch kind {
+	case stepConversations, stepMessages:
+		return SourceMessages
+	case stepFeed, stepComments:
+		return SourceComments
+	}
+	return SourceTagged
 }
 
 // entries yields the creation time and id of a thread's entries.
@@ -230,11 +289,45 @@ func entries[T any](data []T, key func(T) (time.Time, string)) iter.Seq2[time.Ti
 
 // batch collects one page's results.
 type batch struct {
-	items []inbox.Item
-	ext   []inbox.ExternalReply
+	source   string
+	items    []inbox.Item
+	ext      []inbox.ExternalReply
+	rejected []connectors.Rejected
 	// follow lists the pages to read next: a thread's further comments or
 	// messages first, the list's own next page last.
 	follow []step
+}
+
+// reject records list entries that did not decode.
+func (b *batch) reject(bad []badRecord, what string) {
+	for _, r := range bad {
+		b.rejectRecord(recordID(r.Raw), what+" is not in Graph's shape: "+r.Err.Error(), r.Raw)
+	}
+}
+
+func (b *batch) rejectRecord(id, reason string, raw []byte) {
+	b.rejected = append(b.rejected, connectors.Rejected{Source: b.source, ExternalID: id, Reason: reason, Raw: raw})
+}
+
+// addItem adds an item, or rejects it when the inbox would refuse it.
+func (b *batch) addItem(it inbox.Item, raw []byte) {
+	if err := it.Validate(); err != nil {
+		b.rejectRecord(it.ExternalID, err.Error(), raw)
+		return
+	}
+	b.items = append(b.items, it)
+}
+
+// recordID reads a record's "id" when it is a string.
+func recordID(raw json.RawMessage) string {
+	var r struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(raw, &r) != nil {
+		return ""
+	}
+	s, _ := r.ID.(string)
+	return s
 }
 
 func (b *batch) next(c *Connector, cur step, next, thread string) error {
@@ -243,7 +336,17 @@ func (b *batch) next(c *Connector, cur step, next, thread string) error {
 	}
 	rel, err := c.relativeURL(next)
 	if err != nil {
-		return err
+		// Never followed (it could carry the token elsewhere), and never
+		// a reason to retry the page: the rest of this list is skipped, and
+		// the link (without its query, which may hold the token) is kept
+		// for an operator to see.
+		var link []byte
+		if u, perr := url.Parse(next); perr == nil {
+			u.RawQuery, u.User, u.Fragment = "", nil, ""
+			link = []byte(u.String())
+		}
+		b.rejectRecord(cmp.Or(thread, cur.Thread), "the rest of this list was not read: "+err.Error(), link)
+		return nil
 	}
 	if thread == "" {
 		thread = cur.Thread
@@ -255,29 +358,34 @@ func (b *batch) next(c *Connector, cur step, next, thread string) error {
 // messagesPage handles a conversation's messages, newest first.
 func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list[message]) error {
 	st := f.st
-	var fresh []message
+	b.reject(l.Bad, "message")
+	var fresh []int
 	reachedOld := false
-	for _, m := range l.Data {
+	for i, m := range l.Data {
 		t := m.CreatedTime.Time
+		if why := missing("message", m.ID, t, "created_time"); why != "" {
+			b.rejectRecord(m.ID, why, l.Raw[i])
+			continue
+		}
 		if f.done(t) {
 			reachedOld = true
 			break
 		}
 		st.Walk.saw(t, m.ID)
 		if f.keep(t, m.ID) {
-			fresh = append(fresh, m)
+			fresh = append(fresh, i)
 		}
 	}
 	// Oldest first, so a Page message can name the citizen message it follows.
 	lastCitizen := ""
-	for i := len(fresh) - 1; i >= 0; i-- {
-		m := fresh[i]
+	for j := len(fresh) - 1; j >= 0; j-- {
+		m := l.Data[fresh[j]]
 		if m.From.ID == c.cfg.PageID {
 			b.ext = append(b.ext, c.externalReply(m.ID, lastCitizen, convID, m.Message, m.CreatedTime.Time))
 			continue
 		}
 		lastCitizen = m.ID
-		b.items = append(b.items, c.messageItem(m, convID, st.Walk.Backfill))
+		b.addItem(c.messageItem(m, convID, st.Walk.Backfill), l.Raw[fresh[j]])
 	}
 	if reachedOld {
 		return nil
@@ -288,8 +396,13 @@ func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list
 // commentsPage handles a post's comments (stream: replies included), newest first.
 func (c *Connector) commentsPage(f threadFilter, b *batch, postID string, l list[comment]) error {
 	st := f.st
-	for _, cm := range l.Data {
+	b.reject(l.Bad, "comment")
+	for i, cm := range l.Data {
 		t := cm.CreatedTime.Time
+		if why := missing("comment", cm.ID, t, "created_time"); why != "" {
+			b.rejectRecord(cm.ID, why, l.Raw[i])
+			continue
+		}
 		if f.done(t) {
 			return nil
 		}
@@ -305,7 +418,7 @@ func (c *Connector) commentsPage(f threadFilter, b *batch, postID string, l list
 			b.ext = append(b.ext, c.externalReply(cm.ID, parent, postID, cm.Message, t))
 			continue
 		}
-		b.items = append(b.items, c.commentItem(cm, postID, st.Walk.Backfill))
+		b.addItem(c.commentItem(cm, postID, st.Walk.Backfill), l.Raw[i])
 	}
 	return b.next(c, step{Kind: stepComments, Thread: postID, Floor: f.stepFloor()}, l.Paging.Next, postID)
 }

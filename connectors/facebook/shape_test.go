@@ -30,11 +30,27 @@ func bareConnector(t *testing.T, body string) *Connector {
 	return c
 }
 
+// A body that is not a Graph object at all is a platform failure: the
+// page is retried.
 func TestUndocumentedShapeIsTransient(t *testing.T) {
-	c := bareConnector(t, `{"data":{"not":"a list"}}`)
+	c := bareConnector(t, `["not","an","object"]`)
 	_, err := c.Poll(t.Context(), nil)
-	if connectors.ClassOf(err) != connectors.Transient || !strings.Contains(err.Error(), "documented shape") {
+	if connectors.ClassOf(err) != connectors.Transient || !strings.Contains(err.Error(), "not Graph JSON") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A Graph object whose data is not a list is a record inboxd cannot use:
+// it is rejected (quarantined by the scheduler) and the walk moves on.
+func TestDataOfTheWrongShapeIsRejected(t *testing.T) {
+	c := bareConnector(t, `{"data":{"not":"a list"}}`)
+	p, err := c.Poll(t.Context(), nil)
+	if err != nil {
+		t.Fatalf("Poll: %v", err)
+	}
+	if len(p.Rejected) != 1 || !strings.Contains(p.Rejected[0].Reason, "not a list") || p.Rejected[0].Source != SourceTagged ||
+		string(p.Rejected[0].Raw) != `{"not":"a list"}` || p.Cursor == nil || p.More {
+		t.Fatalf("page = %+v", p)
 	}
 }
 

@@ -18,6 +18,7 @@ type post struct {
 	InReplyToID    string // referenced_tweets type replied_to
 	Author         inbox.Author
 	Attachments    []inbox.Attachment
+	Raw            []byte // as X sent it, for the quarantine
 }
 
 // dmEvent is one MessageCreate event, resolved against its includes.
@@ -29,6 +30,7 @@ type dmEvent struct {
 	CreatedAt      time.Time
 	Author         inbox.Author
 	Attachments    []inbox.Attachment
+	Raw            []byte // as X sent it, for the quarantine
 }
 
 // unescape undoes the HTML escaping X applies to &, < and > in text.

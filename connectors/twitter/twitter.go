@@ -48,14 +48,16 @@ const dmBackfillPageSize = 100
 // mentionsPage is one page of posts, newest first.
 type mentionsPage struct {
 	Posts    []post
+	Rejected []connectors.Rejected // posts X sent that cannot be used
 	NewestID string
 	Next     string // next_token, or v1.1 max_id; empty on the last page
 }
 
 // dmPage is one page of DM events, newest first.
 type dmPage struct {
-	Events []dmEvent
-	Next   string
+	Events   []dmEvent
+	Rejected []connectors.Rejected
+	Next     string
 }
 
 // backend is one API version.
@@ -280,14 +282,15 @@ func (c *Connector) pollMentions(ctx context.Context, cur *cursor, page *connect
 		if first {
 			m.Walk.Target = pg.NewestID
 		}
+		page.Rejected = append(page.Rejected, pg.Rejected...)
 		for _, p := range pg.Posts {
 			if p.Author.ID == c.cfg.UserID {
 				page.External = append(page.External, c.ownPost(p))
 				continue
 			}
-			page.Items = append(page.Items, c.mentionItem(p, backfill))
+			c.addItem(page, SourceMentions, c.mentionItem(p, backfill), p.Raw)
 		}
-		if pg.Next == "" || len(pg.Posts) == 0 {
+		if pg.Next == "" || len(pg.Posts)+len(pg.Rejected) == 0 {
 			if m.Walk.Target != "" {
 				m.SinceID = m.Walk.Target
 			}
@@ -339,9 +342,10 @@ func (c *Connector) pollDMs(ctx context.Context, cur *cursor, page *connectors.P
 				page.External = append(page.External, c.ownDM(e))
 				continue
 			}
-			page.Items = append(page.Items, c.dmItem(e, backfill))
+			c.addItem(page, SourceDirectMessages, c.dmItem(e, backfill), e.Raw)
 		}
-		if stop || pg.Next == "" || len(pg.Events) == 0 {
+		page.Rejected = append(page.Rejected, pg.Rejected...)
+		if stop || pg.Next == "" || len(pg.Events)+len(pg.Rejected) == 0 {
 			if d.Walk.NewestID != "" {
 				if d.Walk.NewestAt.Equal(d.LastAt) {
 					d.Walk.Boundary = appendNew(d.Walk.Boundary, d.Boundary...)
@@ -355,6 +359,16 @@ func (c *Connector) pollDMs(ctx context.Context, cur *cursor, page *connectors.P
 		d.Walk.Token = pg.Next
 	}
 	return true, nil
+}
+
+// addItem adds an item to the page, or rejects it when the inbox would
+// refuse it.
+func (c *Connector) addItem(page *connectors.Page, source string, it inbox.Item, raw []byte) {
+	if err := it.Validate(); err != nil {
+		page.Rejected = append(page.Rejected, connectors.Rejected{Source: source, ExternalID: it.ExternalID, Reason: err.Error(), Raw: raw})
+		return
+	}
+	page.Items = append(page.Items, it)
 }
 
 func appendNew(dst []string, src ...string) []string {

@@ -2,6 +2,7 @@ package twitter
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -84,6 +85,9 @@ func toV1Errors(e gotwitter.APIError) []v1Error {
 }
 
 func (v *v1) post(t gotwitter.Tweet) (post, error) {
+	if !decimalID(t.IDStr) {
+		return post{}, fmt.Errorf("post id_str %q is not a decimal X id", t.IDStr)
+	}
 	at, err := t.CreatedAtTime()
 	if err != nil {
 		return post{}, fmt.Errorf("post %s: created_at %q: %w", t.IDStr, t.CreatedAt, err)
@@ -110,25 +114,35 @@ func (v *v1) post(t gotwitter.Tweet) (post, error) {
 	return p, nil
 }
 
-func (v *v1) timeline(op string, tweets []gotwitter.Tweet) (mentionsPage, error) {
+func (v *v1) timeline(source string, tweets []gotwitter.Tweet) (mentionsPage, error) {
 	pg := mentionsPage{}
+	var ids []string
 	for _, t := range tweets {
+		ids = append(ids, t.IDStr)
 		p, err := v.post(t)
 		if err != nil {
-			return mentionsPage{}, malformed(op, err, false)
+			raw, _ := json.Marshal(t)
+			pg.Rejected = append(pg.Rejected, connectors.Rejected{Source: source, ExternalID: t.IDStr, Reason: err.Error(), Raw: raw})
+			continue
 		}
 		pg.Posts = append(pg.Posts, p)
 	}
-	v.c.meter.countReads(v.c.now(), len(pg.Posts))
-	if n := len(pg.Posts); n > 0 {
-		pg.NewestID = pg.Posts[0].ID
-		// v1.1 pages with max_id: the next page ends just below the oldest
-		// post of this one; a walk ends with an empty page.
-		oldest, err := strconv.ParseInt(pg.Posts[n-1].ID, 10, 64)
-		if err != nil {
-			return mentionsPage{}, malformed(op, err, false)
+	v.c.meter.countReads(v.c.now(), len(tweets))
+	pg.NewestID = newestID(ids...)
+	// v1.1 pages with max_id: the next page ends just below the oldest
+	// post of this one; a walk ends with an empty page.
+	oldest := ""
+	for _, id := range ids {
+		if decimalID(id) && (oldest == "" || lessID(id, oldest)) {
+			oldest = id
 		}
-		pg.Next = strconv.FormatInt(oldest-1, 10)
+	}
+	if oldest != "" {
+		n, err := strconv.ParseInt(oldest, 10, 64)
+		if err != nil {
+			return mentionsPage{}, malformed(source, err, false)
+		}
+		pg.Next = strconv.FormatInt(n-1, 10)
 	}
 	return pg, nil
 }
@@ -166,12 +180,15 @@ func (v *v1) mentions(ctx context.Context, sinceID, maxID string) (mentionsPage,
 	if err != nil {
 		return mentionsPage{}, err
 	}
-	return v.timeline(op, tweets)
+	return v.timeline(SourceMentions, tweets)
 }
 
 func (v *v1) dmEvent(e gotwitter.DirectMessageEvent) (dmEvent, bool, error) {
 	if e.Type != "message_create" || e.Message == nil {
 		return dmEvent{}, false, nil
+	}
+	if !decimalID(e.ID) {
+		return dmEvent{}, false, fmt.Errorf("DM event id %q is not a decimal X id", e.ID)
 	}
 	ms, err := strconv.ParseInt(e.CreatedAt, 10, 64)
 	if err != nil {
@@ -211,7 +228,9 @@ func (v *v1) dms(ctx context.Context, token string, size int) (dmPage, error) {
 	for _, e := range res.Events {
 		ev, ok, err := v.dmEvent(e)
 		if err != nil {
-			return dmPage{}, malformed(op, err, false)
+			raw, _ := json.Marshal(e)
+			pg.Rejected = append(pg.Rejected, connectors.Rejected{Source: SourceDirectMessages, ExternalID: e.ID, Reason: err.Error(), Raw: raw})
+			continue
 		}
 		if ok {
 			pg.Events = append(pg.Events, ev)

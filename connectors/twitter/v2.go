@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors"
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
@@ -62,10 +63,66 @@ type v2Meta struct {
 }
 
 type v2Envelope struct {
-	Data     json.RawMessage `json:"data"`
-	Includes v2Includes      `json:"includes"`
-	Meta     *v2Meta         `json:"meta"`
-	Errors   []problem       `json:"errors"`
+	Data     json.RawMessage
+	Includes v2Includes
+	Meta     *v2Meta
+	Errors   []problem
+}
+
+// decodeV2Envelope reads a 2xx body. Only a body that is not a JSON object
+// fails: includes, meta and errors are read part by part and entry by
+// entry, so an entry in an unexpected shape costs what it carried (an
+// author's name, a partial error's text), never the page's records.
+func decodeV2Envelope(raw []byte) (*v2Envelope, error) {
+	var parts struct {
+		Data     json.RawMessage `json:"data"`
+		Includes struct {
+			Users []json.RawMessage `json:"users"`
+			Media []json.RawMessage `json:"media"`
+		} `json:"includes"`
+		Meta   json.RawMessage   `json:"meta"`
+		Errors []json.RawMessage `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		// The includes or errors lists themselves may be of the wrong
+		// type: retry with data and meta alone before giving up.
+		var core struct {
+			Data json.RawMessage `json:"data"`
+			Meta json.RawMessage `json:"meta"`
+		}
+		if err2 := json.Unmarshal(raw, &core); err2 != nil {
+			return nil, err
+		}
+		parts.Data, parts.Meta = core.Data, core.Meta
+	}
+	env := &v2Envelope{Data: parts.Data}
+	if string(env.Data) == "null" {
+		env.Data = nil
+	}
+	env.Includes.Users = decodeEach[v2User](parts.Includes.Users)
+	env.Includes.Media = decodeEach[v2Media](parts.Includes.Media)
+	env.Errors = decodeEach[problem](parts.Errors)
+	if len(parts.Meta) > 0 && string(parts.Meta) != "null" {
+		var m v2Meta
+		if json.Unmarshal(parts.Meta, &m) == nil {
+			env.Meta = &m
+		} else {
+			env.Meta = &v2Meta{} // present but unreadable: no next page, newest from the data
+		}
+	}
+	return env, nil
+}
+
+// decodeEach decodes the entries that have T's shape and skips the others.
+func decodeEach[T any](raws []json.RawMessage) []T {
+	out := make([]T, 0, len(raws))
+	for _, r := range raws {
+		var v T
+		if json.Unmarshal(r, &v) == nil {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 type v2Tweet struct {
@@ -158,8 +215,8 @@ func (v *v2) do(ctx context.Context, op, method, path string, query url.Values, 
 			v.c.noteRateLimited(path, cerr)
 			return nil, cerr
 		}
-		var env v2Envelope
-		if err := json.Unmarshal(raw, &env); err != nil {
+		env, err := decodeV2Envelope(raw)
+		if err != nil {
 			return nil, malformed(op, err, post)
 		}
 		if len(env.Errors) > 0 {
@@ -176,12 +233,14 @@ func (v *v2) do(ctx context.Context, op, method, path string, query url.Values, 
 				pb, _ := json.Marshal(p)
 				return nil, classifyV2(op, status, resp.Header, pb, v.c.now(), post)
 			}
+			// Partial errors are routine (a deleted or protected post in a
+			// conversation): the data next to them is kept.
 			for _, p := range env.Errors {
-				v.c.log.Warn("X returned partial errors", "account", v.c.cfg.Name, "op", op,
+				v.c.log.Debug("X returned partial errors", "account", v.c.cfg.Name, "op", op,
 					"title", p.Title, "detail", p.text(), "type", p.Type, "resource_id", p.ResourceID)
 			}
 		}
-		return &env, nil
+		return env, nil
 	}
 }
 
@@ -206,22 +265,112 @@ func (inc v2Includes) index() (map[string]v2User, map[string]v2Media) {
 	return users, media
 }
 
-// posts joins posts with their includes.
-func (v *v2) posts(op string, env *v2Envelope) ([]post, error) {
-	var raw []v2Tweet
-	if len(env.Data) > 0 {
-		if err := json.Unmarshal(env.Data, &raw); err != nil {
-			return nil, malformed(op, err, false)
+// records splits a data array into its entries; data of another shape is
+// one rejected record.
+func records(source string, data json.RawMessage) ([]json.RawMessage, []connectors.Rejected) {
+	if len(data) == 0 {
+		return nil, nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err != nil {
+		return nil, []connectors.Rejected{{Source: source, Reason: "data is not a list of records: " + err.Error(), Raw: data}}
+	}
+	return raws, nil
+}
+
+// recordID reads a record's "id" when it is a string, for a rejected
+// record's external_id.
+func recordID(raw json.RawMessage) string {
+	var r struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(raw, &r) != nil {
+		return ""
+	}
+	s, _ := r.ID.(string)
+	return s
+}
+
+// checkRecord says why a record's id or time make it unusable, or "".
+func checkRecord(kind, id, createdAt string) (time.Time, string) {
+	if id == "" {
+		return time.Time{}, kind + " has no id"
+	}
+	if !decimalID(id) {
+		return time.Time{}, fmt.Sprintf("%s id %q is not a decimal X id", kind, id)
+	}
+	if createdAt == "" {
+		// X omits created_at unless asked for it: a snowflake id carries
+		// its creation time to the millisecond.
+		if at, ok := snowflakeTime(id); ok {
+			return at, ""
+		}
+		return time.Time{}, kind + " " + id + " has no created_at"
+	}
+	at, err := parseV2Time(createdAt)
+	if err != nil {
+		return time.Time{}, fmt.Sprintf("%s %s: created_at %q is not a time", kind, id, createdAt)
+	}
+	return at, ""
+}
+
+// snowflakeEpoch is X's snowflake epoch, in Unix milliseconds.
+const snowflakeEpoch = 1288834974657
+
+// snowflakeTime is when a snowflake id was made; ids from before
+// snowflakes (2010) carry no time.
+func snowflakeTime(id string) (time.Time, bool) {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || n>>22 == 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(int64(n>>22) + snowflakeEpoch).UTC(), true
+}
+
+// decimalID reports whether s is an X snowflake: decimal digits only.
+func decimalID(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
 		}
 	}
-	users, media := env.Includes.index()
-	out := make([]post, 0, len(raw))
-	for _, t := range raw {
-		at, err := parseV2Time(t.CreatedAt)
-		if err != nil {
-			return nil, malformed(op, fmt.Errorf("post %s: created_at %q: %w", t.ID, t.CreatedAt, err), false)
+	return true
+}
+
+// newestID is the largest decimal id among ids.
+func newestID(ids ...string) string {
+	best := ""
+	for _, id := range ids {
+		if decimalID(id) && (best == "" || lessID(best, id)) {
+			best = id
 		}
-		p := post{ID: t.ID, Text: unescape(t.Text), CreatedAt: at, ConversationID: t.ConversationID}
+	}
+	return best
+}
+
+// posts joins posts with their includes, record by record: a post it
+// cannot use comes back rejected. ids lists every readable post id, used
+// or not, so the cursor can move past all of them.
+func (v *v2) posts(source string, env *v2Envelope) (out []post, rejected []connectors.Rejected, ids []string) {
+	raws, rejected := records(source, env.Data)
+	users, media := env.Includes.index()
+	out = make([]post, 0, len(raws))
+	for _, r := range raws {
+		var t v2Tweet
+		if err := json.Unmarshal(r, &t); err != nil {
+			rejected = append(rejected, connectors.Rejected{Source: source, ExternalID: recordID(r), Reason: "post is not in X's shape: " + err.Error(), Raw: r})
+			continue
+		}
+		ids = append(ids, t.ID)
+		at, why := checkRecord("post", t.ID, t.CreatedAt)
+		if why != "" {
+			rejected = append(rejected, connectors.Rejected{Source: source, ExternalID: t.ID, Reason: why, Raw: r})
+			continue
+		}
+		p := post{ID: t.ID, Text: unescape(t.Text), CreatedAt: at, ConversationID: t.ConversationID, Raw: r}
 		for _, r := range t.ReferencedTweets {
 			if r.Type == "replied_to" {
 				p.InReplyToID = r.ID
@@ -232,7 +381,7 @@ func (v *v2) posts(op string, env *v2Envelope) ([]post, error) {
 		p.Attachments = v2Attachments(t.Attachments.MediaKeys, media)
 		out = append(out, p)
 	}
-	return out, nil
+	return out, rejected, ids
 }
 
 func v2Attachments(keys []string, media map[string]v2Media) []inbox.Attachment {
@@ -251,22 +400,27 @@ func v2Attachments(keys []string, media map[string]v2Media) []inbox.Attachment {
 	return out
 }
 
-func (v *v2) dmEvents(op string, env *v2Envelope) ([]dmEvent, error) {
-	var raw []v2DMEvent
-	if len(env.Data) > 0 {
-		if err := json.Unmarshal(env.Data, &raw); err != nil {
-			return nil, malformed(op, err, false)
-		}
-	}
+// dmEvents joins DM events with their includes, record by record.
+func (v *v2) dmEvents(source string, env *v2Envelope) (out []dmEvent, rejected []connectors.Rejected) {
+	raws, rejected := records(source, env.Data)
 	users, media := env.Includes.index()
-	out := make([]dmEvent, 0, len(raw))
-	for _, e := range raw {
+	out = make([]dmEvent, 0, len(raws))
+	for _, r := range raws {
+		var e v2DMEvent
+		if err := json.Unmarshal(r, &e); err != nil {
+			rejected = append(rejected, connectors.Rejected{Source: source, ExternalID: recordID(r), Reason: "DM event is not in X's shape: " + err.Error(), Raw: r})
+			continue
+		}
 		if e.EventType != "" && e.EventType != "MessageCreate" {
 			continue
 		}
-		at, err := parseV2Time(e.CreatedAt)
-		if err != nil {
-			return nil, malformed(op, fmt.Errorf("DM event %s: created_at %q: %w", e.ID, e.CreatedAt, err), false)
+		at, why := checkRecord("DM event", e.ID, e.CreatedAt)
+		if why == "" && e.DMConversationID == "" {
+			why = "DM event " + e.ID + " has no dm_conversation_id"
+		}
+		if why != "" {
+			rejected = append(rejected, connectors.Rejected{Source: source, ExternalID: e.ID, Reason: why, Raw: r})
+			continue
 		}
 		u := users[e.SenderID]
 		out = append(out, dmEvent{
@@ -274,9 +428,10 @@ func (v *v2) dmEvents(op string, env *v2Envelope) ([]dmEvent, error) {
 			Text: unescape(e.Text), CreatedAt: at,
 			Author:      inbox.Author{ID: e.SenderID, Name: u.Name, Handle: u.Username},
 			Attachments: v2Attachments(e.Attachments.MediaKeys, media),
+			Raw:         r,
 		})
 	}
-	return out, nil
+	return out, rejected
 }
 
 func (v *v2) mentions(ctx context.Context, sinceID, token string) (mentionsPage, error) {
@@ -298,17 +453,17 @@ func (v *v2) mentions(ctx context.Context, sinceID, token string) (mentionsPage,
 	if err != nil {
 		return mentionsPage{}, err
 	}
-	ps, err := v.posts(op, env)
-	if err != nil {
-		return mentionsPage{}, err
-	}
-	v.c.meter.countReads(v.c.now(), len(ps)+len(env.Includes.Users)+len(env.Includes.Media))
-	pg := mentionsPage{Posts: ps}
+	ps, rejected, ids := v.posts(SourceMentions, env)
+	v.c.meter.countReads(v.c.now(), len(ids)+len(env.Includes.Users)+len(env.Includes.Media))
+	pg := mentionsPage{Posts: ps, Rejected: rejected}
 	if env.Meta != nil {
-		pg.NewestID, pg.Next = env.Meta.NewestID, env.Meta.NextToken
+		pg.Next = env.Meta.NextToken
+		pg.NewestID = newestID(env.Meta.NewestID)
 	}
-	if pg.NewestID == "" && len(ps) > 0 {
-		pg.NewestID = ps[0].ID
+	if pg.NewestID == "" {
+		// No usable newest_id: the largest id on the page, rejected
+		// records included, so since_id moves past them.
+		pg.NewestID = newestID(ids...)
 	}
 	return pg, nil
 }
@@ -330,12 +485,9 @@ func (v *v2) dms(ctx context.Context, token string, size int) (dmPage, error) {
 	if err != nil {
 		return dmPage{}, err
 	}
-	es, err := v.dmEvents(op, env)
-	if err != nil {
-		return dmPage{}, err
-	}
-	v.c.meter.countReads(v.c.now(), len(es)+len(env.Includes.Users)+len(env.Includes.Media))
-	pg := dmPage{Events: es}
+	es, rejected := v.dmEvents(SourceDirectMessages, env)
+	v.c.meter.countReads(v.c.now(), len(es)+len(rejected)+len(env.Includes.Users)+len(env.Includes.Media))
+	pg := dmPage{Events: es, Rejected: rejected}
 	if env.Meta != nil {
 		pg.Next = env.Meta.NextToken
 	}
@@ -356,11 +508,8 @@ func (v *v2) ownPosts(ctx context.Context, since time.Time, token string) (menti
 	if err != nil {
 		return mentionsPage{}, err
 	}
-	ps, err := v.posts(op, env)
-	if err != nil {
-		return mentionsPage{}, err
-	}
-	v.c.meter.countReads(v.c.now(), len(ps))
+	ps, _, ids := v.posts(op, env) // a post we cannot read is not the reply we look for
+	v.c.meter.countReads(v.c.now(), len(ids))
 	pg := mentionsPage{Posts: ps}
 	if env.Meta != nil {
 		pg.Next = env.Meta.NextToken

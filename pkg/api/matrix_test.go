@@ -47,6 +47,7 @@ var wantAccess = map[string]access{
 	"GET /api/v1/routing/apply/{id}":      {need: inbox.RoleAdmin, unscoped: true},
 	"POST /api/v1/accounts/{name}/poll":   {need: inbox.RoleOperator, unscoped: true},
 	"POST /api/v1/accounts/{name}/resume": {need: inbox.RoleOperator, unscoped: true},
+	"GET /api/v1/quarantine":              {need: inbox.RoleAdmin, unscoped: true},
 	"GET /api/v1/events":                  {need: inbox.RoleViewer},
 	"POST /api/v1/tokens":                 {need: inbox.RoleAdmin, unscoped: true},
 	"GET /api/v1/tokens":                  {need: inbox.RoleAdmin, unscoped: true},

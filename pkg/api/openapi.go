@@ -130,11 +130,21 @@ func schemas() obj {
 			"last_poll_at": tTimeNull, "last_success_at": tTimeNull,
 			"last_error":   object([]string{"class", "message", "at"}, obj{"class": tStr, "message": tStr, "at": tTime}),
 			"paused_until": tTimeNull, "failures": tInt, "usage": obj{"type": "object"},
+			"quarantine": ref("QuarantineSummary"),
 		}),
 		"AccountList": object([]string{"accounts"}, obj{"accounts": arrayOf(ref("Account"))}),
 		"FreedMemory": object([]string{"heap_sys_bytes", "heap_inuse_bytes", "heap_released_bytes"}, obj{
 			"heap_sys_bytes": tInt, "heap_inuse_bytes": tInt, "heap_released_bytes": tInt}),
 		"AccountAction": object([]string{"account", "action", "status"}, obj{"account": tStr, "action": tStr, "status": tStr}),
+		"QuarantineSummary": object([]string{"count"}, obj{
+			"count": tInt, "last_reason": tStr, "last_at": tTime,
+		}),
+		"QuarantineRecord": object([]string{"id", "account", "source", "external_id", "reason", "at", "raw"}, obj{
+			"id": tStr, "account": tStr, "source": tStr, "external_id": tStr, "reason": tStr, "at": tTime,
+			"raw":           obj{"type": "string", "description": "The record as the platform sent it, cut to quarantine.max_raw_bytes"},
+			"raw_truncated": tBool,
+		}),
+		"QuarantineList": object([]string{"records", "next_cursor"}, obj{"records": arrayOf(ref("QuarantineRecord")), "next_cursor": tStr}),
 		"NewToken": obj{"type": "object", "additionalProperties": false, "required": []string{"name", "role"}, "properties": obj{
 			"name": obj{"type": "string", "pattern": inbox.TokenNamePattern}, "role": enumOf([]inbox.Role{inbox.RoleViewer, inbox.RoleOperator, inbox.RoleAdmin}),
 			"unit": obj{"type": "string", "description": "Scope the token to one unit; empty for every unit."},

@@ -93,7 +93,7 @@ func (s *Server) accountStates() ([]store.AccountState, error) {
 }
 
 type accountList struct {
-	Accounts []store.AccountState `json:"accounts"`
+	Accounts []accountView `json:"accounts"`
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, _ *http.Request) error {
@@ -101,7 +101,15 @@ func (s *Server) listAccounts(w http.ResponseWriter, _ *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, accountList{Accounts: states})
+	quarantine, err := s.store.QuarantineSummaries()
+	if err != nil {
+		return err
+	}
+	out := make([]accountView, len(states))
+	for i, st := range states {
+		out[i] = accountView{AccountState: st, Quarantine: quarantine[st.Name]}
+	}
+	return writeJSON(w, http.StatusOK, accountList{Accounts: out})
 }
 
 type accountAction struct {

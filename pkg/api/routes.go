@@ -171,6 +171,16 @@ func routeTable() []route {
 			ID: "resumeAccount", Tag: "accounts", Summary: "Lift a usage-cap pause or retry after re-authorisation", Status: 202,
 			Response: "AccountAction", Errors: []int{404, 409, 503}}},
 
+		{Method: "GET", Path: "/api/v1/quarantine", Need: inbox.RoleAdmin, Unscoped: true, Handle: (*Server).listQuarantine, Doc: opDoc{
+			ID: "listQuarantine", Tag: "accounts", Summary: "Records polls got but could not use, newest first",
+			Description: "A record a connector could not normalise, or the store refused, is kept here with its raw payload " +
+				"(cut to quarantine.max_raw_bytes), and the account's poll moved past it. Bounded by quarantine.max_records and max_age.",
+			Query: []param{
+				{"account", "Only this account's records.", str("")},
+				limitParam, cursorParam,
+			},
+			Response: "QuarantineList", Errors: []int{400, 422}}},
+
 		{Method: "GET", Path: "/api/v1/events", Need: inbox.RoleViewer, Handle: (*Server).eventStream, Doc: opDoc{
 			ID: "events", Tag: "events", Summary: "Server-Sent Events: item.created, item.updated, item.moved_out, reply.queued, reply.sent, reply.failed, reply.updated",
 			Description: "A unit-scoped token's stream gets item.moved_out ({\"item_id\",\"change\":\"moved out\"}) when an item leaves its unit. " +

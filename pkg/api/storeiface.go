@@ -37,6 +37,8 @@ type Store interface {
 	Stats(unit string) (store.Stats, error)
 	CountsByUnit() (map[string]store.UnitCounts, error)
 	AccountStates() ([]store.AccountState, error)
+	QuarantineSummaries() (map[string]store.QuarantineSummary, error)
+	Quarantine(account, cursor string, limit int) (recs []store.QuarantineRecord, next string, err error)
 
 	// tokens
 	CreateToken(name string, role inbox.Role, unit string) (secret string, t store.Token, err error)

@@ -117,11 +117,12 @@ type Config struct {
 	BackoffMax time.Duration  // ceiling of the retry backoff of polls and sends
 	// Warnings are things a valid config may still get wrong (an empty
 	// file, INBOXD_ADMIN_TOKEN set but unused); commands print them.
-	Warnings []string
-	Verify   Verify // bounds of verifying a reply left unknown
-	Log      Log
-	HTTP     HTTP
-	Accounts []Account
+	Warnings   []string
+	Verify     Verify // bounds of verifying a reply left unknown
+	Log        Log
+	HTTP       HTTP
+	Quarantine Quarantine
+	Accounts   []Account
 
 	// Calendar is the office's opening hours and holidays in Location
 	// (the default hours when the config sets none); never nil.
@@ -168,6 +169,18 @@ func (c *Config) UnitCodes() []string {
 	}
 	return codes
 }
+
+// Quarantine bounds the records polls could not use (GET
+// /api/v1/quarantine). Zero values take the store's defaults: 10000
+// records, 720h, 65536 bytes.
+type Quarantine struct {
+	MaxRecords  int           // all accounts together; the oldest go first
+	MaxAge      time.Duration // older records go
+	MaxRawBytes int           // each record's raw payload is cut to this
+}
+
+// MaxQuarantineRawBytes bounds quarantine.max_raw_bytes.
+const MaxQuarantineRawBytes = 1 << 20
 
 // Log configures log/slog.
 type Log struct {

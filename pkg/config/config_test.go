@@ -599,3 +599,24 @@ func TestXRequestBudgets(t *testing.T) {
 		}
 	}
 }
+
+func TestQuarantineLimits(t *testing.T) {
+	cfg, err := Parse("t.yaml", []byte("quarantine:\n  max_records: 50\n  max_age: 24h\n  max_raw_bytes: 4096\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := cfg.Quarantine; q.MaxRecords != 50 || q.MaxAge != 24*time.Hour || q.MaxRawBytes != 4096 {
+		t.Fatalf("quarantine = %+v", q)
+	}
+	for doc, want := range map[string]string{
+		"quarantine:\n  max_records: 0\n":         "t.yaml:2: quarantine.max_records: must be at least 1",
+		"quarantine:\n  max_age: soon\n":          "t.yaml:2: quarantine.max_age: \"soon\" is not a duration",
+		"quarantine:\n  max_raw_bytes: 2000000\n": "t.yaml:2: quarantine.max_raw_bytes: must be between 1 and 1048576",
+		"quarantine:\n  max_bytes: 1\n":           "t.yaml:2: quarantine.max_bytes: unknown key",
+	} {
+		_, err := Parse("t.yaml", []byte(doc), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", doc, err, want)
+		}
+	}
+}

@@ -114,6 +114,8 @@ func (d *decoder) document(data []byte) *Config {
 			}
 		case "sessions":
 			d.sessions(e.val, e.key, &cfg.Sessions)
+		case "quarantine":
+			d.quarantine(e.val, e.key, &cfg.Quarantine)
 		case "accounts":
 			cfg.Accounts = d.accounts(e.val, e.key)
 		case "calendar":
@@ -147,11 +149,12 @@ func (d *decoder) document(data []byte) *Config {
 }
 
 var (
-	topKeys    = []string{"data_dir", "timezone", "backoff_max", "verify", "public_url", "log", "http", "sessions", "accounts", "calendar", "sla", "ticket_prefix"}
+	topKeys    = []string{"data_dir", "timezone", "backoff_max", "verify", "public_url", "log", "http", "sessions", "quarantine", "accounts", "calendar", "sla", "ticket_prefix"}
 	verifyKeys = []string{"max_attempts", "max_time"}
 	// unitKeys are the units and routing keys (kept apart: many issues add top-level keys).
 	unitTopKeys = []string{"units", "routing"}
 	sessionKeys = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
+	quarKeys    = []string{"max_records", "max_age", "max_raw_bytes"}
 	logKeys     = []string{"level", "format"}
 	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
 		"max_streams_per_token", "max_tokens", "auth_failure_limit", "auth_failure_window", "trusted_proxies"}
@@ -176,6 +179,26 @@ func (d *decoder) log(n *yaml.Node, path string, l *Log) {
 			}
 		default:
 			d.unknown(e, path, logKeys)
+		}
+	}
+}
+
+func (d *decoder) quarantine(n *yaml.Node, path string, q *Quarantine) {
+	for _, e := range d.entries(n, path) {
+		p := join(path, e.key)
+		switch e.key {
+		case "max_records":
+			if d.integer(e.val, p, &q.MaxRecords) && q.MaxRecords < 1 {
+				d.errorf(e.val, p, "must be at least 1, not %d", q.MaxRecords)
+			}
+		case "max_age":
+			d.duration(e.val, p, &q.MaxAge)
+		case "max_raw_bytes":
+			if d.integer(e.val, p, &q.MaxRawBytes) && (q.MaxRawBytes < 1 || q.MaxRawBytes > MaxQuarantineRawBytes) {
+				d.errorf(e.val, p, "must be between 1 and %d, not %d", MaxQuarantineRawBytes, q.MaxRawBytes)
+			}
+		default:
+			d.unknown(e, path, quarKeys)
 		}
 	}
 }

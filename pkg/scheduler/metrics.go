@@ -17,6 +17,7 @@ type metrics struct {
 	ingested        *prometheus.CounterVec   // account
 	duplicates      *prometheus.CounterVec   // account
 	externalReplies *prometheus.CounterVec   // account
+	quarantined     *prometheus.CounterVec   // account
 	panics          *prometheus.CounterVec   // where: poll, send, verify, cron
 	deliveries      *prometheus.CounterVec   // account, outcome
 	deliveryLatency *prometheus.HistogramVec // account
@@ -60,6 +61,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Polled items already in the queue, per account."}, []string{"account"}),
 		externalReplies: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "external_replies_total",
 			Help: "Replies written on the platform outside inboxd, recorded per account."}, []string{"account"}),
+		quarantined: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "records_quarantined_total",
+			Help: "Polled records inboxd could not use and quarantined (GET /api/v1/quarantine), per account."}, []string{"account"}),
 		panics: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "panics_recovered_total",
 			Help: "Panics recovered in connectors or jobs; the daemon stayed up."}, []string{"where"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
@@ -76,7 +79,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		readsSeen: map[string]readsMark{},
 	}
 	for _, c := range []prometheus.Collector{m.polls, m.pollDuration, m.ingested, m.duplicates, m.externalReplies,
-		m.panics, m.deliveries, m.deliveryLatency, m.usageRatio, m.rateRemaining, m.reads} {
+		m.quarantined, m.panics, m.deliveries, m.deliveryLatency, m.usageRatio, m.rateRemaining, m.reads} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {

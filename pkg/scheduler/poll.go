@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/pkg/store"
 )
 
 // tick is the cron job of an account: poll unless the state machine or the
@@ -210,7 +211,7 @@ func (s *Scheduler) walk(ctx context.Context, cfg Account) (pages, newItems int,
 				it.FirstResponseDueAt, it.ResolutionDueAt = s.opts.Deadlines.ItemDeadlines(*it)
 			}
 		}
-		res, err := s.store.Ingest(cfg.Name, page.Items, page.External, page.Cursor)
+		res, err := s.store.IngestPage(cfg.Name, storePage(page))
 		if err != nil {
 			// Not the platform's fault, but retrying later is all we can do.
 			return pages, newItems, connectors.Errorf(connectors.Transient, "ingest page", "store: %w", err)
@@ -220,6 +221,11 @@ func (s *Scheduler) walk(ctx context.Context, cfg Account) (pages, newItems int,
 		s.m.ingested.WithLabelValues(cfg.Name).Add(float64(res.New))
 		s.m.duplicates.WithLabelValues(cfg.Name).Add(float64(res.Duplicates))
 		s.m.externalReplies.WithLabelValues(cfg.Name).Add(float64(res.ExternalApplied))
+		s.m.quarantined.WithLabelValues(cfg.Name).Add(float64(res.Quarantined))
+		if res.Quarantined > 0 {
+			s.log.Warn("records quarantined: the platform sent what inboxd cannot use; the poll moved past them (GET /api/v1/quarantine lists them)",
+				"account", cfg.Name, "count", res.Quarantined)
+		}
 		if res.New > 0 {
 			s.log.Info("items ingested", "account", cfg.Name, "new", res.New,
 				"duplicates", res.Duplicates, "ids", res.NewIDs)
@@ -230,6 +236,15 @@ func (s *Scheduler) walk(ctx context.Context, cfg Account) (pages, newItems int,
 		}
 	}
 	return pages, newItems, nil
+}
+
+// storePage hands a connector's page to the store as plain values.
+func storePage(p connectors.Page) store.Page {
+	out := store.Page{Items: p.Items, External: p.External, Cursor: p.Cursor}
+	for _, r := range p.Rejected {
+		out.Rejected = append(out.Rejected, store.Rejected(r))
+	}
+	return out
 }
 
 // safePoll calls the connector, turning a panic into a transient error so

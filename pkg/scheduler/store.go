@@ -9,7 +9,7 @@ import (
 
 // Store is the part of *store.Store the scheduler uses.
 type Store interface {
-	Ingest(account string, items []inbox.Item, external []inbox.ExternalReply, cursor []byte) (store.IngestResult, error)
+	IngestPage(account string, p store.Page) (store.IngestResult, error)
 	Cursor(account string) ([]byte, error)
 
 	AccountState(name string) (store.AccountState, error)

@@ -75,6 +75,9 @@ type Options struct {
 	// answered, the text limits); EnqueueReply checks every reply against
 	// them. cmd/inboxd builds them; a store without them refuses replies.
 	Replies inbox.ReplyRules
+	// Quarantine bounds the quarantine of unusable poll records; zero
+	// fields take the defaults.
+	Quarantine QuarantineLimits
 }
 
 // EventType names what changed; the API's event stream uses these names.
@@ -108,6 +111,7 @@ type IngestResult struct {
 	New             int
 	Duplicates      int
 	ExternalApplied int      // external replies recorded (not seen before)
+	Quarantined     int      // records quarantined (IngestPage)
 	NewIDs          []string // ids of the new items, in page order
 }
 

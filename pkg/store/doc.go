@@ -57,6 +57,11 @@
 //	user_audit      username|id16 -> audit entry JSON (who changed the user)
 //	sessions        sha256(session id) -> session JSON (username, times)
 //	user_sessions   username|sha256(session id) -> "" (sign out everywhere)
+//	quarantine      id16 -> quarantined record JSON (see QuarantineRecord)
+//	qx_account      account|id16
+//	q_summary       account -> QuarantineSummary JSON (count, last reason and time)
+//	q_dedup         account|source|external_id -> id16 (records with an external id:
+//	                a record re-read by a later poll is not quarantined twice)
 //	tickets         u4(year of received_at in Options.Location) -> uint64 BE: the
 //	                year's last ticket number (gap-free: written with the item)
 //	ix_ticket       ticket|id16              (items with a ticket: a case's items)

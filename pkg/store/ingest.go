@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,63 +22,81 @@ const actorPlatform = "platform"
 // Pages ingested concurrently (several accounts' polls ready at once) may
 // share one transaction and its fsyncs; each is durable when its call
 // returns, and a failing page never fails another.
+// Any item or external reply the store refuses fails the whole call; a
+// poller wants IngestPage, which quarantines such records instead.
 func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.ExternalReply, cursor []byte) (IngestResult, error) {
+	return s.ingest(account, Page{Items: items, External: external, Cursor: cursor}, false)
+}
+
+// IngestPage is Ingest for a poll page that may carry records the connector
+// could not use (p.Rejected): those, and every item or external reply the
+// store refuses, are quarantined in the same transaction that commits the
+// usable records and the cursor, so one bad record never holds an account
+// back. IngestResult.Quarantined counts them.
+func (s *Store) IngestPage(account string, p Page) (IngestResult, error) {
+	return s.ingest(account, p, true)
+}
+
+// Page is one poll page as the store takes it.
+type Page struct {
+	Items    []inbox.Item
+	External []inbox.ExternalReply
+	Rejected []Rejected // records the connector got but could not use
+	Cursor   []byte
+}
+
+func (s *Store) ingest(account string, in Page, quarantine bool) (IngestResult, error) {
 	var res IngestResult
-	if account == "" {
-		return res, &ValidationError{Field: "account", Message: "must not be empty"}
+	if account == "" || !validText(account) {
+		return res, &ValidationError{Field: "account", Message: "must not be empty or hold control characters"}
 	}
-	page := make([]inbox.Item, len(items))
-	for i, it := range items {
-		if it.Account == "" {
-			it.Account = account
+	rejected := slices.Clone(in.Rejected)
+	refuse := func(err *ValidationError, source, externalID string, record any) error {
+		if !quarantine {
+			return err
 		}
-		if it.Account != account {
-			return res, &ValidationError{Field: fmt.Sprintf("items[%d].account", i), Message: fmt.Sprintf("is %q, the page is for %q", it.Account, account)}
-		}
-		if err := it.Validate(); err != nil {
-			return res, &ValidationError{Field: fmt.Sprintf("items[%d]", i), Message: err.Error()}
-		}
-		if it.Priority == "" {
-			it.Priority = inbox.PriorityNormal
-		}
-		if !it.Priority.Valid() {
-			return res, &ValidationError{Field: fmt.Sprintf("items[%d].priority", i), Message: fmt.Sprintf("unknown priority %q", it.Priority)}
-		}
-		if !validText(it.Unit) || !validText(string(it.Channel)) || !validText(it.Account) {
-			return res, &ValidationError{Field: fmt.Sprintf("items[%d]", i), Message: "unit and account must not hold control characters"}
-		}
-		tags, err := normaliseTags(it.Tags)
-		if err != nil {
-			return res, &ValidationError{Field: fmt.Sprintf("items[%d].tags", i), Message: err.Error()}
-		}
-		it.Tags = tags
-		page[i] = it
+		raw, _ := json.Marshal(record)
+		rejected = append(rejected, Rejected{Source: source, ExternalID: externalID,
+			Reason: "refused by the store: " + err.Error(), Raw: raw})
+		return nil
 	}
-	ext := make([]inbox.ExternalReply, len(external))
-	for i, e := range external {
+	page := make([]inbox.Item, 0, len(in.Items))
+	for i, it := range in.Items {
+		ok, verr := checkItem(account, i, &it)
+		if !ok {
+			if err := refuse(verr, string(it.Kind), it.ExternalID, it); err != nil {
+				return res, err
+			}
+			continue
+		}
+		page = append(page, it)
+	}
+	ext := make([]inbox.ExternalReply, 0, len(in.External))
+	for i, e := range in.External {
 		if e.Account == "" {
 			e.Account = account
 		}
-		switch {
-		case !e.Channel.Valid():
-			return res, &ValidationError{Field: fmt.Sprintf("external[%d].channel", i), Message: fmt.Sprintf("unknown channel %q", e.Channel)}
-		case e.ExternalID == "":
-			return res, &ValidationError{Field: fmt.Sprintf("external[%d].external_id", i), Message: "must not be empty"}
-		case e.ParentExternalID == "" && e.ThreadID == "":
-			return res, &ValidationError{Field: fmt.Sprintf("external[%d]", i), Message: "needs parent_external_id or thread_id"}
+		if verr := checkExternal(account, i, e); verr != nil {
+			if err := refuse(verr, "external_reply", e.ExternalID, e); err != nil {
+				return res, err
+			}
+			continue
 		}
-		ext[i] = e
+		ext = append(ext, e)
 	}
+	cursor := in.Cursor
 
 	// A re-read page usually brings nothing new: check that in a read
 	// transaction, which needs no fsync and no writer lock.
-	var need bool
-	err := s.view(func(tx *bolt.Tx) error {
-		need = ingestNeedsWrite(tx, account, page, ext, cursor)
-		return nil
-	})
-	if err != nil {
-		return res, err
+	need := len(rejected) > 0
+	if !need {
+		err := s.view(func(tx *bolt.Tx) error {
+			need = ingestNeedsWrite(tx, account, page, ext, cursor)
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
 	}
 	if !need {
 		res.Duplicates = len(page)
@@ -86,7 +105,7 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 
 	// Pages of other accounts ready at the same moment share the commit
 	// (see commitGroup); this page is durable when Ingest returns.
-	err = s.writeGrouped(func(w *wctx) error {
+	err := s.writeGrouped(func(w *wctx) error {
 		res = IngestResult{}
 		tx := w.tx
 		dedup := tx.Bucket(bDedup)
@@ -141,6 +160,11 @@ func (s *Store) Ingest(account string, items []inbox.Item, external []inbox.Exte
 				res.ExternalApplied++
 			}
 		}
+		q, err := w.quarantine(account, rejected)
+		if err != nil {
+			return err
+		}
+		res.Quarantined = q
 		if cursor != nil {
 			if err := tx.Bucket(bCursors).Put([]byte(account), cursor); err != nil {
 				return err
@@ -178,6 +202,51 @@ func (w *wctx) auditRouted(iid []byte, it *inbox.Item) error {
 		if err := w.audit(iid, actor, c.field, c.from, c.to); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkItem fills an item's defaults and says whether the store can take
+// it, naming the field when not.
+func checkItem(account string, i int, it *inbox.Item) (bool, *ValidationError) {
+	if it.Account == "" {
+		it.Account = account
+	}
+	if it.Account != account {
+		return false, &ValidationError{Field: fmt.Sprintf("items[%d].account", i), Message: fmt.Sprintf("is %q, the page is for %q", it.Account, account)}
+	}
+	if err := it.Validate(); err != nil {
+		return false, &ValidationError{Field: fmt.Sprintf("items[%d]", i), Message: err.Error()}
+	}
+	if it.Priority == "" {
+		it.Priority = inbox.PriorityNormal
+	}
+	if !it.Priority.Valid() {
+		return false, &ValidationError{Field: fmt.Sprintf("items[%d].priority", i), Message: fmt.Sprintf("unknown priority %q", it.Priority)}
+	}
+	if !validText(it.Unit) || !validText(string(it.Channel)) || !validText(it.Account) || !validText(it.ExternalID) {
+		return false, &ValidationError{Field: fmt.Sprintf("items[%d]", i), Message: "unit, account and external_id must not hold control characters"}
+	}
+	tags, err := normaliseTags(it.Tags)
+	if err != nil {
+		return false, &ValidationError{Field: fmt.Sprintf("items[%d].tags", i), Message: err.Error()}
+	}
+	it.Tags = tags
+	return true, nil
+}
+
+func checkExternal(account string, i int, e inbox.ExternalReply) *ValidationError {
+	switch {
+	case e.Account != account:
+		return &ValidationError{Field: fmt.Sprintf("external[%d].account", i), Message: fmt.Sprintf("is %q, the page is for %q", e.Account, account)}
+	case !e.Channel.Valid():
+		return &ValidationError{Field: fmt.Sprintf("external[%d].channel", i), Message: fmt.Sprintf("unknown channel %q", e.Channel)}
+	case e.ExternalID == "":
+		return &ValidationError{Field: fmt.Sprintf("external[%d].external_id", i), Message: "must not be empty"}
+	case !validText(e.ExternalID) || !validText(e.ParentExternalID) || !validText(e.ThreadID):
+		return &ValidationError{Field: fmt.Sprintf("external[%d]", i), Message: "ids must not hold control characters"}
+	case e.ParentExternalID == "" && e.ThreadID == "":
+		return &ValidationError{Field: fmt.Sprintf("external[%d]", i), Message: "needs parent_external_id or thread_id"}
 	}
 	return nil
 }
@@ -281,5 +350,3 @@ func (s *Store) Cursor(account string) ([]byte, error) {
 	})
 	return c, err
 }
-
-var _ = json.Marshal

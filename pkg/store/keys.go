@@ -51,6 +51,10 @@ var (
 	bIxExtRef       = []byte("ix_external_ref")
 	bIxDue          = []byte("ix_due")
 	bIxOverdue      = []byte("ix_overdue")
+	bQuarantine     = []byte("quarantine")
+	bQxAccount      = []byte("qx_account")
+	bQSummary       = []byte("q_summary")
+	bQDedup         = []byte("q_dedup")
 )
 
 var allBuckets = [][]byte{
@@ -63,6 +67,7 @@ var allBuckets = [][]byte{
 	bUsers, bUserCodes, bUserAudit, bSessions, bUserSessions,
 	bTickets, bIxTicket, bIxExtRef,
 	bIxDue, bIxOverdue,
+	bQuarantine, bQxAccount, bQSummary, bQDedup,
 }
 
 const idLen = 16

@@ -40,9 +40,10 @@ type Store struct {
 	ticketPrefix string
 	workingTime  func(from, to time.Time) time.Duration
 
-	diskFree   func(dir string) (uint64, error)
-	maxTokens  int
-	backupBusy atomic.Bool // a backup copy exists (BackupFile until Close)
+	diskFree         func(dir string) (uint64, error)
+	maxTokens        int
+	backupBusy       atomic.Bool // a backup copy exists (BackupFile until Close)
+	quarantineLimits QuarantineLimits
 	// gen counts write transactions that committed (see Generation).
 	gen atomic.Uint64
 
@@ -104,6 +105,8 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 		ticketPrefix: opts.TicketPrefix,
 		workingTime:  opts.WorkingTime,
 		rules:        opts.Replies,
+
+		quarantineLimits: opts.Quarantine.withDefaults(),
 	}
 	if s.ticketPrefix == "" {
 		s.ticketPrefix = inbox.DefaultTicketPrefix
@@ -186,6 +189,9 @@ func (s *Store) init(version uint32, migs map[uint32]migration) error {
 				return fmt.Errorf("item %s: %w", idString(k), err)
 			}
 			s.lastRecv = last.ReceivedAt
+		}
+		if err := pruneQuarantine(tx, s.quarantineLimits, w.now); err != nil {
+			return err
 		}
 		recovered, err = w.recoverSending()
 		return err
