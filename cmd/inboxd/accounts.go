@@ -2,12 +2,14 @@ package main
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/inboxd/inboxd/connectors"
 	"github.com/inboxd/inboxd/connectors/facebook"
@@ -16,13 +18,40 @@ import (
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/scheduler"
+	"github.com/inboxd/inboxd/pkg/scrub"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
+// accountSecrets are an account's credentials as they may appear in a
+// platform's error: as configured, and OAuth 2.0 client credentials as the
+// Basic header carries them.
+func accountSecrets(a config.Account) []string {
+	var out []string
+	if f := a.Facebook; f != nil {
+		out = append(out, f.PageToken.Reveal(), f.AppSecret.Reveal())
+	}
+	if x := a.Twitter; x != nil {
+		if o := x.OAuth1; o != nil {
+			out = append(out, o.ConsumerKey.Reveal(), o.ConsumerSecret.Reveal(), o.AccessToken.Reveal(), o.AccessSecret.Reveal())
+		}
+		if o := x.OAuth2; o != nil {
+			out = append(out, o.ClientSecret.Reveal(), o.AccessToken.Reveal(), o.RefreshToken.Reveal())
+			if o.ClientSecret.Reveal() != "" {
+				basic := url.QueryEscape(o.ClientID) + ":" + url.QueryEscape(o.ClientSecret.Reveal())
+				out = append(out, base64.StdEncoding.EncodeToString([]byte(basic)))
+			}
+		}
+	}
+	return out
+}
+
 // newConnector builds the platform connector of one configured account.
-// Secrets leave their redacting config.Secret wrapper only here.
-func newConnector(a config.Account, st *store.Store, logger *slog.Logger, client *http.Client) (connectors.Connector, error) {
+// Secrets leave their redacting config.Secret wrapper only here, and are
+// registered with the scrubber here (so are the tokens a connector
+// rotates later).
+func newConnector(a config.Account, st *store.Store, logger *slog.Logger, scr *scrub.Scrubber, client *http.Client) (connectors.Connector, error) {
 	log := logger.With("account", a.Name, "platform", string(a.Platform))
+	scr.Add(accountSecrets(a)...)
 	switch a.Platform {
 	case inbox.ChannelFacebook:
 		f := a.Facebook
@@ -61,7 +90,7 @@ func newConnector(a config.Account, st *store.Store, logger *slog.Logger, client
 				AccessToken: o.AccessToken.Reveal(), RefreshToken: o.RefreshToken.Reveal(), TokenURL: o.TokenURL,
 			}
 		}
-		return twitter.New(cfg, twitter.Options{HTTPClient: client, Logger: log, Tokens: tokenStore{st}})
+		return twitter.New(cfg, twitter.Options{HTTPClient: client, Logger: log, Tokens: tokenStore{st}, Secrets: scr.Add})
 	}
 	return nil, fmt.Errorf("account %s: unknown platform %q", a.Name, a.Platform)
 }
@@ -107,7 +136,7 @@ func accountHash(a config.Account) string {
 
 // buildAccounts turns the configured accounts into scheduler accounts and
 // the API's account list.
-func buildAccounts(cfg *config.Config, st *store.Store, logger *slog.Logger, client *http.Client) ([]scheduler.Account, []api.AccountInfo, error) {
+func buildAccounts(cfg *config.Config, st *store.Store, logger *slog.Logger, scr *scrub.Scrubber, client *http.Client) ([]scheduler.Account, []api.AccountInfo, error) {
 	var (
 		accounts []scheduler.Account
 		infos    []api.AccountInfo
@@ -115,7 +144,7 @@ func buildAccounts(cfg *config.Config, st *store.Store, logger *slog.Logger, cli
 	)
 	for _, a := range cfg.Accounts {
 		infos = append(infos, api.AccountInfo{Name: a.Name, Platform: string(a.Platform)})
-		conn, err := newConnector(a, st, logger, client)
+		conn, err := newConnector(a, st, logger, scr, client)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("account %s: %w", a.Name, err))
 			continue

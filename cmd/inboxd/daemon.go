@@ -21,6 +21,7 @@ import (
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/rules"
 	"github.com/inboxd/inboxd/pkg/scheduler"
+	"github.com/inboxd/inboxd/pkg/scrub"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -75,7 +76,7 @@ func (b *eventBus) subscribe(f func(store.Event)) {
 
 // runDaemon is the service: the store, the scheduler polling the accounts
 // and delivering the outbox, and the HTTP API, until ctx ends.
-func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logger, h daemonHooks) error {
+func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logger, scr *scrub.Scrubber, h daemonHooks) error {
 	bus := &eventBus{}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data_dir: %w", err)
@@ -111,11 +112,12 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		Store: st, Logger: logger, Registry: reg, Location: cfg.Location, BackoffMax: cfg.BackoffMax,
 		VerifyMaxAttempts: cfg.Verify.MaxAttempts, VerifyMaxTime: cfg.Verify.MaxTime,
 		Deadlines: office, Rules: live,
+		ErrorText: scr.Error,
 	})
 	if err != nil {
 		return err
 	}
-	accounts, infos, err := buildAccounts(cfg, st, logger, h.client)
+	accounts, infos, err := buildAccounts(cfg, st, logger, scr, h.client)
 	if err != nil {
 		return err
 	}
@@ -204,7 +206,7 @@ loop:
 		case <-ctx.Done():
 			break loop
 		case r := <-h.reload:
-			reloadAccounts(ctx, logger, cfg, r, st, sched, apiSrv, live, h.client)
+			reloadAccounts(ctx, logger, scr, cfg, r, st, sched, apiSrv, live, h.client)
 			if r.err == nil {
 				deadlines.reload(workCtx, r.cfg)
 			}
@@ -256,7 +258,7 @@ func newRegistry() (*prometheus.Registry, error) {
 // reloadAccounts applies a reloaded config's accounts without touching the
 // queue. Anything wrong keeps the running set: a typo in an edited config
 // must not stop the office's inbox.
-func reloadAccounts(ctx context.Context, logger *slog.Logger, running *config.Config, r reloadRequest,
+func reloadAccounts(ctx context.Context, logger *slog.Logger, scr *scrub.Scrubber, running *config.Config, r reloadRequest,
 	st *store.Store, sched *scheduler.Scheduler, apiSrv *api.Server, live *rules.Live, client *http.Client) {
 	if r.err != nil {
 		logger.Error("config reload refused; the running configuration stays", "err", r.err)
@@ -267,7 +269,7 @@ func reloadAccounts(ctx context.Context, logger *slog.Logger, running *config.Co
 		logger.Error("config reload refused; the running configuration stays", "err", err)
 		return
 	}
-	accounts, infos, err := buildAccounts(r.cfg, st, logger, client)
+	accounts, infos, err := buildAccounts(r.cfg, st, logger, scr, client)
 	if err == nil {
 		err = sched.SetAccounts(ctx, accounts)
 	}

@@ -142,7 +142,7 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-	logger := newLogger(e.stderr, cfg.Log)
+	logger, scr := newLogger(e.stderr, cfg)
 
 	world := sim.NewWorld(fakes.Graph, fakes.X, nil)
 	gen := sim.NewGenerator(f.seed)
@@ -192,7 +192,7 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 		}()
 		return nil
 	}
-	return runDaemon(ctx, e, cfg, logger, daemonHooks{started: started})
+	return runDaemon(ctx, e, cfg, logger, scr, daemonHooks{started: started})
 }
 
 // pollOnce polls every account now and returns once each poll started

@@ -74,7 +74,8 @@ func TestLogKeys(t *testing.T) {
 func TestLogDurations(t *testing.T) {
 	for _, format := range []string{"json", "text"} {
 		var b strings.Builder
-		newLogger(&b, config.Log{Level: "info", Format: format}).Info("shutting down", "grace", shutdownGrace)
+		logger, _ := newLogger(&b, &config.Config{Log: config.Log{Level: "info", Format: format}})
+		logger.Info("shutting down", "grace", shutdownGrace)
 		want := `"grace":"4s"`
 		if format == "text" {
 			want = "grace=4s"

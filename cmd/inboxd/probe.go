@@ -41,7 +41,7 @@ func probe(ctx context.Context, e env, args []string) error {
 	if acc == nil {
 		return fmt.Errorf("no account %q in %s (accounts: %s)", *name, *path, strings.Join(names, ", "))
 	}
-	logger := newLogger(e.stderr, cfg.Log)
+	logger, scr := newLogger(e.stderr, cfg)
 
 	// An OAuth 2 account rotates its refresh token on use: the probe must
 	// read and persist the same pair the daemon uses, or it would lock the
@@ -55,7 +55,7 @@ func probe(ctx context.Context, e env, args []string) error {
 		}
 		defer st.Close()
 	}
-	conn, err := newConnector(*acc, st, logger, nil)
+	conn, err := newConnector(*acc, st, logger, scr, nil)
 	if err != nil {
 		return err
 	}

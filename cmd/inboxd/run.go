@@ -18,6 +18,7 @@ import (
 
 	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/config"
+	"github.com/inboxd/inboxd/pkg/scrub"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -256,7 +257,7 @@ func commandConfig(fs *flag.FlagSet, e env, usage string, args []string, path *s
 	if err != nil {
 		return nil, err
 	}
-	logger := newLogger(e.stderr, cfg.Log)
+	logger, _ := newLogger(e.stderr, cfg)
 	for _, w := range cfg.Warnings {
 		logger.Warn("configuration: " + w)
 	}
@@ -266,7 +267,8 @@ func commandConfig(fs *flag.FlagSet, e env, usage string, args []string, path *s
 // onStore opens the data file (see openStore), runs fn on it and closes
 // it; a failed close is the error when fn succeeded.
 func onStore(cfg *config.Config, e env, create bool, lockHint string, fn func(*store.Store) error) error {
-	st, err := openStore(cfg, newLogger(e.stderr, cfg.Log), create, lockHint)
+	logger, _ := newLogger(e.stderr, cfg)
+	st, err := openStore(cfg, logger, create, lockHint)
 	if err != nil {
 		return err
 	}
@@ -289,12 +291,23 @@ func loadConfig(path string, getenv func(string) (string, bool)) (*config.Config
 	return cfg, nil
 }
 
-func newLogger(w io.Writer, l config.Log) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: l.SlogLevel(), ReplaceAttr: durationString}
-	if l.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+// newLogger builds the process's logger and its credential scrubber: every
+// secret of cfg is registered with the scrubber, and every log record
+// passes through it. The scrubber goes on to wherever platform errors
+// become text (the scheduler's stored states) and learns the secrets of
+// accounts a reload adds.
+func newLogger(w io.Writer, cfg *config.Config) (*slog.Logger, *scrub.Scrubber) {
+	scr := scrub.New(0)
+	scr.Add(cfg.HTTP.BootstrapAdminToken.Reveal())
+	for _, a := range cfg.Accounts {
+		scr.Add(accountSecrets(a)...)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	opts := &slog.HandlerOptions{Level: cfg.Log.SlogLevel(), ReplaceAttr: durationString}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.Log.Format == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(scr.Handler(h)), scr
 }
 
 // durationString writes durations as Go duration strings ("4s", "1m30s")

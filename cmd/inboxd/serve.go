@@ -12,12 +12,12 @@ func serve(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := newLogger(e.stderr, cfg.Log)
+	logger, scr := newLogger(e.stderr, cfg)
 	// The SIGHUP watcher lives as long as the daemon, also when it fails
 	// to start while the caller's context goes on.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	return runDaemon(ctx, e, cfg, logger, daemonHooks{reload: reloadOnSignal(ctx, e, *path)})
+	return runDaemon(ctx, e, cfg, logger, scr, daemonHooks{reload: reloadOnSignal(ctx, e, *path)})
 }
 
 // reloadOnSignal reloads the config file each time SIGHUP arrives (e.hup),

@@ -76,6 +76,10 @@ type Options struct {
 	// Tokens persists rotated OAuth 2.0 token pairs; without it a refreshed
 	// pair lives in memory only and a restart falls back to the config's.
 	Tokens TokenStore
+	// Secrets, when set, learns every OAuth 2.0 token the connector
+	// obtains or reads back, so the daemon's scrubber removes rotated
+	// tokens from errors as it does configured ones.
+	Secrets func(secrets ...string)
 }
 
 // TokenStore keeps small per-account values durably; the store implements

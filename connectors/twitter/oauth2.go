@@ -45,9 +45,17 @@ type tokenSource struct {
 	now     func() time.Time
 	log     *slog.Logger
 
+	secrets func(...string) // learns each pair in use (Options.Secrets); never nil
+
 	mu    sync.Mutex
 	cur   storedTokens
 	dirty bool // refreshed but not yet persisted
+}
+
+// use makes t the pair in use and tells the scrubber about it.
+func (ts *tokenSource) use(t storedTokens) {
+	ts.cur = t
+	ts.secrets(t.AccessToken, t.RefreshToken)
 }
 
 func seedOf(refreshToken string) string {
@@ -55,7 +63,10 @@ func seedOf(refreshToken string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func newTokenSource(account string, c *OAuth2Config, client *http.Client, store TokenStore, now func() time.Time, log *slog.Logger) (*tokenSource, error) {
+func newTokenSource(account string, c *OAuth2Config, client *http.Client, store TokenStore, now func() time.Time, log *slog.Logger, secrets func(...string)) (*tokenSource, error) {
+	if secrets == nil {
+		secrets = func(...string) {}
+	}
 	style := oauth2.AuthStyleInParams // public client: client_id in the body
 	if c.ClientSecret != "" {
 		style = oauth2.AuthStyleInHeader // confidential client: HTTP Basic
@@ -67,13 +78,14 @@ func newTokenSource(account string, c *OAuth2Config, client *http.Client, store 
 			ClientSecret: c.ClientSecret,
 			Endpoint:     oauth2.Endpoint{TokenURL: c.TokenURL, AuthStyle: style},
 		},
-		client: client,
-		store:  store,
-		now:    now,
-		log:    log,
+		client:  client,
+		store:   store,
+		now:     now,
+		log:     log,
+		secrets: secrets,
 	}
 	seed := seedOf(c.RefreshToken)
-	ts.cur = storedTokens{AccessToken: c.AccessToken, RefreshToken: c.RefreshToken, Seed: seed}
+	ts.use(storedTokens{AccessToken: c.AccessToken, RefreshToken: c.RefreshToken, Seed: seed})
 	if store == nil {
 		log.Warn("no token store: rotated X OAuth 2.0 tokens will not survive a restart", "account", account)
 		return ts, nil
@@ -90,7 +102,7 @@ func newTokenSource(account string, c *OAuth2Config, client *http.Client, store 
 		return nil, fmt.Errorf("twitter account %q: the stored OAuth 2.0 tokens do not decode: %w", account, err)
 	}
 	if st.Seed == seed && st.RefreshToken != "" {
-		ts.cur = st // the stored pair is the newest of this lineage
+		ts.use(st) // the stored pair is the newest of this lineage
 	} else {
 		log.Info("config has a new X refresh token; using it instead of the stored pair", "account", account)
 	}
@@ -136,7 +148,7 @@ func (ts *tokenSource) adoptStoredLocked() bool {
 	if json.Unmarshal(raw, &st) != nil || st.Seed != ts.cur.Seed || st.RefreshToken == "" || st.RefreshToken == ts.cur.RefreshToken {
 		return false
 	}
-	ts.cur = st
+	ts.use(st)
 	ts.log.Info("using the X OAuth 2.0 tokens another connector of this account rotated", "account", ts.account)
 	return true
 }
@@ -184,7 +196,7 @@ func (ts *tokenSource) refreshLocked(ctx context.Context) error {
 	if s, ok := tok.Extra("scope").(string); ok {
 		next.Scope = s
 	}
-	ts.cur = next
+	ts.use(next)
 	ts.dirty = true
 	ts.persistLocked()
 	ts.log.Info("refreshed X OAuth 2.0 access token", "account", ts.account, "expires", next.Expiry)

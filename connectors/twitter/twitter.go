@@ -128,7 +128,7 @@ func New(cfg Config, opts Options) (*Connector, error) {
 		}
 	case cfg.OAuth2 != nil:
 		tokenClient := &http.Client{Transport: base, Timeout: cfg.HTTPTimeout}
-		ts, err := newTokenSource(cfg.Name, cfg.OAuth2, tokenClient, opts.Tokens, c.now, c.log)
+		ts, err := newTokenSource(cfg.Name, cfg.OAuth2, tokenClient, opts.Tokens, c.now, c.log, opts.Secrets)
 		if err != nil {
 			return nil, err
 		}

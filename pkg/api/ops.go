@@ -92,15 +92,46 @@ func (s *Server) accountStates() ([]store.AccountState, error) {
 	return out, nil
 }
 
+// scopedErrorText is the last_error message a unit-scoped token sees: the
+// platform's words (even scrubbed) are for the office's administrators;
+// a unit's staff only need to know which kind of trouble it is.
+var scopedErrorText = map[string]string{
+	"auth":         "The platform refused the account's credentials; an administrator must renew them.",
+	"permission":   "The account lacks a permission on the platform; an administrator must grant it.",
+	"rate_limited": "The platform asked inboxd to slow down; polling resumes by itself.",
+	"usage_capped": "The account's platform quota is spent; an administrator can resume it.",
+}
+
+// errorsForScope replaces each account's last_error message by its class's
+// generic text for a unit-scoped token (unit != "").
+func errorsForScope(states []store.AccountState, unit string) []store.AccountState {
+	if unit == "" {
+		return states
+	}
+	out := make([]store.AccountState, len(states))
+	for i, st := range states {
+		if e := st.LastError; e != nil {
+			msg, ok := scopedErrorText[e.Class]
+			if !ok {
+				msg = "The account's last poll or reply failed; inboxd retries it. An administrator can see the details."
+			}
+			st.LastError = &store.AccountError{Class: e.Class, Message: msg, At: e.At}
+		}
+		out[i] = st
+	}
+	return out
+}
+
 type accountList struct {
 	Accounts []accountView `json:"accounts"`
 }
 
-func (s *Server) listAccounts(w http.ResponseWriter, _ *http.Request) error {
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	states, err := s.accountStates()
 	if err != nil {
 		return err
 	}
+	states = errorsForScope(states, scope(r))
 	quarantine, err := s.store.QuarantineSummaries()
 	if err != nil {
 		return err
@@ -185,7 +216,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, statsResponse{Stats: st, Accounts: accounts})
+	return writeJSON(w, http.StatusOK, statsResponse{Stats: st, Accounts: errorsForScope(accounts, scope(r))})
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request) error {

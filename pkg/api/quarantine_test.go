@@ -58,3 +58,25 @@ func TestQuarantineOnAccountsAndListed(t *testing.T) {
 		}
 	}
 }
+
+// A unit-scoped token sees an account's last_error as its class and a
+// generic sentence, in /accounts and /stats; the office's unscoped tokens
+// see the (scrubbed) platform message.
+func TestUnitScopedTokensSeeGenericLastError(t *testing.T) {
+	e := newEnv(t)
+	platformText := "poll mentions: auth: X refused the request (detail: token abc-123 expired)"
+	if err := e.st.PutAccountState(store.AccountState{Name: "fb-main", State: "needs_reauth",
+		LastError: &store.AccountError{Class: "auth", Message: platformText, At: testNow}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/accounts", "/api/v1/stats"} {
+		rec := e.do(asViewerA, "GET", path, nil)
+		if rec.Code != 200 || strings.Contains(rec.Body.String(), "abc-123") ||
+			!strings.Contains(rec.Body.String(), `"last_error":{"class":"auth","message":"The platform refused the account's credentials; an administrator must renew them."`) {
+			t.Fatalf("%s as a unit's viewer: %d %s", path, rec.Code, rec.Body)
+		}
+		if rec := e.do(asViewer, "GET", path, nil); !strings.Contains(rec.Body.String(), "abc-123") {
+			t.Fatalf("%s as the office's viewer: %s", path, rec.Body)
+		}
+	}
+}

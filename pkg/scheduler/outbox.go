@@ -192,7 +192,7 @@ func (s *Scheduler) deliver(a *account, name string, conn connectors.Connector, 
 	}
 
 	class := connectors.ClassOf(err)
-	reason := err.Error()
+	reason := s.opts.ErrorText(err)
 	var outcome string
 	var serr error
 	switch {

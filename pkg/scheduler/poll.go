@@ -153,7 +153,7 @@ func (s *Scheduler) finishPoll(ctx context.Context, a *account, cfg Account) err
 		if !moved || (stopsAccount(connectors.ClassOf(err)) && a.st.State != StateDisabled) {
 			s.applyFailure(&a.st, err, now)
 		} else {
-			a.st.LastError = lastError(err, now)
+			a.st.LastError = s.lastError(err, now)
 		}
 	default:
 		if moved {

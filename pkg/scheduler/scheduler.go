@@ -70,6 +70,10 @@ type Options struct {
 	VerifyMaxTime     time.Duration
 	Recheck           time.Duration // look again at a due reply held back by its thread
 	MaxParallelSends  int           // accounts delivering at the same time
+	// ErrorText turns a platform error into the text stored in an
+	// account's last_error and a reply's last_error: the daemon passes its
+	// credential scrubber (pkg/scrub). Default: err.Error().
+	ErrorText func(error) string
 }
 
 // Account is one configured account the scheduler runs.
@@ -149,6 +153,9 @@ func New(opts Options) (*Scheduler, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.ErrorText == nil {
+		opts.ErrorText = func(err error) string { return err.Error() }
 	}
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()

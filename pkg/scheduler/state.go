@@ -103,7 +103,7 @@ func stopsAccount(c connectors.Class) bool {
 // applyFailure moves an account's state after a failed call.
 func (s *Scheduler) applyFailure(st *store.AccountState, err error, now time.Time) {
 	class := connectors.ClassOf(err)
-	st.LastError = lastError(err, now)
+	st.LastError = s.lastError(err, now)
 	switch class {
 	case connectors.Auth:
 		st.State, st.PausedUntil = StateNeedsReauth, nil
@@ -167,6 +167,6 @@ func copyTime(t *time.Time) *time.Time {
 	return &c
 }
 
-func lastError(err error, now time.Time) *store.AccountError {
-	return &store.AccountError{Class: string(connectors.ClassOf(err)), Message: err.Error(), At: now}
+func (s *Scheduler) lastError(err error, now time.Time) *store.AccountError {
+	return &store.AccountError{Class: string(connectors.ClassOf(err)), Message: s.opts.ErrorText(err), At: now}
 }
