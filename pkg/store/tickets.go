@@ -139,7 +139,7 @@ func (s *Store) migrateTickets(batch int) error {
 						}
 						numbered++
 						// putItem moved the cursor's page: seek back.
-						k, v = c.Seek(id)
+						c.Seek(id) // the loop's Next then moves past id
 					}
 				}
 			}
