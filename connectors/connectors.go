@@ -10,6 +10,7 @@ package connectors
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
@@ -47,6 +48,19 @@ type Rejected struct {
 	ExternalID string // the platform's id of the record, when it could be read
 	Reason     string // what is wrong with it, for an operator
 	Raw        []byte // the record as the platform sent it
+}
+
+// RejectedID reads a raw record's "id" when it is a string, for a
+// Rejected record's ExternalID; "" when the record has none it can read.
+func RejectedID(raw json.RawMessage) string {
+	var r struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(raw, &r) != nil {
+		return ""
+	}
+	s, _ := r.ID.(string)
+	return s
 }
 
 // Outgoing is a reply on its way to the platform.

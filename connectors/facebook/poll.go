@@ -3,7 +3,6 @@ package facebook
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"iter"
 	"net/url"
 	"slices"
@@ -301,7 +300,7 @@ type batch struct {
 // reject records list entries that did not decode.
 func (b *batch) reject(bad []badRecord, what string) {
 	for _, r := range bad {
-		b.rejectRecord(recordID(r.Raw), what+" is not in Graph's shape: "+r.Err.Error(), r.Raw)
+		b.rejectRecord(connectors.RejectedID(r.Raw), what+" is not in Graph's shape: "+r.Err.Error(), r.Raw)
 	}
 }
 
@@ -316,18 +315,6 @@ func (b *batch) addItem(it inbox.Item, raw []byte) {
 		return
 	}
 	b.items = append(b.items, it)
-}
-
-// recordID reads a record's "id" when it is a string.
-func recordID(raw json.RawMessage) string {
-	var r struct {
-		ID any `json:"id"`
-	}
-	if json.Unmarshal(raw, &r) != nil {
-		return ""
-	}
-	s, _ := r.ID.(string)
-	return s
 }
 
 func (b *batch) next(c *Connector, cur step, next, thread string) error {

@@ -278,19 +278,6 @@ func records(source string, data json.RawMessage) ([]json.RawMessage, []connecto
 	return raws, nil
 }
 
-// recordID reads a record's "id" when it is a string, for a rejected
-// record's external_id.
-func recordID(raw json.RawMessage) string {
-	var r struct {
-		ID any `json:"id"`
-	}
-	if json.Unmarshal(raw, &r) != nil {
-		return ""
-	}
-	s, _ := r.ID.(string)
-	return s
-}
-
 // checkRecord says why a record's id or time make it unusable, or "".
 func checkRecord(kind, id, createdAt string) (time.Time, string) {
 	if id == "" {
@@ -361,7 +348,7 @@ func (v *v2) posts(source string, env *v2Envelope) (out []post, rejected []conne
 	for _, r := range raws {
 		var t v2Tweet
 		if err := json.Unmarshal(r, &t); err != nil {
-			rejected = append(rejected, connectors.Rejected{Source: source, ExternalID: recordID(r), Reason: "post is not in X's shape: " + err.Error(), Raw: r})
+			rejected = append(rejected, connectors.Rejected{Source: source, ExternalID: connectors.RejectedID(r), Reason: "post is not in X's shape: " + err.Error(), Raw: r})
 			continue
 		}
 		ids = append(ids, t.ID)
@@ -408,7 +395,7 @@ func (v *v2) dmEvents(source string, env *v2Envelope) (out []dmEvent, rejected [
 	for _, r := range raws {
 		var e v2DMEvent
 		if err := json.Unmarshal(r, &e); err != nil {
-			rejected = append(rejected, connectors.Rejected{Source: source, ExternalID: recordID(r), Reason: "DM event is not in X's shape: " + err.Error(), Raw: r})
+			rejected = append(rejected, connectors.Rejected{Source: source, ExternalID: connectors.RejectedID(r), Reason: "DM event is not in X's shape: " + err.Error(), Raw: r})
 			continue
 		}
 		if e.EventType != "" && e.EventType != "MessageCreate" {
