@@ -44,8 +44,8 @@ func TestOpenAt(t *testing.T) {
 		at   time.Time
 		open bool
 	}{
-		{time.Date(2026, 12, 7, mon.Start/60, mon.Start%60, 0, 0, jkt), true},   // opening minute
-		{time.Date(2026, 12, 7, mon.End/60, mon.End%60, 0, 0, jkt), false},      // closing minute
+		{time.Date(2026, 12, 7, mon.Start/60, mon.Start%60, 0, 0, jkt), true}, // opening minute
+		{time.Date(2026, 12, 7, mon.End/60, mon.End%60, 0, 0, jkt), false},    // closing minute
 		{time.Date(2026, 12, 7, mon.Start/60, mon.Start%60, 0, 0, jkt).Add(-time.Second), false},
 		{time.Date(2026, 12, 6, 10, 0, 0, 0, jkt), false},  // Sunday
 		{time.Date(2026, 12, 25, 10, 0, 0, 0, jkt), false}, // Friday, a holiday
