@@ -187,3 +187,27 @@ func TestGraphErrorBodiesFromSamples(t *testing.T) {
 		}
 	}
 }
+
+// A Messenger message carries the reply window: 24 hours from the citizen's
+// message, 7 days once the Page has Meta's Human Agent permission; comments
+// (answered publicly) carry none.
+func TestMessageReplyWindow(t *testing.T) {
+	created := mustTime(t, "2026-03-02T07:40:02+0000")
+	for _, tc := range []struct {
+		humanAgent bool
+		want       time.Duration
+	}{{false, 24 * time.Hour}, {true, 7 * 24 * time.Hour}} {
+		c, err := New(Config{Name: "pemkab-fb", PageID: "102030405060708", PageToken: testToken, HumanAgent: tc.humanAgent}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := c.messageItem(message{ID: "m_1", Message: "halo", CreatedTime: graphTime{created}}, "t_1", false)
+		if it.ReplyWindowEndsAt == nil || !it.ReplyWindowEndsAt.Equal(created.Add(tc.want)) {
+			t.Errorf("human_agent=%v: reply_window_ends_at = %v, want %v", tc.humanAgent, it.ReplyWindowEndsAt, created.Add(tc.want))
+		}
+	}
+	c := fixtureConnector(t)
+	if it := c.commentItem(comment{ID: "1_2", Message: "jalan rusak", CreatedTime: graphTime{created}}, "1", false); it.ReplyWindowEndsAt != nil {
+		t.Errorf("comment carries a reply window %v; a public comment reply has none", it.ReplyWindowEndsAt)
+	}
+}

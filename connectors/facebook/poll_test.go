@@ -27,10 +27,12 @@ func TestPollMessages(t *testing.T) {
 		t.Fatalf("items = %v, want %v (oldest first, staff message and old message left out)", got, want)
 	}
 	it := p.Items[0]
+	windowEnds := t0.Add(-3 * time.Hour).Add(StandardWindow)
 	want := inbox.Item{
 		Channel: inbox.ChannelFacebook, Account: "pemkab-fb", Kind: inbox.KindMessage, ExternalID: m1, ThreadID: conv1,
 		Author: alice2author(alice), Text: "Jalan di RT 03 berlubang", CreatedAt: t0.Add(-3 * time.Hour), Backfill: true,
-		Attachments: []inbox.Attachment{{Type: "image", URL: "https://cdn.example/lubang.jpg"}},
+		Attachments:       []inbox.Attachment{{Type: "image", URL: "https://cdn.example/lubang.jpg"}},
+		ReplyWindowEndsAt: &windowEnds,
 	}
 	if fmt.Sprint(it) != fmt.Sprint(want) {
 		t.Errorf("item =\n %+v\nwant\n %+v", it, want)

@@ -66,6 +66,8 @@ func schemas() obj {
 			"resolution_due_at":     obj{"type": "string", "format": "date-time", "description": "SLA deadline of the resolution, in office time from created_at"},
 			"first_response_at":     obj{"type": "string", "format": "date-time", "description": "First sent human reply, or first human status change to answered or closed"},
 			"overdue":               enumOf([]string{inbox.OverdueFirstResponse, inbox.OverdueResolution}),
+			"reply_window_ends_at": obj{"type": "string", "format": "date-time", "description": "When the platform stops accepting an answer (Messenger: 24 hours after the citizen's latest message, 7 days with human_agent); " +
+				"absent where no window applies. In lists it counts from this message; GET /api/v1/items/{id} counts from the citizen's latest message in the thread"},
 		}),
 		"ItemList": object([]string{"items", "next_cursor"}, obj{
 			"items": arrayOf(ref("Item")), "next_cursor": obj{"type": "string", "description": "empty when there is nothing more"},

@@ -113,6 +113,13 @@ type Item struct {
 	// Overdue names the deadline the item has missed, kept current by the
 	// daemon: OverdueFirstResponse, OverdueResolution or "".
 	Overdue string `json:"overdue,omitempty"`
+	// ReplyWindowEndsAt is when the platform stops accepting an answer to
+	// this item (Messenger's 24 hours, or 7 days with Meta's Human Agent
+	// permission), counted from the citizen's latest message in the
+	// thread; nil where no window applies (a public comment reply, X).
+	// The connector sets it from the item's own time at ingest; the item
+	// endpoint moves it on to the thread's latest inbound message.
+	ReplyWindowEndsAt *time.Time `json:"reply_window_ends_at,omitempty"`
 
 	// RoutedBy names the routing rule that set this new item's unit, tags,
 	// priority, assignee or status before ingest; the store writes the

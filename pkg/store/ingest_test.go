@@ -624,3 +624,29 @@ func TestDetailShowsTheNearestPartOfALongThread(t *testing.T) {
 		}
 	}
 }
+
+// The item endpoint counts a Messenger reply window from the citizen's
+// latest message in the thread, as Meta does; the list keeps each
+// message's own (its connector set it at ingest).
+func TestDetailMovesReplyWindowToLatestInbound(t *testing.T) {
+	e := newEnv(t)
+	t0 := e.clock.Now()
+	msg := func(ext string, at time.Time) inbox.Item {
+		it := item(inbox.ChannelFacebook, inbox.KindMessage, ext, "t_1", "citizen", at)
+		ends := at.Add(24 * time.Hour)
+		it.ReplyWindowEndsAt = &ends
+		return it
+	}
+	other := item(inbox.ChannelFacebook, inbox.KindMessage, "m_other", "t_1", "someone-else", t0.Add(5*time.Hour))
+	ids := e.ingest(msg("m_1", t0), msg("m_2", t0.Add(3*time.Hour)), other)
+	d := must[Detail](t)(e.s.Detail(ids[0]))
+	if want := t0.Add(27 * time.Hour); d.Item.ReplyWindowEndsAt == nil || !d.Item.ReplyWindowEndsAt.Equal(want) {
+		t.Errorf("detail window = %v, want %v (24 h after the citizen's latest message, not another author's)", d.Item.ReplyWindowEndsAt, want)
+	}
+	if got := e.get(ids[0]).ReplyWindowEndsAt; got == nil || !got.Equal(t0.Add(24*time.Hour)) {
+		t.Errorf("stored window = %v, want the message's own", got)
+	}
+	if d := must[Detail](t)(e.s.Detail(ids[2])); d.Item.ReplyWindowEndsAt != nil {
+		t.Errorf("an item without a window got one: %v", d.Item.ReplyWindowEndsAt)
+	}
+}

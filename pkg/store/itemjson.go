@@ -117,6 +117,10 @@ func appendItemJSON(b []byte, it *inbox.Item) []byte {
 		b = append(b, `,"overdue":`...)
 		b = appendJSONString(b, it.Overdue)
 	}
+	if it.ReplyWindowEndsAt != nil {
+		b = append(b, `,"reply_window_ends_at":`...)
+		b = appendJSONTime(b, *it.ReplyWindowEndsAt)
+	}
 	return append(b, '}')
 }
 
@@ -124,7 +128,8 @@ func appendItemJSON(b []byte, it *inbox.Item) []byte {
 // RFC 3339 can carry fall back to encoding/json and its error.
 func marshalItem(it *inbox.Item) ([]byte, error) {
 	if !jsonTimeOK(it.CreatedAt) || !jsonTimeOK(it.ReceivedAt) || !optTimeOK(it.AnsweredAt) ||
-		!optTimeOK(it.FirstResponseDueAt) || !optTimeOK(it.ResolutionDueAt) || !optTimeOK(it.FirstResponseAt) {
+		!optTimeOK(it.FirstResponseDueAt) || !optTimeOK(it.ResolutionDueAt) || !optTimeOK(it.FirstResponseAt) ||
+		!optTimeOK(it.ReplyWindowEndsAt) {
 		return json.Marshal(it)
 	}
 	return appendItemJSON(make([]byte, 0, 512+len(it.Text)), it), nil

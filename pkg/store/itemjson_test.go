@@ -14,7 +14,7 @@ import (
 // The hand-written encoder must follow inbox.Item: a new field fails here
 // until appendItemJSON learns it.
 func TestItemJSONKnowsEveryField(t *testing.T) {
-	want := "id channel account kind external_id thread_id parent_id author text attachments permalink created_at received_at status assignee unit tags priority backfill answered_at ticket external_ref first_response_due_at resolution_due_at first_response_at overdue"
+	want := "id channel account kind external_id thread_id parent_id author text attachments permalink created_at received_at status assignee unit tags priority backfill answered_at ticket external_ref first_response_due_at resolution_due_at first_response_at overdue reply_window_ends_at"
 	var got []string
 	typ := reflect.TypeFor[inbox.Item]()
 	for i := range typ.NumField() {
@@ -83,6 +83,10 @@ func TestItemJSONMatchesEncodingJSON(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			a := it.ReceivedAt.Add(2 * time.Minute)
 			it.FirstResponseAt = &a
+		}
+		if rng.IntN(2) == 0 {
+			w := it.CreatedAt.Add(24 * time.Hour)
+			it.ReplyWindowEndsAt = &w
 		}
 		want, err := json.Marshal(&it)
 		if err != nil {

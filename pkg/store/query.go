@@ -396,12 +396,32 @@ func (s *Store) Get(id string) (inbox.Item, error) {
 	return it, err
 }
 
+// windowFromLatestInbound moves an item's reply window (set by its
+// connector from the item's own time) on to the citizen's latest message in
+// the thread, since the platform counts from that.
+func windowFromLatestInbound(tx *bolt.Tx, it *inbox.Item) error {
+	if it.ReplyWindowEndsAt == nil {
+		return nil
+	}
+	length := it.ReplyWindowEndsAt.Sub(it.CreatedAt)
+	last, err := lastInbound(tx, it)
+	if err != nil {
+		return err
+	}
+	ends := last.Add(length)
+	it.ReplyWindowEndsAt = &ends
+	return nil
+}
+
 // Detail returns an item with its thread, replies, notes and audit trail.
 func (s *Store) Detail(id string) (Detail, error) {
 	var d Detail
 	err := s.view(func(tx *bolt.Tx) error {
 		it, iid, err := getItemByID(tx, id)
 		if err != nil {
+			return err
+		}
+		if err := windowFromLatestInbound(tx, &it); err != nil {
 			return err
 		}
 		d.Item = it
