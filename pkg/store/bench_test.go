@@ -107,7 +107,7 @@ func template(b *testing.B, n int) string {
 	return path
 }
 
-func copyFile(b *testing.B, src, dst string) {
+func copyFile(b testing.TB, src, dst string) {
 	b.Helper()
 	in, err := os.Open(src)
 	if err != nil {

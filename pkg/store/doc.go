@@ -66,6 +66,9 @@
 //	                year's last ticket number (gap-free: written with the item)
 //	ix_ticket       ticket|id16              (items with a ticket: a case's items)
 //	ix_external_ref external_ref|id16        (items with an external_ref)
+//	report          u4(month)|unit|kind|rest -> int64 (the monthly report's counters;
+//	                layout and kinds in reportcounters.go)
+//	report_closed   id16 -> t8 (when a closed item was closed)
 //
 // Meta also holds "tickets_done" once the items stored before tickets
 // existed were numbered, and "tickets_at", the id16 where that migration

@@ -200,6 +200,9 @@ func (w *wctx) putItem(it *inbox.Item, old *inbox.Item) error {
 		w.countItem(old, -1)
 	}
 	w.countItem(it, 1)
+	if err := w.reportItem(old, it); err != nil {
+		return err
+	}
 	if old == nil { // fast path for ingest: nothing to diff
 		for _, e := range itemIndex(it, id) {
 			if err := w.tx.Bucket(e.bucket).Put(e.key, e.val); err != nil {

@@ -68,6 +68,7 @@ var allBuckets = [][]byte{
 	bTickets, bIxTicket, bIxExtRef,
 	bIxDue, bIxOverdue,
 	bQuarantine, bQxAccount, bQSummary, bQDedup,
+	bReport, bReportClosed,
 }
 
 const idLen = 16

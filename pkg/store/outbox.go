@@ -68,6 +68,7 @@ func (w *wctx) putReply(r, old *inbox.Reply, it *inbox.Item) error {
 		w.count(replyCounters(old, it.Unit), -1)
 	}
 	w.count(replyCounters(r, it.Unit), 1)
+	w.reportReply(r, old, it, 1)
 	return w.updateIndex(oldIx, replyIndex(r, rid, it))
 }
 
@@ -484,6 +485,7 @@ func (w *wctx) dropExternal(rid []byte) error {
 		return err
 	}
 	w.count(replyCounters(&r, it.Unit), -1)
+	w.reportReply(&r, nil, &it, -1)
 	return w.tx.Bucket(bReplies).Delete(rid)
 }
 

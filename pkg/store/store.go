@@ -128,6 +128,10 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if err := s.migrateReport(reportBatch); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -248,6 +252,7 @@ type wctx struct {
 	noop   bool // fn changed nothing: roll back instead of committing
 
 	counterKeys map[[5]string][]string // see countItem
+	repDeltas   map[string]int64       // monthly report counters (reportcounters.go)
 }
 
 // appendMostly are buckets whose keys mostly arrive in ascending order
@@ -285,6 +290,9 @@ func (s *Store) write(fn func(w *wctx) error) error {
 		}
 		if len(w.events) == 0 && w.noop {
 			return errNoop
+		}
+		if err := w.applyReport(); err != nil {
+			return err
 		}
 		return w.applyDeltas()
 	})
