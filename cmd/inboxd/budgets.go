@@ -8,7 +8,6 @@ import (
 
 	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/config"
-	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 // budgetWarnings names each X account source whose schedule asks for more
@@ -18,7 +17,8 @@ import (
 func budgetWarnings(cfg *config.Config) []string {
 	var out []string
 	for _, a := range cfg.Accounts {
-		if a.Platform != inbox.ChannelTwitter || a.Twitter == nil {
+		x, ok := a.Settings.(*twitter.Settings)
+		if !ok {
 			continue
 		}
 		sched, err := config.ParseSchedule(a.Schedule)
@@ -27,7 +27,7 @@ func budgetWarnings(cfg *config.Config) []string {
 		}
 		polls := maxRunsPerWindow(sched, twitter.Window)
 		for _, src := range a.Sources {
-			budget := a.Twitter.RateBudget[src]
+			budget := x.RateBudget[src]
 			if budget == 0 {
 				budget = twitter.DefaultMentionsBudget
 				if src == twitter.SourceDirectMessages {

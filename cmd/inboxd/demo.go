@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/inboxd/inboxd/connectors/facebook"
+	"github.com/inboxd/inboxd/connectors/registry"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -132,13 +134,13 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 	}
 	defer fakes.Close()
 
-	pages := config.DefaultMaxPagesPerPoll
+	pages := facebook.DefaultMaxPagesPerPoll
 	if f.noLimits {
-		pages = config.MaxPagesPerPollLimit
+		pages = facebook.MaxPagesPerPollLimit
 	}
 	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen) + exampleBlocks(inboxd.ExampleConfig, "units", "routing") +
 		fakes.AccountsYAML(f.schedule, pages)
-	cfg, err := config.Parse("demo config", []byte(yaml), nil)
+	cfg, err := config.Parse("demo config", []byte(yaml), nil, registry.Config()...)
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}

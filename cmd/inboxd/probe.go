@@ -47,7 +47,7 @@ func probe(ctx context.Context, e env, args []string) error {
 	// read and persist the same pair the daemon uses, or it would lock the
 	// daemon out. Other accounts need no store.
 	var st *store.Store
-	if acc.Twitter != nil && acc.Twitter.OAuth2 != nil {
+	if r, ok := acc.Settings.(interface{ RotatesTokens() bool }); ok && r.RotatesTokens() {
 		st, err = openStore(cfg, logger, true,
 			"an OAuth 2 account can only be probed while the daemon is stopped (a probe would rotate the tokens the daemon holds); see GET /api/v1/accounts instead")
 		if err != nil {

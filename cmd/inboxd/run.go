@@ -280,7 +280,7 @@ func onStore(cfg *config.Config, e env, create bool, lockHint string, fn func(*s
 }
 
 func loadConfig(path string, getenv func(string) (string, bool)) (*config.Config, error) {
-	cfg, err := config.Load(path, getenv)
+	cfg, err := config.Load(path, getenv, registry.Config()...)
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
@@ -300,7 +300,7 @@ func newLogger(w io.Writer, cfg *config.Config) (*slog.Logger, *scrub.Scrubber) 
 	scr := scrub.New(0)
 	scr.Add(cfg.HTTP.BootstrapAdminToken.Reveal())
 	for _, a := range cfg.Accounts {
-		scr.Add(accountSecrets(a)...)
+		scr.Add(registry.Secrets(a)...)
 	}
 	opts := &slog.HandlerOptions{Level: cfg.Log.SlogLevel(), ReplaceAttr: durationString}
 	var h slog.Handler = slog.NewTextHandler(w, opts)

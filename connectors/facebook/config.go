@@ -13,12 +13,13 @@ import (
 	fb "github.com/huandu/facebook/v2"
 
 	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/connectors/metagraph"
 )
 
 // Defaults for Config's zero values.
 const (
-	DefaultGraphURL        = "https://graph.facebook.com/"
-	DefaultGraphVersion    = "v25.0"
+	DefaultGraphURL        = metagraph.DefaultURL
+	DefaultGraphVersion    = metagraph.DefaultVersion
 	DefaultLookback        = 72 * time.Hour
 	DefaultMaxPagesPerPoll = 10
 	DefaultHTTPTimeout     = 30 * time.Second

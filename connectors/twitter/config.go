@@ -25,7 +25,7 @@ const (
 // Defaults of Config.
 const (
 	DefaultAPIURL          = "https://api.x.com"
-	DefaultTokenURL        = DefaultAPIURL + "/2/oauth2/token"
+	DefaultTokenURL        = DefaultAPIURL + tokenPath
 	DefaultHTTPTimeout     = 30 * time.Second
 	DefaultMaxPagesPerPoll = 10
 )
@@ -98,12 +98,12 @@ func (c *Config) applyDefaults() {
 		c.APIURL = DefaultAPIURL
 	}
 	if len(c.Sources) == 0 {
-		c.Sources = []string{SourceMentions, SourceDirectMessages}
+		c.Sources = AllSources
 	}
 	if c.OAuth2 != nil && c.OAuth2.TokenURL == "" {
 		// X's token endpoint lives under the API host; deriving it keeps a
 		// connector pointed at a fake from refreshing against the real X.
-		c.OAuth2.TokenURL = strings.TrimSuffix(c.APIURL, "/") + "/2/oauth2/token"
+		c.OAuth2.TokenURL = strings.TrimSuffix(c.APIURL, "/") + tokenPath
 	}
 	if c.HTTPTimeout <= 0 {
 		c.HTTPTimeout = DefaultHTTPTimeout

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ const (
 )
 
 // parseItemFilter turns the query string into a store filter.
-func parseItemFilter(q url.Values) (store.Filter, error) {
+func parseItemFilter(q url.Values, channels []inbox.Channel) (store.Filter, error) {
 	var v validationErrors
 	f := store.Filter{
 		Account:     q.Get("account"),
@@ -49,8 +50,8 @@ func parseItemFilter(q url.Values) (store.Filter, error) {
 		}
 	}
 	if c := inbox.Channel(q.Get("channel")); c != "" {
-		if !c.Valid() {
-			v.add("channel", "must be facebook or twitter")
+		if !slices.Contains(channels, c) {
+			v.add("channel", "must be %s", joinEnum(channels))
 		}
 		f.Channel = c
 	}
@@ -94,7 +95,7 @@ func parseItemFilter(q url.Values) (store.Filter, error) {
 }
 
 func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
-	f, err := parseItemFilter(r.URL.Query())
+	f, err := parseItemFilter(r.URL.Query(), s.channels)
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func TestListItemsInvalid(t *testing.T) {
 	}{
 		{"status=pending", 422, "status"},
 		{"status=new,,open", 422, "status"},
-		{"channel=instagram", 422, "channel"},
+		{"channel=myspace", 422, "channel"},
 		{"kind=dm", 422, "kind"},
 		{"order=random", 422, "order"},
 		{"limit=0", 422, "limit"},

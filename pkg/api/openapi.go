@@ -35,7 +35,7 @@ var (
 )
 
 // schemas are the components the route table's Body and Response name.
-func schemas() obj {
+func schemas(channels []inbox.Channel) obj {
 	status := enumOf(inbox.Statuses)
 	return obj{
 		"Problem": object([]string{"type", "title", "status"}, obj{
@@ -55,7 +55,7 @@ func schemas() obj {
 		"Author":      object([]string{"id"}, obj{"id": tStr, "name": tStr, "handle": tStr}),
 		"Attachment":  object([]string{"type"}, obj{"type": tStr, "url": tStr}),
 		"Item": object([]string{"id", "channel", "account", "kind", "external_id", "author", "text", "created_at", "received_at", "status", "priority"}, obj{
-			"id": tStr, "channel": enumOf(inbox.Channels), "account": tStr, "kind": enumOf(inbox.Kinds),
+			"id": tStr, "channel": enumOf(channels), "account": tStr, "kind": enumOf(inbox.Kinds),
 			"external_id": tStr, "thread_id": tStr, "parent_id": tStr, "author": ref("Author"), "text": tStr,
 			"attachments": arrayOf(ref("Attachment")), "permalink": tStr, "created_at": tTime, "received_at": tTime,
 			"status": status, "assignee": tStr, "unit": tStr, "tags": arrayOf(tStr), "priority": enumOf(inbox.Priorities),
@@ -185,7 +185,7 @@ func schemas() obj {
 			"set_password_expires_at": tTime}),
 		"CreatedUser": obj{"allOf": []obj{ref("PasswordLink"), object([]string{"user"}, obj{"user": ref("User")})}},
 		"RoutingTest": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
-			"text": obj{"type": "string", "maxLength": maxRoutingTextLen}, "channel": enumOf(inbox.Channels), "kind": enumOf(inbox.Kinds),
+			"text": obj{"type": "string", "maxLength": maxRoutingTextLen}, "channel": enumOf(channels), "kind": enumOf(inbox.Kinds),
 			"account": tStr, "author_handle": tStr,
 			"created_at": obj{"type": "string", "format": "date-time", "description": "when the citizen wrote (RFC 3339); default now"},
 		}},
@@ -198,7 +198,7 @@ func schemas() obj {
 		"RoutingApply": obj{"type": "object", "additionalProperties": false, "properties": obj{
 			"unit":    obj{"type": "string", "description": "only this unit; \"\" is the unrouted items; absent: every unit"},
 			"status":  obj{"type": "string", "description": "one status, or waiting (new and open)"},
-			"channel": enumOf(inbox.Channels), "account": tStr,
+			"channel": enumOf(channels), "account": tStr,
 			"received_after":  obj{"type": "string", "format": "date-time", "description": "inclusive; received_from and from are the same"},
 			"received_before": obj{"type": "string", "format": "date-time", "description": "exclusive; received_to and to are the same"},
 			"received_from":   tTime, "received_to": tTime, "from": tTime, "to": tTime,
@@ -227,7 +227,7 @@ func schemas() obj {
 var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
 
 // openAPIDocument builds the OpenAPI 3.1 document from the route table.
-func openAPIDocument(routes []route) obj {
+func openAPIDocument(routes []route, channels []inbox.Channel) obj {
 	paths := obj{}
 	for _, rt := range routes {
 		item, _ := paths[rt.Path].(obj)
@@ -247,7 +247,7 @@ func openAPIDocument(routes []route) obj {
 		"servers": []obj{{"url": "/"}},
 		"paths":   paths,
 		"components": obj{
-			"schemas": schemas(),
+			"schemas": schemas(channels),
 			"securitySchemes": obj{
 				"bearer":  obj{"type": "http", "scheme": "bearer"},
 				"session": obj{"type": "apiKey", "in": "cookie", "name": sessionCookieSecure, "description": "Set by POST /api/v1/session; named " + sessionCookiePlain + " over plain HTTP."},

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/inboxd/inboxd/connectors/facebook"
+	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 type oaDoc struct {
@@ -96,7 +99,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // TestDocumentedQueryParamsAreAccepted keeps the query allow-list and the
 // document together: every documented parameter passes checkQuery.
 func TestDocumentedQueryParamsAreAccepted(t *testing.T) {
-	for _, rt := range routeTable() {
+	for _, rt := range routeTable(testReplies.Channels()) {
 		for _, p := range rt.Doc.Query {
 			req := httptest.NewRequest(rt.Method, rt.Path+"?"+p.Name+"=1", nil)
 			if err := checkQuery(req, rt); err != nil {
@@ -107,5 +110,32 @@ func TestDocumentedQueryParamsAreAccepted(t *testing.T) {
 		if err := checkQuery(req, rt); toProblem(err).Status != http.StatusBadRequest {
 			t.Errorf("%s %s: undocumented parameter accepted", rt.Method, rt.Path)
 		}
+	}
+}
+
+// The channels the API validates and documents are the platforms whose
+// reply tables are registered (connectors/registry), not a list of its own.
+func TestChannelsComeFromTheRegisteredPlatforms(t *testing.T) {
+	fbOnly := inbox.MustReplyRules(facebook.Replies())
+	e := newEnv(t, func(o *Options) { o.Replies = fbOnly })
+	rec := e.do(asViewer, "GET", "/api/v1/openapi.json", nil)
+	var doc oaDoc
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var enum []any
+	for _, p := range doc.Paths["/api/v1/items"]["get"].Parameters {
+		if p["name"] == "channel" {
+			enum, _ = p["schema"].(map[string]any)["enum"].([]any)
+		}
+	}
+	if !slices.Equal(enum, []any{"facebook"}) {
+		t.Errorf("items channel enum = %v, want [facebook]", enum)
+	}
+	if rec := e.do(asViewer, "GET", "/api/v1/items?channel=twitter", nil); rec.Code != 422 || !strings.Contains(rec.Body.String(), "must be facebook") {
+		t.Errorf("channel=twitter with only facebook registered: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(asViewer, "GET", "/api/v1/items?channel=facebook", nil); rec.Code != 200 {
+		t.Errorf("channel=facebook: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -129,8 +130,8 @@ func (s *Server) routingApply(w http.ResponseWriter, r *http.Request) error {
 	if f.Status != "" && f.Status != "waiting" && !inbox.Status(f.Status).Valid() {
 		v.add("status", "unknown status %q; one of new, open, answered, closed, ignored or waiting", f.Status)
 	}
-	if f.Channel != "" && !inbox.Channel(f.Channel).Valid() {
-		v.add("channel", "unknown channel %q; use %s", f.Channel, joinEnum(inbox.Channels))
+	if f.Channel != "" && !slices.Contains(s.channels, inbox.Channel(f.Channel)) {
+		v.add("channel", "unknown channel %q; use %s", f.Channel, joinEnum(s.channels))
 	}
 	checkText(&v, "account", f.Account, maxNameLen)
 	f.window(&v)

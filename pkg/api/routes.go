@@ -60,7 +60,9 @@ var (
 
 // routeTable is THE list of routes: the mux, auth, metrics labels and the
 // OpenAPI document are all derived from it.
-func routeTable() []route {
+// routeTable is the API's routes; channels are the registered platforms
+// (the channel parameter's enum).
+func routeTable(channels []inbox.Channel) []route {
 	return []route{
 		{Method: "GET", Path: "/healthz", Handle: (*Server).healthz, Doc: opDoc{
 			ID: "healthz", Tag: "ops", Summary: "Liveness: the process serves HTTP", Response: "Health"}},
@@ -79,7 +81,7 @@ func routeTable() []route {
 			Description: "A q search scans a bounded number of items per request; a short page with next_cursor means: continue.",
 			Query: []param{
 				{"status", "Comma-separated statuses, or waiting (new and open).", str("e.g. new,open")},
-				{"channel", "", enumOf(inbox.Channels)},
+				{"channel", "", enumOf(channels)},
 				{"account", "Account name from the configuration.", str("")},
 				{"kind", "", enumOf(inbox.Kinds)},
 				{"unit", "Unit (government office); - selects items with no unit.", str("")},

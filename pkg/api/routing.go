@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,8 +52,8 @@ func (s *Server) routingTest(w http.ResponseWriter, r *http.Request) error {
 	case (inbox.TextLimit{}).Count(*body.Text) > maxRoutingTextLen:
 		v.add("text", "is longer than %d characters", maxRoutingTextLen)
 	}
-	if body.Channel != "" && !inbox.Channel(body.Channel).Valid() {
-		v.add("channel", "unknown channel %q; use %s", body.Channel, joinEnum(inbox.Channels))
+	if body.Channel != "" && !slices.Contains(s.channels, inbox.Channel(body.Channel)) {
+		v.add("channel", "unknown channel %q; use %s", body.Channel, joinEnum(s.channels))
 	}
 	if body.Kind != "" && !inbox.Kind(body.Kind).Valid() {
 		v.add("kind", "unknown kind %q; use %s", body.Kind, joinEnum(inbox.Kinds))

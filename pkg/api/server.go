@@ -138,6 +138,7 @@ type Server struct {
 	store         Store
 	deadlines     *calendar.Live
 	replies       inbox.ReplyRules
+	channels      []inbox.Channel // the registered platforms, from replies
 	log           *slog.Logger
 	now           func() time.Time
 	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
@@ -292,14 +293,15 @@ func New(opts Options) (*Server, error) {
 	s.hub = events.NewHub(opts.EventRingSize, strconv.FormatInt(s.now().UnixMilli(), 36))
 
 	s.buffers.New = func() any { return new(bytes.Buffer) }
-	s.routes = routeTable()
+	s.channels = s.replies.Channels()
+	s.routes = routeTable(s.channels)
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
 		pattern := rt.Method + " " + rt.Path
 		s.mux.Handle(pattern, s.routeHandler(rt))
 		s.registered = append(s.registered, pattern)
 	}
-	if s.openapi, err = json.Marshal(openAPIDocument(s.routes)); err != nil {
+	if s.openapi, err = json.Marshal(openAPIDocument(s.routes, s.channels)); err != nil {
 		return nil, fmt.Errorf("api: openapi document: %w", err)
 	}
 

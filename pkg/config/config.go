@@ -41,25 +41,9 @@ const (
 	DefaultLogFormat  = "text"
 	DefaultListen     = "127.0.0.1:8080"
 	DefaultSchedule   = "@every 1m"
-	// DefaultXSchedule keeps an X account's scheduled polls within two
-	// thirds of its DM read budget (15 per 15 minutes on X's Basic and
-	// pay-per-use access: 7.5 polls of 10 allowed).
-	DefaultXSchedule       = "@every 2m"
-	DefaultGraphURL        = "https://graph.facebook.com/"
-	DefaultGraphVersion    = "v25.0"
-	DefaultLookback        = 72 * time.Hour
-	DefaultMaxPagesPerPoll = 10
-	DefaultXAPI            = XAPIv2
-	DefaultXAPIURL         = "https://api.x.com"
-	DefaultXTokenURL       = DefaultXAPIURL + XTokenPath
-	// XTokenPath is where token_url defaults to under api_url.
-	XTokenPath = "/2/oauth2/token"
-
 	// MinBootstrapTokenLen keeps a guessable bootstrap admin token out of a
 	// daemon that may listen on a public address.
 	MinBootstrapTokenLen = 16
-	// MaxPagesPerPollLimit bounds max_pages_per_poll.
-	MaxPagesPerPollLimit = 1000
 
 	// Caps of the HTTP API (docs/LIMITS.md).
 	DefaultMaxConnections     = 1200
@@ -73,33 +57,6 @@ const (
 	// /readyz and ordinary requests.
 	MinConnectionHeadroom = 32
 )
-
-// Sources an account can poll.
-const (
-	SourceMessages       = "messages" // Facebook: Messenger conversations
-	SourceComments       = "comments" // Facebook: comments on Page posts
-	SourceTagged         = "tagged"   // Facebook: posts that tag the Page
-	SourceMentions       = "mentions" // X: posts that mention the account
-	SourceDirectMessages = "direct_messages"
-)
-
-// X API versions.
-const (
-	XAPIv2  = "v2"
-	XAPIv11 = "v1.1"
-)
-
-// PlatformSources returns the sources a platform knows, in their default
-// order (all of them are polled when an account lists none).
-func PlatformSources(p inbox.Channel) []string {
-	switch p {
-	case inbox.ChannelFacebook:
-		return []string{SourceMessages, SourceComments, SourceTagged}
-	case inbox.ChannelTwitter:
-		return []string{SourceMentions, SourceDirectMessages}
-	}
-	return nil
-}
 
 // Verify bounds how long the outbox verifies a reply left unknown (it may
 // have reached the platform) before leaving it to an operator's decision.
@@ -232,56 +189,12 @@ type Account struct {
 	Name     string
 	Platform inbox.Channel
 	Schedule string   // robfig/cron spec or descriptor, e.g. "@every 1m"
-	Sources  []string // subset of PlatformSources(Platform)
+	Sources  []string // subset of the platform's sources
 	Enabled  bool
 
-	Facebook *Facebook // set when Platform is facebook
-	Twitter  *Twitter  // set when Platform is twitter
-}
-
-// Facebook holds the keys of a Facebook Page account.
-type Facebook struct {
-	GraphURL        string // base URL with trailing slash
-	GraphVersion    string // e.g. v25.0
-	PageID          string
-	PageToken       Secret
-	AppSecret       Secret // optional: enables appsecret_proof
-	Lookback        time.Duration
-	HumanAgent      bool
-	MaxPagesPerPoll int
-}
-
-// Twitter holds the keys of an X account.
-type Twitter struct {
-	API    string // v2 or v1.1
-	APIURL string
-	UserID string
-	OAuth1 *OAuth1 // exactly one of OAuth1 and OAuth2 is set
-	OAuth2 *OAuth2
-	// RateBudget overrides the read requests per 15 minutes of a source
-	// (rate_budget: {direct_messages: 15, mentions: 300}); absent: X's
-	// documented default.
-	RateBudget map[string]int
-	// DMSendBudget overrides the DMs the account may send
-	// (dm_send_budget: {per_15min: 15, per_day: 1440}); 0: the default.
-	DMSendPer15Min, DMSendPerDay int
-}
-
-// OAuth1 is OAuth 1.0a user context.
-type OAuth1 struct {
-	ConsumerKey    Secret
-	ConsumerSecret Secret
-	AccessToken    Secret
-	AccessSecret   Secret
-}
-
-// OAuth2 is OAuth 2.0 user context with refresh.
-type OAuth2 struct {
-	ClientID     string
-	ClientSecret Secret // optional (public clients)
-	AccessToken  Secret
-	RefreshToken Secret
-	TokenURL     string
+	// Settings are the platform's keys as its Platform.Decode returned them
+	// (e.g. *facebook.Settings); nil when Parse was given no platforms.
+	Settings any
 }
 
 // Error is one configuration problem, located in the file.
@@ -305,23 +218,30 @@ func (e *Error) Error() string {
 
 // Load reads and parses the file at path. getenv resolves ${VAR}
 // references (os.LookupEnv in the daemon; nil means an empty environment).
-func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
+// platforms decode the accounts' platform keys (see Parse).
+func Load(path string, getenv func(string) (string, bool), platforms ...Platform) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(path, data, getenv)
+	return Parse(path, data, getenv, platforms...)
 }
 
 // Parse parses a configuration; name is used in error messages. It returns
 // every problem found, joined (each is an *Error, or a YAML syntax error).
-func Parse(name string, data []byte, getenv func(string) (string, bool)) (*Config, error) {
+//
+// platforms decode the accounts' platform keys (cmd/inboxd passes
+// connectors/registry's); an account naming another platform is an error.
+// Without platforms, a tool that reads only the office's settings (units,
+// routing, calendar) gets the accounts' common keys and leaves their
+// platform keys undecoded (Settings nil).
+func Parse(name string, data []byte, getenv func(string) (string, bool), platforms ...Platform) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) (string, bool) { return "", false }
 	}
 	used := map[string]bool{}
 	lookup := getenv
-	d := &decoder{file: name, readFile: os.ReadFile, getenv: func(n string) (string, bool) {
+	d := &decoder{file: name, readFile: os.ReadFile, platforms: platforms, getenv: func(n string) (string, bool) {
 		used[n] = true
 		return lookup(n)
 	}}

@@ -24,7 +24,9 @@ type decoder struct {
 	readFile func(string) ([]byte, error) // for files the config names (holidays_file)
 	errs     []*Error
 	unset    map[string]string // key path → the unset environment variable it named
-	warnings []string
+	// platforms decode the accounts' platform keys; nil leaves them undecoded.
+	platforms []Platform
+	warnings  []string
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -158,11 +160,7 @@ var (
 	logKeys     = []string{"level", "format"}
 	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
 		"max_streams_per_token", "max_tokens", "auth_failure_limit", "auth_failure_window", "trusted_proxies"}
-	commonKeys  = []string{"name", "platform", "schedule", "sources", "enabled"}
-	facebookKey = []string{"graph_url", "graph_version", "page_id", "page_token", "app_secret", "lookback", "human_agent", "max_pages_per_poll"}
-	twitterKeys = []string{"api", "api_url", "user_id", "oauth1", "oauth2", "rate_budget", "dm_send_budget"}
-	oauth1Keys  = []string{"consumer_key", "consumer_secret", "access_token", "access_secret"}
-	oauth2Keys  = []string{"client_id", "client_secret", "access_token", "refresh_token", "token_url"}
+	commonKeys = []string{"name", "platform", "schedule", "sources", "enabled"}
 )
 
 func (d *decoder) log(n *yaml.Node, path string, l *Log) {
@@ -372,7 +370,7 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 
 	// The platform decides which other keys are allowed, so read it first.
 	var nameNode, sourcesNode *yaml.Node
-	platformKnown := false
+	var plat *Platform
 	for _, e := range entries {
 		if e.key != "platform" {
 			continue
@@ -380,28 +378,22 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 		var p string
 		if d.str(e.val, join(path, e.key), &p) {
 			a.Platform = inbox.Channel(p)
+			i := slices.IndexFunc(d.platforms, func(pl Platform) bool { return pl.Channel == a.Platform })
 			switch {
 			case p == "":
-				d.errorf(e.val, join(path, e.key), "is required (facebook or twitter)")
-			case !a.Platform.Valid():
-				d.errorf(e.val, join(path, e.key), "unknown platform %q (use facebook or twitter)", p)
-			default:
-				platformKnown = true
+				d.errorf(e.val, join(path, e.key), "is required (%s)", platformNames(d.platforms))
+			case i >= 0:
+				plat = &d.platforms[i]
+			case d.platforms != nil:
+				d.errorf(e.val, join(path, e.key), "unknown platform %q (use %s)", p, platformNames(d.platforms))
 			}
 		}
 	}
-
-	var fb *Facebook
-	var tw *Twitter
-	switch {
-	case platformKnown && a.Platform == inbox.ChannelFacebook:
-		fb = &Facebook{GraphURL: DefaultGraphURL, GraphVersion: DefaultGraphVersion, Lookback: DefaultLookback, MaxPagesPerPoll: DefaultMaxPagesPerPoll}
-	case platformKnown && a.Platform == inbox.ChannelTwitter:
-		tw = &Twitter{API: DefaultXAPI, APIURL: DefaultXAPIURL}
+	if plat != nil && plat.Schedule != "" {
+		a.Schedule = plat.Schedule
 	}
-	var oauthNode *yaml.Node // first oauth key, for the "exactly one" error
-	scheduleSet := false
 
+	var own []Key // the platform's keys, for its decoder
 	for _, e := range entries {
 		p := join(path, e.key)
 		switch {
@@ -417,7 +409,6 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 				}
 			}
 		case e.key == "schedule":
-			scheduleSet = true
 			if d.str(e.val, p, &a.Schedule) {
 				if _, err := ParseSchedule(a.Schedule); err != nil {
 					d.errorf(e.val, p, "%v", err)
@@ -433,25 +424,26 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 			}
 		case e.key == "enabled":
 			d.boolean(e.val, p, &a.Enabled)
-		case slices.Contains(facebookKey, e.key):
-			switch {
-			case fb != nil:
-				d.facebookKey(e, p, fb)
-			case tw != nil:
-				d.errorf(e.keyNode, p, "is a facebook key; this account's platform is twitter")
-			}
-		case slices.Contains(twitterKeys, e.key):
-			switch {
-			case tw != nil:
-				if (e.key == "oauth1" || e.key == "oauth2") && oauthNode == nil && !isNull(resolve(e.val)) {
-					oauthNode = e.keyNode
-				}
-				d.twitterKey(e, p, tw)
-			case fb != nil:
-				d.errorf(e.keyNode, p, "is a twitter key; this account's platform is facebook")
-			}
+		case plat != nil && slices.Contains(plat.Keys, e.key):
+			own = append(own, Key{Name: e.key, Path: p, Node: e.keyNode, Value: e.val})
+		case d.platforms == nil:
+			// No platform decoders: the platform keys are left undecoded.
 		default:
-			d.unknown(e, path, slices.Concat(commonKeys, facebookKey, twitterKeys))
+			if other := d.platformOf(e.key); other != "" {
+				if plat != nil {
+					d.errorf(e.keyNode, p, "is a %s key; this account's platform is %s", other, plat.Channel)
+				}
+				continue // an unknown platform is reported once, not each of its keys
+			}
+			known := slices.Clone(commonKeys)
+			if plat != nil {
+				known = append(known, plat.Keys...)
+			} else {
+				for _, pl := range d.platforms {
+					known = append(known, pl.Keys...)
+				}
+			}
+			d.unknown(e, path, known)
 		}
 	}
 
@@ -465,27 +457,26 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 		}
 	}
 	if a.Platform == "" {
-		d.errorf(n, join(path, "platform"), "is required (facebook or twitter)")
+		d.errorf(n, join(path, "platform"), "is required (%s)", platformNames(d.platforms))
 	}
-	if platformKnown {
-		d.sources(&a, sourcesNode, join(path, "sources"))
-	}
-	if fb != nil {
-		d.facebookRequired(n, path, fb)
-		a.Facebook = fb
-	}
-	if tw != nil {
-		d.twitterRequired(n, oauthNode, path, tw)
-		a.Twitter = tw
-		if !scheduleSet {
-			a.Schedule = DefaultXSchedule
-		}
+	if plat != nil {
+		d.sources(&a, plat.Sources, sourcesNode, join(path, "sources"))
+		a.Settings = plat.Decode(&Block{d: d, node: n, path: path, keys: own, Account: a.Name, Platform: a.Platform, Schedule: a.Schedule})
 	}
 	return a
 }
 
-func (d *decoder) sources(a *Account, n *yaml.Node, path string) {
-	known := PlatformSources(a.Platform)
+// platformOf names the platform that owns an account key ("" for none).
+func (d *decoder) platformOf(key string) inbox.Channel {
+	for _, pl := range d.platforms {
+		if slices.Contains(pl.Keys, key) {
+			return pl.Channel
+		}
+	}
+	return ""
+}
+
+func (d *decoder) sources(a *Account, known []string, n *yaml.Node, path string) {
 	if a.Sources == nil {
 		a.Sources = slices.Clone(known)
 		return
@@ -503,176 +494,6 @@ func (d *decoder) sources(a *Account, n *yaml.Node, path string) {
 			d.errorf(n, p, "source %q listed twice", s)
 		}
 		seen[s] = true
-	}
-}
-
-var (
-	numericID    = regexp.MustCompile(`^[0-9]{1,32}$`)
-	graphVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
-)
-
-func (d *decoder) facebookKey(e entry, p string, fb *Facebook) {
-	switch e.key {
-	case "graph_url":
-		if d.url(e.val, p, &fb.GraphURL) && !strings.HasSuffix(fb.GraphURL, "/") {
-			fb.GraphURL += "/" // the Graph library joins paths onto it
-		}
-	case "graph_version":
-		if d.str(e.val, p, &fb.GraphVersion) && !graphVersion.MatchString(fb.GraphVersion) {
-			d.errorf(e.val, p, "%q must look like %s", fb.GraphVersion, DefaultGraphVersion)
-		}
-	case "page_id":
-		if d.str(e.val, p, &fb.PageID) && fb.PageID != "" && !numericID.MatchString(fb.PageID) {
-			d.errorf(e.val, p, "%q must be the Page's numeric id (Page settings → About → Page ID), not its name", fb.PageID)
-		}
-	case "page_token":
-		d.secret(e.val, p, &fb.PageToken)
-	case "app_secret":
-		d.secret(e.val, p, &fb.AppSecret)
-	case "lookback":
-		d.duration(e.val, p, &fb.Lookback)
-	case "human_agent":
-		d.boolean(e.val, p, &fb.HumanAgent)
-	case "max_pages_per_poll":
-		if d.integer(e.val, p, &fb.MaxPagesPerPoll) && (fb.MaxPagesPerPoll < 1 || fb.MaxPagesPerPoll > MaxPagesPerPollLimit) {
-			d.errorf(e.val, p, "must be between 1 and %d, not %d", MaxPagesPerPollLimit, fb.MaxPagesPerPoll)
-		}
-	}
-}
-
-func (d *decoder) facebookRequired(n *yaml.Node, path string, fb *Facebook) {
-	if fb.PageID == "" {
-		d.errorf(n, join(path, "page_id"), "is required for a facebook account")
-	}
-	if !fb.PageToken.IsSet() {
-		d.errorf(n, join(path, "page_token"), "is required for a facebook account (normally ${FB_PAGE_TOKEN})")
-	}
-}
-
-func (d *decoder) twitterKey(e entry, p string, tw *Twitter) {
-	switch e.key {
-	case "api":
-		if d.str(e.val, p, &tw.API) && tw.API != XAPIv2 && tw.API != XAPIv11 {
-			d.errorf(e.val, p, "must be %s or %s, not %q", XAPIv2, XAPIv11, tw.API)
-		}
-	case "api_url":
-		if d.url(e.val, p, &tw.APIURL) {
-			tw.APIURL = strings.TrimRight(tw.APIURL, "/") // paths are appended as /2/...
-		}
-	case "user_id":
-		if d.str(e.val, p, &tw.UserID) && tw.UserID != "" && !numericID.MatchString(tw.UserID) {
-			d.errorf(e.val, p, "%q must be the account's numeric user id, not its @handle", tw.UserID)
-		}
-	case "rate_budget":
-		tw.RateBudget = map[string]int{}
-		for _, be := range d.entries(e.val, p) {
-			bp := join(p, be.key)
-			if !slices.Contains(PlatformSources(inbox.ChannelTwitter), be.key) {
-				d.errorf(be.keyNode, bp, "unknown source %q (use %s)", be.key, strings.Join(PlatformSources(inbox.ChannelTwitter), " or "))
-				continue
-			}
-			var n int
-			if d.integer(be.val, bp, &n) {
-				if n < 1 {
-					d.errorf(be.val, bp, "must be at least 1 request per 15 minutes, not %d", n)
-				}
-				tw.RateBudget[be.key] = n
-			}
-		}
-	case "dm_send_budget":
-		for _, be := range d.entries(e.val, p) {
-			bp := join(p, be.key)
-			var dst *int
-			switch be.key {
-			case "per_15min":
-				dst = &tw.DMSendPer15Min
-			case "per_day":
-				dst = &tw.DMSendPerDay
-			default:
-				d.unknown(be, p, []string{"per_15min", "per_day"})
-				continue
-			}
-			if d.integer(be.val, bp, dst) && *dst < 1 {
-				d.errorf(be.val, bp, "must be at least 1, not %d", *dst)
-			}
-		}
-	case "oauth1":
-		if isNull(resolve(e.val)) {
-			return
-		}
-		o := &OAuth1{}
-		for _, oe := range d.entries(e.val, p) {
-			op := join(p, oe.key)
-			switch oe.key {
-			case "consumer_key":
-				d.secret(oe.val, op, &o.ConsumerKey)
-			case "consumer_secret":
-				d.secret(oe.val, op, &o.ConsumerSecret)
-			case "access_token":
-				d.secret(oe.val, op, &o.AccessToken)
-			case "access_secret":
-				d.secret(oe.val, op, &o.AccessSecret)
-			default:
-				d.unknown(oe, p, oauth1Keys)
-			}
-		}
-		for _, f := range []struct {
-			key string
-			v   Secret
-		}{{"consumer_key", o.ConsumerKey}, {"consumer_secret", o.ConsumerSecret}, {"access_token", o.AccessToken}, {"access_secret", o.AccessSecret}} {
-			if !f.v.IsSet() {
-				d.errorf(e.keyNode, join(p, f.key), "is required for oauth1")
-			}
-		}
-		tw.OAuth1 = o
-	case "oauth2":
-		if isNull(resolve(e.val)) {
-			return
-		}
-		o := &OAuth2{} // TokenURL defaults under api_url, once that is known
-		for _, oe := range d.entries(e.val, p) {
-			op := join(p, oe.key)
-			switch oe.key {
-			case "client_id":
-				d.str(oe.val, op, &o.ClientID)
-			case "client_secret":
-				d.secret(oe.val, op, &o.ClientSecret)
-			case "access_token":
-				d.secret(oe.val, op, &o.AccessToken)
-			case "refresh_token":
-				d.secret(oe.val, op, &o.RefreshToken)
-			case "token_url":
-				d.url(oe.val, op, &o.TokenURL)
-			default:
-				d.unknown(oe, p, oauth2Keys)
-			}
-		}
-		if o.ClientID == "" {
-			d.errorf(e.keyNode, join(p, "client_id"), "is required for oauth2")
-		}
-		if !o.RefreshToken.IsSet() && !o.AccessToken.IsSet() {
-			d.errorf(e.keyNode, join(p, "refresh_token"), "oauth2 needs a refresh_token (or at least an access_token, which expires in 2 h)")
-		}
-		tw.OAuth2 = o
-	}
-}
-
-func (d *decoder) twitterRequired(n, oauthNode *yaml.Node, path string, tw *Twitter) {
-	if tw.OAuth2 != nil && tw.OAuth2.TokenURL == "" {
-		// Under api_url, not at X: an account pointed at a fake or a proxy
-		// must never refresh its tokens against the real X.
-		tw.OAuth2.TokenURL = tw.APIURL + XTokenPath
-	}
-	if tw.UserID == "" {
-		d.errorf(n, join(path, "user_id"), "is required for a twitter account (the account's numeric id)")
-	}
-	switch {
-	case tw.OAuth1 == nil && tw.OAuth2 == nil:
-		d.errorf(n, path, "a twitter account needs oauth1 or oauth2 credentials")
-	case tw.OAuth1 != nil && tw.OAuth2 != nil:
-		d.errorf(oauthNode, path, "set only one of oauth1 and oauth2")
-	case tw.API == XAPIv11 && tw.OAuth1 == nil:
-		d.errorf(oauthNode, join(path, "api"), "api v1.1 needs oauth1 credentials")
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // variable to set; it used to be two, the second suggesting ${X:-}, which
 // would only trade the error for an empty required key.
 func TestMissingRequiredSecretReportedOnce(t *testing.T) {
-	_, err := Parse("c.yaml", []byte("accounts:"+fbAccount), nil)
+	_, err := Parse("c.yaml", []byte("accounts:"+fbAccount), nil, testPlatforms()...)
 	if err == nil {
 		t.Fatal("no error")
 	}

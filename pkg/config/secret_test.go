@@ -15,7 +15,12 @@ const secretValue = "EAAGm0PX4ZCpsBAKZCZBsuper-secret"
 
 func TestSecretRedactedEverywhere(t *testing.T) {
 	s := Secret(secretValue)
-	fb := &Facebook{PageID: "1", PageToken: s, AppSecret: s}
+	// A platform's settings hold their credentials as Secret too.
+	type settings struct {
+		PageID               string
+		PageToken, AppSecret Secret
+	}
+	fb := &settings{PageID: "1", PageToken: s, AppSecret: s}
 	h := HTTP{Listen: "x", BootstrapAdminToken: s}
 
 	var outputs []string

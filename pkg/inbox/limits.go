@@ -104,6 +104,17 @@ func MustReplyRules(tables ...ReplyTable) ReplyRules {
 	return rr
 }
 
+// Channels are the channels with a reply table, sorted: the platforms
+// inboxd speaks to (connectors/registry registers one table per platform).
+func (rr ReplyRules) Channels() []Channel {
+	out := make([]Channel, 0, len(rr.tables))
+	for ch := range rr.tables {
+		out = append(out, ch)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Table is the reply table of ch.
 func (rr ReplyRules) Table(ch Channel) (ReplyTable, bool) {
 	t, ok := rr.tables[ch]

@@ -4,9 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/inboxd/inboxd/pkg/config"
-	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 func TestStartFakesAndTheirAccounts(t *testing.T) {
@@ -14,22 +11,7 @@ func TestStartFakesAndTheirAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse("fakes.yaml", []byte(f.AccountsYAML("@every 5s", 7)), nil)
-	if err != nil {
-		t.Fatalf("the accounts block does not load: %v", err)
-	}
-	if len(cfg.Accounts) != 2 {
-		t.Fatalf("%d accounts, want 2", len(cfg.Accounts))
-	}
-	fb, x := cfg.Accounts[0], cfg.Accounts[1]
-	if fb.Platform != inbox.ChannelFacebook || fb.Facebook.GraphURL != f.GraphURL || fb.Facebook.PageID != PageID ||
-		fb.Facebook.PageToken.Reveal() != PageToken || fb.Facebook.MaxPagesPerPoll != 7 {
-		t.Errorf("facebook account = %+v", fb.Facebook)
-	}
-	if x.Platform != inbox.ChannelTwitter || x.Twitter.APIURL != f.XURL || x.Twitter.UserID != AccountXUserID ||
-		x.Twitter.OAuth1 == nil || x.Twitter.OAuth1.AccessSecret.Reveal() != AccessSecret {
-		t.Errorf("x account = %+v", x.Twitter)
-	}
+	// connectors/registry's tests load AccountsYAML with the platforms.
 	if strings.Contains(f.AccountsYAML("@every 5s", 0), "max_pages_per_poll") {
 		t.Error("maxPages 0 should leave the default")
 	}

@@ -1,0 +1,84 @@
+// Package metagraph is what inboxd's Meta connectors share: Facebook Pages
+// (connectors/facebook) and Instagram professional accounts
+// (connectors/instagram) are both reached through the Graph API at
+// graph.facebook.com with a Page access token.
+//
+// It holds the Graph API's defaults and version rule, and the Graph
+// account keys every Meta platform's config block has. A connector never
+// touches the store, the API or the scheduler, and neither does this
+// package.
+package metagraph
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/inboxd/inboxd/pkg/config"
+)
+
+// Graph API defaults.
+const (
+	DefaultURL     = "https://graph.facebook.com/"
+	DefaultVersion = "v25.0"
+)
+
+// versionPattern is what a Graph API version looks like: v25.0.
+var versionPattern = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
+
+// ValidVersion reports whether v names a Graph API version (v25.0).
+func ValidVersion(v string) bool { return versionPattern.MatchString(v) }
+
+// GraphKeys are the account keys every Meta platform reads the same way.
+var GraphKeys = []string{"graph_url", "graph_version", "page_id", "page_token", "app_secret"}
+
+// Graph is the part of a Meta account's settings that addresses the Graph
+// API: where, which version, which Page and with which credentials.
+type Graph struct {
+	GraphURL     string // base URL with trailing slash
+	GraphVersion string // e.g. v25.0
+	PageID       string
+	PageToken    config.Secret
+	AppSecret    config.Secret // optional: enables appsecret_proof
+}
+
+// DefaultGraph is Graph with the defaults applied.
+func DefaultGraph() Graph { return Graph{GraphURL: DefaultURL, GraphVersion: DefaultVersion} }
+
+// DecodeKey reads k into g when it is one of GraphKeys, reporting its
+// problems through b; it reports whether k was a Graph key.
+func (g *Graph) DecodeKey(b *config.Block, k config.Key) bool {
+	switch k.Name {
+	case "graph_url":
+		if b.URL(k, &g.GraphURL) && !strings.HasSuffix(g.GraphURL, "/") {
+			g.GraphURL += "/" // paths are joined onto it
+		}
+	case "graph_version":
+		if b.String(k, &g.GraphVersion) && !ValidVersion(g.GraphVersion) {
+			b.Errorf(k.Value, k.Path, "%q must look like %s", g.GraphVersion, DefaultVersion)
+		}
+	case "page_id":
+		if b.String(k, &g.PageID) && g.PageID != "" && !config.IsNumericID(g.PageID) {
+			b.Errorf(k.Value, k.Path, "%q must be the Page's numeric id (Page settings → About → Page ID), not its name", g.PageID)
+		}
+	case "page_token":
+		b.Secret(k, &g.PageToken)
+	case "app_secret":
+		b.Secret(k, &g.AppSecret)
+	default:
+		return false
+	}
+	return true
+}
+
+// Required reports the Graph keys an account must set.
+func (g *Graph) Required(b *config.Block) {
+	if g.PageID == "" {
+		b.Required("page_id", "is required for a %s account", b.Platform)
+	}
+	if !g.PageToken.IsSet() {
+		b.Required("page_token", "is required for a %s account (normally ${FB_PAGE_TOKEN})", b.Platform)
+	}
+}
+
+// Secrets are the credentials as they may appear in a Graph error.
+func (g *Graph) Secrets() []string { return []string{g.PageToken.Reveal(), g.AppSecret.Reveal()} }
