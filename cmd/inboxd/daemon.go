@@ -161,9 +161,11 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	bus.subscribe(sched.HandleEvent)
 	workCtx, stopWork := context.WithCancel(ctx)
 	deadlines := startDeadlineWorker(workCtx, st, office, logger)
+	indexer := startIndexer(workCtx, st, logger)
 	defer func() {
 		stopWork()
 		deadlines.wait() // before the store closes
+		indexer()
 	}()
 
 	tcp, err := net.Listen("tcp", cfg.HTTP.Listen)
@@ -231,6 +233,7 @@ loop:
 	}
 	stopWork()
 	deadlines.wait()
+	indexer()
 	closeErr := st.Close()
 	st = nil
 	if closeErr != nil && runErr == nil {

@@ -74,6 +74,7 @@ func commands() []command {
 		{"user enable", "--config FILE --username NAME", "enable a disabled user", userEnable},
 		{"user reset-password", "--config FILE --username NAME", "remove a user's password and print a new set-password link", userResetPassword},
 		{"backup", "--config FILE --out FILE", "copy the data file to FILE, mode 0600 (daemon stopped)", backup},
+		{"reindex", "--config FILE", "rebuild the search index and check it against a scan (daemon stopped)", reindex},
 		{"config check", "--config FILE", "validate a config file and report every error", configCheck},
 		{"version", "", "print the version", printVersion},
 	}

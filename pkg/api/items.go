@@ -144,9 +144,20 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
 	}
 	buf.WriteString(`],"next_cursor":`)
 	buf.WriteString(strconv.Quote(next))
+	lagging := false
+	if f.Query != "" {
+		lag, err := s.store.IndexLag()
+		if err != nil {
+			return err
+		}
+		lagging = lag > 0
+		buf.WriteString(`,"index_lag_seconds":`)
+		buf.WriteString(strconv.FormatFloat(lag.Seconds(), 'f', 3, 64))
+	}
 	buf.WriteString("}\n")
 	body := buf.Bytes()
-	if s.lists != nil {
+	// A lag grows without a write: only a caught-up answer is cached.
+	if s.lists != nil && !lagging {
 		body = bytes.Clone(body)
 		s.lists.put(key, gen, body)
 	}

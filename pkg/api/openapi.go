@@ -71,6 +71,8 @@ func schemas(channels []inbox.Channel) obj {
 		}),
 		"ItemList": object([]string{"items", "next_cursor"}, obj{
 			"items": arrayOf(ref("Item")), "next_cursor": obj{"type": "string", "description": "empty when there is nothing more"},
+			"index_lag_seconds": obj{"type": "number", "minimum": 0,
+				"description": "With q only: how far the word index is behind (the age of the oldest item not indexed yet); such items are still searched, one by one"},
 		}),
 		"Note":       object([]string{"id", "item_id", "text", "author", "created_at"}, obj{"id": tStr, "item_id": tStr, "text": tStr, "author": tStr, "created_at": tTime}),
 		"AuditEntry": object([]string{"at", "actor", "field", "from", "to"}, obj{"at": tTime, "actor": tStr, "field": tStr, "from": tStr, "to": tStr}),

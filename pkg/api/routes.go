@@ -78,7 +78,7 @@ func routeTable(channels []inbox.Channel) []route {
 
 		{Method: "GET", Path: "/api/v1/items", Need: inbox.RoleViewer, Handle: (*Server).listItems, Doc: opDoc{
 			ID: "listItems", Tag: "items", Summary: "List items, newest first by default",
-			Description: "A q search scans a bounded number of items per request; a short page with next_cursor means: continue.",
+			Description: "q searches a word index (docs/SEARCH.md): every word must match, the last one as a prefix once it has 3 characters, a quoted phrase matches adjacent words; it combines with every other filter. Items the index has not reached yet are checked one by one, a bounded number per request: a short page with next_cursor means: continue.",
 			Query: []param{
 				{"status", "Comma-separated statuses, or waiting (new and open).", str("e.g. new,open")},
 				{"channel", "", enumOf(channels)},
@@ -90,7 +90,7 @@ func routeTable(channels []inbox.Channel) []route {
 				{"ticket", "The items of one case, e.g. UP4-2026-000123.", str("")},
 				{"overdue", "true: items past a deadline (first response or resolution); false: the others.", enumOf([]string{"true", "false"})},
 				{"external_ref", "Items with this external reference (e.g. a SP4N-LAPOR! id).", str("")},
-				{"q", "Case-insensitive text match in text, author name and handle.", str("")},
+				{"q", "Words of the text, author name or handle, ticket or notes, normalised as routing rules normalise text (\"jln\" finds \"jalan\"); \"quoted words\" match as a phrase.", str("e.g. jalan rusak")},
 				{"order", "", enumOf([]string{"newest", "oldest"})},
 				limitParam, cursorParam,
 			},

@@ -24,6 +24,7 @@ type Store interface {
 	List(f store.Filter) (store.ListPage, error)
 	ApplyRoutes(routes []store.Route, deadlines func(inbox.Item) (*time.Time, *time.Time)) (store.RerouteResult, error)
 	Generation() uint64
+	IndexLag() (time.Duration, error)
 
 	// replies
 	EnqueueReply(itemID string, nr store.NewReply) (reply inbox.Reply, created bool, err error)

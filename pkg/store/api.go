@@ -136,7 +136,7 @@ type Filter struct {
 	Ticket      string // the items of one case
 	Overdue     *bool  // true: overdue items only; false: the others
 	ExternalRef string
-	Query       string // case-insensitive substring of text, author name or handle
+	Query       string // words of text, author, ticket or notes (see MinPrefixLen; docs/SEARCH.md)
 	Order       Order  // default NewestFirst
 	Limit       int    // default 50, max 200
 	Cursor      string // opaque, from ListPage.NextCursor

@@ -247,8 +247,9 @@ func TestExternalRepliesAnswerItemsOnce(t *testing.T) {
 func modelList(all []inbox.Item, f Filter) []string {
 	var out []string
 	for i := range all {
-		if matches(&f, &all[i]) {
-			out = append(out, all[i].ID)
+		it := &all[i]
+		if matches(&f, it) && (f.Query == "" || modelQuery(f.Query, it.Text, it.Author.Name, it.Author.Handle, it.Ticket)) {
+			out = append(out, it.ID)
 		}
 	}
 	slices.Sort(out)

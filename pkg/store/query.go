@@ -230,8 +230,7 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	default:
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bItems), nil, desc, after))
 	}
-	check := f.Query != "" ||
-		(len(f.Statuses) > 0 && !covered.status) ||
+	check := (len(f.Statuses) > 0 && !covered.status) ||
 		(f.Unit != "" && !covered.unit) ||
 		(f.Assignee != "" && !covered.assignee) ||
 		(f.Tag != "" && !covered.tag) ||
@@ -267,15 +266,7 @@ func matches(f *Filter, it *inbox.Item) bool {
 	if f.Tag != "" && !slices.Contains(it.Tags, strings.ToLower(strings.TrimSpace(f.Tag))) {
 		return false
 	}
-	if f.Query != "" {
-		q := strings.ToLower(f.Query)
-		if !strings.Contains(strings.ToLower(it.Text), q) &&
-			!strings.Contains(strings.ToLower(it.Author.Name), q) &&
-			!strings.Contains(strings.ToLower(it.Author.Handle), q) {
-			return false
-		}
-	}
-	return true
+	return true // Query: see search
 }
 
 func validateFilter(f *Filter) error {
@@ -317,6 +308,9 @@ func (s *Store) scan(f Filter, decode bool, fn func(v []byte, it *inbox.Item)) (
 		}
 	}
 	desc := f.Order != OldestFirst
+	if f.Query != "" {
+		return s.search(f, limit, maxScan, after, desc, decode, fn)
+	}
 	var next string
 	err := s.view(func(tx *bolt.Tx) error {
 		// One cursor for every item lookup: Bucket.Get would allocate a
