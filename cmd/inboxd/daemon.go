@@ -19,6 +19,7 @@ import (
 	"github.com/inboxd/inboxd/pkg/api"
 	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/config"
+	"github.com/inboxd/inboxd/pkg/console"
 	"github.com/inboxd/inboxd/pkg/rules"
 	"github.com/inboxd/inboxd/pkg/scheduler"
 	"github.com/inboxd/inboxd/pkg/scrub"
@@ -157,6 +158,12 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	if err != nil {
 		return err
 	}
+	// The operator console is served beside the API, from the binary.
+	con, err := console.New(console.Options{TimeZone: cfg.Timezone})
+	if err != nil {
+		_ = apiSrv.Shutdown(context.WithoutCancel(ctx))
+		return err
+	}
 	bus.subscribe(apiSrv.Publish)
 	bus.subscribe(sched.HandleEvent)
 	workCtx, stopWork := context.WithCancel(ctx)
@@ -179,6 +186,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	reg.MustRegister(refused)
 	ln := api.NewConnLimiter(tcp, cfg.HTTP.MaxConnections, refused)
 	srv := apiSrv.HTTPServer(cfg.HTTP.Listen)
+	srv.Handler = con.Wrap(apiSrv)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	if err := sched.Start(ctx); err != nil {

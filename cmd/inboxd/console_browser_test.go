@@ -1,0 +1,570 @@
+package main
+
+// The operator console in a real browser: Debian's chromium, driven by
+// chromedp, against the daemon with the platform fakes. The tests skip with
+// one line when chromium is absent and INBOXD_BROWSER_TESTS is unset; .ci/run
+// installs chromium and sets it, so CI always runs them.
+//
+// Screenshots go to INBOXD_SCREENSHOTS when it names a directory
+// (INBOXD_SCREENSHOTS=$PWD/docs/img regenerates the README's), else to a
+// temporary directory: a test run never rewrites tracked files.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/inboxd/inboxd"
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim"
+)
+
+const browserWait = 30 * time.Second
+
+// chromiumOrSkip finds the browser, or skips (fails when
+// INBOXD_BROWSER_TESTS demands the tests).
+func chromiumOrSkip(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("INBOXD_CHROMIUM"), "chromium", "chromium-browser"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("INBOXD_BROWSER_TESTS") != "" {
+		t.Fatal("INBOXD_BROWSER_TESTS is set but chromium is not installed (apt-get install chromium)")
+	}
+	t.Skip("browser tests skipped: chromium not installed and INBOXD_BROWSER_TESTS unset (.ci/run installs it and sets it)")
+	return ""
+}
+
+// browser is one headless chromium with a fresh profile.
+type browser struct {
+	t    *testing.T
+	root context.Context
+	dir  string
+}
+
+func newBrowser(t *testing.T, path string) *browser {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "inboxd-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(dir),
+		chromedp.WindowSize(1440, 900),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	root, cancelRoot := chromedp.NewContext(alloc)
+	if err := chromedp.Do(root); err != nil {
+		cancelRoot()
+		cancelAlloc()
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		cancelRoot()
+		cancelAlloc()
+		// Chromium's helpers may still write in the profile for a moment.
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return &browser{t: t, root: root, dir: dir}
+}
+
+// tab is a page in its own browser context (its own cookies), recording
+// the page's script errors.
+type tab struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	mu   sync.Mutex
+	errs []string
+}
+
+func (b *browser) tab(base string) *tab {
+	tb := &tab{t: b.t, base: base}
+	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext(), chromedp.WithListener(tb.listen))
+	b.t.Cleanup(cancel)
+	tb.ctx = ctx
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("new tab: %v", err)
+	}
+	return tb
+}
+
+func (tb *tab) listen(ev any) {
+	var msg string
+	switch e := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		msg = "exception: " + e.ExceptionDetails.Text
+		if e.ExceptionDetails.Exception != nil {
+			msg += " " + e.ExceptionDetails.Exception.Description
+		}
+	case *runtime.EventConsoleAPICalled:
+		if e.Type != runtime.ConsoleAPICalledTypeError {
+			return
+		}
+		var parts []string
+		for _, a := range e.Args {
+			parts = append(parts, string(a.Value)+a.Description)
+		}
+		msg = "console.error: " + strings.Join(parts, " ")
+	default:
+		return
+	}
+	tb.mu.Lock()
+	tb.errs = append(tb.errs, msg)
+	tb.mu.Unlock()
+}
+
+// noScriptErrors fails the test on any exception or console.error so far.
+func (tb *tab) noScriptErrors() {
+	tb.t.Helper()
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, e := range tb.errs {
+		tb.t.Errorf("script error in the page: %s", e)
+	}
+	tb.errs = nil
+}
+
+func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, browserWait)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		tb.t.Fatalf("browser: %v\n%s", err, tb.snapshot())
+	}
+}
+
+// eval runs JavaScript and decodes its value into out (nil: ignore it).
+func (tb *tab) eval(js string, out any) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, browserWait)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("evaluate %q: %v", js, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			tb.t.Fatalf("evaluate %q: decode %s: %v", js, raw, err)
+		}
+	}
+}
+
+// waitJS waits until the expression is truthy.
+func (tb *tab) waitJS(what, js string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, browserWait)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond),
+		chromedp.WithPollingTimeout(browserWait))); err != nil {
+		tb.t.Fatalf("waiting for %s (%s): %v\n%s", what, js, err, tb.snapshot())
+	}
+}
+
+// snapshot is the page's URL and text, for failure messages.
+func (tb *tab) snapshot() string {
+	ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 3000)`))
+	if err != nil {
+		return "(no page text: " + err.Error() + ")"
+	}
+	return "page: " + s
+}
+
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	var s string
+	tb.eval(fmt.Sprintf(`(document.querySelector(%q)?.innerText || "")`, sel), &s)
+	return s
+}
+
+// setField sets an input's or select's value the way a person's edit does
+// (the input and change events fire).
+func (tb *tab) setField(sel, value string) {
+	tb.t.Helper()
+	tb.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) throw new Error("no " + %q);
+		const proto = e.tagName === "SELECT" ? HTMLSelectElement.prototype : e.tagName === "TEXTAREA" ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+		Object.getOwnPropertyDescriptor(proto, "value").set.call(e, %q);
+		e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return true })()`, sel, sel, value), nil)
+}
+
+func (tb *tab) screenshot(name string) {
+	tb.t.Helper()
+	dir := os.Getenv("INBOXD_SCREENSHOTS")
+	if dir == "" {
+		dir = tb.t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(tb.ctx, browserWait)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+func (tb *tab) signIn(user, pw string) {
+	tb.t.Helper()
+	tb.do(chromedp.Navigate(tb.base+"/"), chromedp.WaitVisible(chromedp.CSS("#username")))
+	tb.do(chromedp.SendKeys(chromedp.CSS("#username"), user), chromedp.SendKeys(chromedp.CSS("#password"), pw),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")))
+	tb.waitJS("the inbox after signing in", `document.querySelectorAll("#items li.row").length > 0`)
+}
+
+// rowIDs are the item ids the inbox lists.
+func (tb *tab) rowIDs() []string {
+	tb.t.Helper()
+	var ids []string
+	tb.eval(`[...document.querySelectorAll("#items li.row")].map(e => e.dataset.id)`, &ids)
+	return ids
+}
+
+// --- the daemon side
+
+const consolePassword = "kopi tubruk pagi hari"
+
+// createUser makes a user through the API and sets their password with the
+// link's code, as the person would.
+func (d *daemon) createUser(username, role, unit string) {
+	d.t.Helper()
+	code, body := d.do("POST", "/api/v1/users", map[string]string{"username": username, "display_name": strings.ToUpper(username[:1]) + username[1:], "role": role, "unit": unit})
+	if code != http.StatusCreated {
+		d.t.Fatalf("create user %s: %d %s", username, code, body)
+	}
+	var cu struct {
+		URL string `json:"set_password_url"`
+	}
+	if err := json.Unmarshal(body, &cu); err != nil {
+		d.t.Fatal(err)
+	}
+	_, c, _ := strings.Cut(cu.URL, "code=")
+	if code, body := d.do("POST", "/api/v1/session/set-password", map[string]string{"code": c, "password": consolePassword}); code != http.StatusNoContent {
+		d.t.Fatalf("set password %s: %d %s", username, code, body)
+	}
+}
+
+// emitText writes one citizen message of the shape with this text.
+func emitText(t *testing.T, f *fakes, gen *sim.Generator, shape sim.Shape, text string) {
+	t.Helper()
+	m := gen.Next()
+	m.Shape = shape
+	m.Text = text
+	if err := f.world.Emit(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitItem waits until an item with this text is stored and returns it.
+func (d *daemon) waitItem(text string) inbox.Item {
+	d.t.Helper()
+	var found inbox.Item
+	waitFor(d.t, "item "+text, func() bool {
+		for _, it := range d.items("") {
+			if strings.Contains(it.Text, text) {
+				found = it
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+func consoleConfig(f *fakes, dir string) string {
+	return f.configBody(filepath.Join(dir, "data"), tPageToken, "@every 1s") +
+		"ticket_prefix: UP4\n" + exampleBlocks(inboxd.ExampleConfig, "units", "routing")
+}
+
+// TestConsoleBrowser walks the console through every scenario of the
+// issue, in one daemon and one browser (a browser start costs seconds).
+func TestConsoleBrowser(t *testing.T) {
+	chrome := chromiumOrSkip(t)
+	f := newFakesNoLimits(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	writeFile(t, cfgPath, consoleConfig(f, dir))
+	gen := sim.NewGenerator(20)
+	emitShapes(t, f.world, gen, 20, sim.FacebookComment, sim.TwitterMention, sim.FacebookMessage)
+	d := startDaemon(t, cfgPath)
+	waitFor(t, "60 simulated items", func() bool { return len(d.items("")) >= 60 })
+	d.createUser("siti", "admin", "")
+	d.createUser("budi", "operator", "pdam")
+	d.createUser("dewi", "operator", "")
+
+	b := newBrowser(t, chrome)
+	admin := b.tab(d.base)
+
+	t.Run("sign in and list", func(t *testing.T) {
+		admin.t = t
+		admin.signIn("siti", consolePassword)
+		ids := admin.rowIDs()
+		if len(ids) < 50 {
+			t.Fatalf("the inbox lists %d items, want the first page of 50", len(ids))
+		}
+		if it := d.item(ids[0]); it.ID == "" || !strings.Contains(admin.text("#items li.row"), firstWords(it.Text)) {
+			t.Errorf("first row does not show the item's text %q:\n%s", it.Text, admin.text("#items li.row"))
+		}
+		admin.noScriptErrors()
+	})
+	if t.Failed() {
+		return
+	}
+	t.Run("new message appears live", func(t *testing.T) {
+		admin.t = t
+		admin.eval(`window.__noReload = 1`, nil)
+		emitText(t, f, gen, sim.FacebookComment, "Lampu penerangan jalan di Desa Uji Coba mati sejak Senin")
+		admin.waitJS("the new item in the list", `document.querySelector("#items").innerText.includes("Desa Uji Coba")`)
+		admin.waitJS("the new-items badge", `document.querySelector("#fresh")?.innerText.includes("1")`)
+		var same bool
+		admin.eval(`window.__noReload === 1`, &same)
+		if !same {
+			t.Error("the page reloaded")
+		}
+		admin.screenshot("console-inbox")
+	})
+	t.Run("search as you type", func(t *testing.T) {
+		admin.t = t
+		admin.do(chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "Uji Cob"))
+		admin.waitJS("only the matching item", `(() => { const r = [...document.querySelectorAll("#items li.row")];
+			return r.length === 1 && r[0].innerText.includes("Desa Uji Coba") })()`)
+		admin.setField("#q", "")
+		admin.waitJS("the full list again", `document.querySelectorAll("#items li.row").length >= 50`)
+	})
+	t.Run("keyboard", func(t *testing.T) {
+		admin.t = t
+		admin.do(chromedp.Click(chromedp.CSS("h1")), chromedp.KeyEvent("j"), chromedp.KeyEvent("j"))
+		var sel int
+		admin.eval(`[...document.querySelectorAll("#items li.row")].findIndex(e => e.classList.contains("sel"))`, &sel)
+		if sel != 2 {
+			t.Errorf("after j j the selected row is %d, want 2", sel)
+		}
+		admin.do(chromedp.KeyEvent("k"), chromedp.KeyEvent("\r"))
+		admin.waitJS("the thread of the second row", `location.hash.startsWith("#/item/") && !!document.querySelector("#thread-h")`)
+		admin.do(chromedp.Navigate(d.base + "/#/"))
+		admin.waitJS("the inbox", `document.querySelectorAll("#items li.row").length > 0`)
+	})
+	t.Run("reply with a template, queued to sent, item answered", func(t *testing.T) {
+		admin.t = t
+		it := d.waitItem("Desa Uji Coba")
+		admin.do(chromedp.Navigate(d.base + "/#/item/" + it.ID))
+		admin.waitJS("the composer", `!!document.querySelector("#reply-text")`)
+		admin.screenshot("console-thread")
+		admin.eval(`window.__states = []; new MutationObserver(() => document.querySelectorAll("[data-reply] [data-state]").forEach(e => {
+			if (window.__states[window.__states.length-1] !== e.dataset.state) window.__states.push(e.dataset.state) }))
+			.observe(document.body, {subtree: true, childList: true, attributes: true})`, nil)
+		var nTemplates int
+		admin.eval(`document.querySelector("#template") ? document.querySelector("#template").options.length - 1 : 0`, &nTemplates)
+		if nTemplates > 0 {
+			var name string
+			admin.eval(`document.querySelector("#template").options[1].value`, &name)
+			admin.setField("#template", name)
+			admin.waitJS("the template's text in the composer", `document.querySelector("#reply-text").value.length > 0`)
+		} else {
+			t.Log("no reply templates on this server (issue 16 not landed): replying with typed text")
+			admin.do(chromedp.SendKeys(chromedp.CSS("#reply-text"), "Terima kasih atas laporannya. Petugas kami akan segera memeriksa lampu jalan tersebut."))
+		}
+		admin.waitJS("the remaining-characters counter for the text", `+document.querySelector("#remaining").dataset.count > 0`)
+		admin.screenshot("console-composer")
+		admin.do(chromedp.Click(chromedp.CSS("#send")))
+		admin.waitJS("the reply sent", `!!document.querySelector("[data-reply] [data-state=sent]")`)
+		admin.waitJS("the item answered", `document.querySelector("#t-status").value === "answered"`)
+		var states []string
+		admin.eval(`window.__states`, &states)
+		if len(states) < 2 || states[0] != "queued" || states[len(states)-1] != "sent" {
+			t.Errorf("reply states seen %v, want queued first and sent last", states)
+		}
+		if got := d.item(it.ID).Status; got != inbox.StatusAnswered {
+			t.Errorf("API says %s", got)
+		}
+		admin.noScriptErrors()
+	})
+	if t.Failed() {
+		return
+	}
+	t.Run("assign to a unit", func(t *testing.T) {
+		admin.t = t
+		it := d.waitItem("Desa Uji Coba")
+		admin.setField("#t-unit", "pdam")
+		admin.waitJS("the confirmation", `document.querySelector("#thread-msg")?.innerText.includes("pdam")`)
+		waitFor(t, "the item in pdam", func() bool { return d.item(it.ID).Unit == "pdam" })
+	})
+
+	officer := b.tab(d.base)
+	t.Run("a unit officer sees only their unit, live too", func(t *testing.T) {
+		officer.t = t
+		officer.signIn("budi", consolePassword)
+		officer.setField("#f-status", "")
+		officer.waitJS("the item assigned to pdam", `document.querySelector("#items").innerText.includes("Desa Uji Coba")`)
+		for _, id := range officer.rowIDs() {
+			if u := d.item(id).Unit; u != "pdam" {
+				t.Errorf("the pdam officer's list shows %s of unit %q", id, u)
+			}
+		}
+		// Record every event the officer's own stream delivers.
+		officer.eval(`window.__seen = []; (() => { const es = new EventSource("/api/v1/events"); window.__es = es;
+			es.addEventListener("item.created", e => window.__seen.push(JSON.parse(e.data).text)) })()`, nil)
+		officer.waitJS("the test stream open", `window.__es.readyState === 1`)
+		emitText(t, f, gen, sim.FacebookComment, "Jalan rusak berlubang di Desa Lain Unit depan balai desa")
+		emitText(t, f, gen, sim.FacebookComment, "Air PDAM tidak mengalir di Desa Pipa Kering sejak pagi")
+		other := d.waitItem("Desa Lain Unit")
+		mine := d.waitItem("Desa Pipa Kering")
+		if other.Unit == "pdam" || mine.Unit != "pdam" {
+			t.Fatalf("routing: %q → %q, %q → %q (want another unit, and pdam)", other.Text, other.Unit, mine.Text, mine.Unit)
+		}
+		officer.waitJS("the pdam item live", `document.querySelector("#items").innerText.includes("Desa Pipa Kering")`)
+		admin.waitJS("the other unit's item in the admin's list", `document.querySelector("#items") ? document.querySelector("#items").innerText.includes("Desa Lain Unit") : true`)
+		officer.waitJS("the pdam item on the stream", `window.__seen.some(s => s.includes("Desa Pipa Kering"))`)
+		var leaked bool
+		officer.eval(`document.querySelector("#items").innerText.includes("Desa Lain Unit") || window.__seen.some(s => s.includes("Desa Lain Unit"))`, &leaked)
+		if leaked {
+			t.Error("the pdam officer saw another unit's item (list or stream)")
+		}
+		officer.eval(`window.__es.close()`, nil)
+		officer.do(chromedp.Navigate(d.base + "/#/item/" + other.ID))
+		officer.waitJS("not found", `!!document.querySelector(".error")`)
+		officer.noScriptErrors()
+	})
+
+	t.Run("dashboard and report", func(t *testing.T) {
+		admin.t = t
+		admin.do(chromedp.Navigate(d.base + "/#/dasbor"))
+		admin.waitJS("the dashboard", `!!document.querySelector("#waiting") && !!document.querySelector("[data-account=pemkab-fb]")`)
+		if s := admin.text("[data-account=pemkab-fb]"); !strings.Contains(s, "berjalan normal") {
+			t.Errorf("account health: %q", s)
+		}
+		admin.screenshot("console-dashboard")
+		admin.do(chromedp.Navigate(d.base + "/#/laporan"))
+		admin.waitJS("the report or its notice", `!!document.querySelector("iframe.report-frame") || !!document.querySelector(".unavailable")`)
+		admin.screenshot("console-report")
+		admin.noScriptErrors()
+	})
+
+	t.Run("English", func(t *testing.T) {
+		admin.t = t
+		admin.do(chromedp.Navigate(d.base + "/#/"))
+		admin.waitJS("the inbox", `document.querySelectorAll("#items li.row").length > 0`)
+		if !strings.Contains(admin.text("header nav"), "Kotak masuk") {
+			t.Fatalf("default language is not Indonesian: %q", admin.text("header nav"))
+		}
+		admin.do(chromedp.Click(chromedp.CSS(`header button[lang=en]`)))
+		admin.waitJS("English strings", `document.querySelector("header nav")?.innerText.includes("Inbox") && document.documentElement.lang === "en"`)
+		if s := admin.text("header nav"); !strings.Contains(s, "Dashboard") || strings.Contains(s, "Dasbor") {
+			t.Errorf("nav in English: %q", s)
+		}
+		admin.do(chromedp.Click(chromedp.CSS(`header button[lang=id]`)))
+		admin.waitJS("Indonesian again", `document.querySelector("header nav")?.innerText.includes("Kotak masuk")`)
+	})
+
+	t.Run("360 px wide", func(t *testing.T) {
+		admin.t = t
+		admin.do(chromedp.EmulateViewport(360, 740), chromedp.Navigate(d.base+"/#/"))
+		admin.waitJS("the inbox", `document.querySelectorAll("#items li.row").length > 0`)
+		for _, page := range []string{"#/", "#/item/" + d.waitItem("Desa Uji Coba").ID, "#/dasbor"} {
+			admin.do(chromedp.Navigate(d.base + "/" + page))
+			admin.waitJS("the page "+page, `!!document.querySelector("main h1")`)
+			var over int
+			admin.eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &over)
+			if over > 0 {
+				t.Errorf("%s at 360 px scrolls sideways by %d px", page, over)
+			}
+		}
+		admin.do(chromedp.Navigate(d.base + "/#/"))
+		admin.waitJS("the inbox", `document.querySelectorAll("#items li.row").length > 0`)
+		admin.screenshot("console-inbox-360")
+		admin.do(chromedp.EmulateViewport(1440, 900))
+	})
+
+	t.Run("accessibility (axe-core)", func(t *testing.T) {
+		admin.t = t
+		axe, err := os.ReadFile(filepath.Join("testdata", "axe-core-4.14.1", "axe.min.js"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range []string{"#/", "#/item/" + d.waitItem("Desa Uji Coba").ID, "#/dasbor", "#/laporan", "#/admin"} {
+			admin.do(chromedp.Navigate(d.base + "/" + page))
+			admin.waitJS("the page "+page, `!!document.querySelector("main h1") && !document.querySelector(".loading")`)
+			var loaded bool
+			if admin.eval(`typeof axe !== "undefined"`, &loaded); !loaded {
+				admin.eval(string(axe)+";true", nil) // a test-only script, injected through the devtools protocol
+			}
+			var violations []struct {
+				ID, Impact, Help string
+				Nodes            []struct{ Target []string }
+			}
+			admin.eval(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+				.then(r => r.violations.filter(v => v.impact === "serious" || v.impact === "critical"))`, &violations)
+			for _, v := range violations {
+				var where []string
+				for _, n := range v.Nodes {
+					where = append(where, strings.Join(n.Target, " "))
+				}
+				t.Errorf("%s: %s (%s): %s at %v", page, v.ID, v.Impact, v.Help, where)
+			}
+		}
+	})
+
+	t.Run("sign-out ends the stream", func(t *testing.T) {
+		admin.t = t
+		admin.do(chromedp.Navigate(d.base + "/#/"))
+		admin.waitJS("the inbox", `document.querySelectorAll("#items li.row").length > 0`)
+		before := d.metrics()[metric("inboxd_http_requests_total", "code", "200", "route", "GET /api/v1/events")]
+		admin.do(chromedp.Click(chromedp.CSS("#signout")))
+		admin.waitJS("the sign-in form", `!!document.querySelector("#username")`)
+		waitFor(t, "the event stream to end", func() bool {
+			return d.metrics()[metric("inboxd_http_requests_total", "code", "200", "route", "GET /api/v1/events")] > before
+		})
+		var status int
+		admin.eval(`fetch("/api/v1/session").then(r => r.status)`, &status)
+		if status != http.StatusUnauthorized {
+			t.Errorf("after sign-out the session answers %d", status)
+		}
+	})
+
+	t.Run("a disabled user is thrown out", func(t *testing.T) {
+		dewi := b.tab(d.base)
+		dewi.t = t
+		dewi.signIn("dewi", consolePassword)
+		dewi.waitJS("the live stream open", `!!document.querySelector(".live.open")`)
+		if code, body := d.do("POST", "/api/v1/users/dewi/disable", nil); code != http.StatusOK {
+			t.Fatalf("disable: %d %s", code, body)
+		}
+		dewi.waitJS("the sign-in form with a notice", `!!document.querySelector("#username") && !!document.querySelector(".notice")`)
+	})
+}
+
+func firstWords(s string) string {
+	if r := []rune(s); len(r) > 30 {
+		s = string(r[:30])
+	}
+	return strings.TrimSpace(s)
+}
