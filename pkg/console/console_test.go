@@ -192,8 +192,8 @@ func TestCatalogues(t *testing.T) {
 			t.Errorf("id.json lacks %s", k)
 		}
 	}
-	literal := regexp.MustCompile("(?:^|[^\\w.])t\\('([^']+)'")
-	dynamic := regexp.MustCompile("(?:^|[^\\w.])t\\(`([a-z._]+)\\$\\{")
+	literal := regexp.MustCompile(`(?:^|[^\w.])t\('([^']+)'`)
+	dynamic := regexp.MustCompile(`(?:^|[^\w.])t\(` + "`" + `([a-z._]+)\$\{`)
 	files, _ := fs.Glob(webFS, "web/*.js")
 	keys := map[string]bool{}
 	for _, f := range files {
