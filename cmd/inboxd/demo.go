@@ -157,6 +157,10 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 		if err != nil {
 			return err
 		}
+		users, err := demoUsers(ctx, st, cfg)
+		if err != nil {
+			return err
+		}
 		names := make([]string, len(cfg.Accounts))
 		for i, a := range cfg.Accounts {
 			names[i] = a.Name
@@ -183,7 +187,7 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 			}
 		}
 		pollOnce(ctx, logger, st, sched, names)
-		printDemoHelp(e, baseURL, fakes.GraphURL, fakes.XURL, filepath.Join(cfg.DataDir, dataFileName), tokens, f)
+		printDemoHelp(e, baseURL, fakes.GraphURL, fakes.XURL, filepath.Join(cfg.DataDir, dataFileName), tokens, users, f)
 		genDone.Add(1)
 		go func() {
 			defer genDone.Done()
@@ -303,12 +307,23 @@ func demoTokens(st *store.Store) (demoTokenSet, error) {
 	return t, nil
 }
 
-func printDemoHelp(e env, api, graphURL, xURL, dataPath string, tokens demoTokenSet, f demoFlags) {
+func printDemoHelp(e env, api, graphURL, xURL, dataPath string, tokens demoTokenSet, users []demoUser, f demoFlags) {
 	var b strings.Builder
 	fmt.Fprintf(&b, `
 inboxd demo is running: citizens write to a simulated Facebook Page and X account,
 inboxd polls them (schedule %q) and queues what they write. Ctrl-C stops everything.
 
+Open the console in a browser and sign in (passwords are new each run):
+  %s/
+`, f.schedule, api)
+	for _, u := range users {
+		who := "admin: every unit, users, tokens and templates"
+		if u.Unit != "" {
+			who = "officer of unit " + u.Unit + ": sees that unit's items only"
+		}
+		fmt.Fprintf(&b, "  user %-16s password %s   (%s)\n", u.Username, u.Password, who)
+	}
+	fmt.Fprintf(&b, `
   API                %s
   Graph API fake     %s
   X API fake         %s
@@ -339,6 +354,6 @@ Find a case, and the items past a deadline:
 Show the queue's stats (overdue counts and first responses in office hours included):
   curl -s -H "Authorization: Bearer $TOKEN" "$INBOXD/api/v1/stats"
 
-`, f.schedule, api, graphURL, xURL, dataPath, f.burst, f.rate, f.seed, api, tokens.operator, tokens.admin)
+`, api, graphURL, xURL, dataPath, f.burst, f.rate, f.seed, api, tokens.operator, tokens.admin)
 	_, _ = fmt.Fprint(e.stdout, b.String())
 }

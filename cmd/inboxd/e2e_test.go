@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -573,6 +575,8 @@ func TestDemo(t *testing.T) {
 		t.Errorf("routing/test in the demo: %d %s", code, body)
 	}
 
+	checkDemoUsers(t, d, stdout.String())
+
 	start := time.Now()
 	cancel()
 	select {
@@ -585,4 +589,49 @@ func TestDemo(t *testing.T) {
 	}
 	t.Logf("demo stopped %v after the cancellation", time.Since(start))
 	d.checkNoErrors()
+}
+
+var demoUserLine = regexp.MustCompile(`(?m)^  user (\S+) +password (\S+) `)
+
+// checkDemoUsers signs in as each console user the demo printed: the admin
+// sees every unit, the unit officer only its own unit's items.
+func checkDemoUsers(t *testing.T, d *daemon, out string) {
+	t.Helper()
+	users := demoUserLine.FindAllStringSubmatch(out, -1)
+	if len(users) != 2 || users[0][1] != "admin" || users[1][1] != "petugas-dpupr" {
+		t.Fatalf("demo output lacks the console's users:\n%s", out)
+	}
+	if !strings.Contains(out, d.base+"/\n") {
+		t.Errorf("demo output lacks the console's address %s/", d.base)
+	}
+	for _, u := range users {
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &http.Client{Timeout: 10 * time.Second, Jar: jar}
+		if code, body := doHTTP(t, c, "POST", d.base+"/api/v1/session", "", map[string]string{"username": u[1], "password": u[2]}); code != http.StatusNoContent {
+			t.Fatalf("sign in as %s: %d %s", u[1], code, body)
+		}
+		code, body := doHTTP(t, c, "GET", d.base+"/api/v1/items?limit=200", "", nil)
+		var page struct{ Items []inbox.Item }
+		if err := json.Unmarshal(body, &page); code != http.StatusOK || err != nil {
+			t.Fatalf("items as %s: %d %v %s", u[1], code, err, body)
+		}
+		units := map[string]bool{}
+		for _, it := range page.Items {
+			units[it.Unit] = true
+		}
+		switch u[1] {
+		case "admin":
+			if len(units) < 2 {
+				t.Errorf("the demo admin sees items of units %v only", units)
+			}
+		default:
+			if len(units) > 1 || len(units) == 1 && !units["dpupr"] {
+				t.Errorf("the dpupr officer sees items of units %v", units)
+			}
+		}
+		c.CloseIdleConnections()
+	}
 }
