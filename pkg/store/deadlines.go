@@ -188,7 +188,7 @@ type DeadlineWindow struct {
 
 // deadlineStats fills the deadline figures of st (unit, or all) from
 // counters and histograms: a fixed number of reads.
-func deadlineStats(tx *bolt.Tx, st *Stats, unit string, all bool, nowHour uint32) {
+func deadlineStats(tx *bolt.Tx, hc histCursors, st *Stats, unit string, all bool, nowHour uint32) {
 	c := tx.Bucket(bCounters)
 	st.Overdue = map[string]int64{}
 	for _, o := range []string{inbox.OverdueFirstResponse, inbox.OverdueResolution} {
@@ -215,9 +215,9 @@ func deadlineStats(tx *bolt.Tx, st *Stats, unit string, all bool, nowHour uint32
 	st.FirstResponseWorking = map[string]ResponseWindow{}
 	st.FirstResponseWithinDeadline = map[string]DeadlineWindow{}
 	for _, win := range responseWindows {
-		h := windowHist(tx, working, nowHour, win.hours)
+		h := windowHist(hc, working, nowHour, win.hours)
 		st.FirstResponseWorking[win.name] = h.window()
-		d := windowHist(tx, within, nowHour, win.hours)
+		d := windowHist(hc, within, nowHour, win.hours)
 		dw := DeadlineWindow{Count: d[0] + d[1], Within: d[0]}
 		if dw.Count > 0 {
 			dw.Share = float64(dw.Within) / float64(dw.Count)

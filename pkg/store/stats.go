@@ -99,11 +99,12 @@ func (s *Store) Stats(unit string) (Stats, error) {
 		}
 		uk := unitKey(unit, all)
 		nowHour := uint32(now.Unix() / 3600)
+		hc := newHistCursors(tx)
 		for _, w := range responseWindows {
-			h := windowHist(tx, uk, nowHour, w.hours)
+			h := windowHist(hc, uk, nowHour, w.hours)
 			st.FirstResponse[w.name] = h.window()
 		}
-		deadlineStats(tx, &st, unit, all, nowHour)
+		deadlineStats(tx, hc, &st, unit, all, nowHour)
 		return nil
 	})
 	st.Waiting = st.ByStatus[inbox.StatusNew] + st.ByStatus[inbox.StatusOpen]
@@ -139,22 +140,35 @@ func getCounter(b *bolt.Bucket, k string) int64 {
 	return 0
 }
 
-// scanUnitStatus reads every "su|unit|status" counter into into.
+// scanUnitStatus reads every "su|unit|status" counter into into. It
+// allocates only a unit's name and map, once per unit: Stats("") calls it
+// on every dashboard refresh.
 func scanUnitStatus(b *bolt.Bucket, into map[string]map[inbox.Status]int64) {
-	const p = "su\x00"
+	p := []byte("su\x00")
 	c := b.Cursor()
-	for k, v := c.Seek([]byte(p)); k != nil && strings.HasPrefix(string(k), p); k, v = c.Next() {
-		unit, status, ok := strings.Cut(string(k[len(p):]), "\x00")
-		if !ok || len(v) != 8 {
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		unit, status, ok := bytes.Cut(k[len(p):], []byte{0})
+		st, known := statusOf(status)
+		if !ok || !known || len(v) != 8 {
 			continue
 		}
-		m := into[unit]
+		m := into[string(unit)]
 		if m == nil {
 			m = make(map[inbox.Status]int64, len(inbox.Statuses))
-			into[unit] = m
+			into[string(unit)] = m
 		}
-		m[inbox.Status(status)] = int64(binary.BigEndian.Uint64(v))
+		m[st] = int64(binary.BigEndian.Uint64(v))
 	}
+}
+
+// statusOf is the status named b, without allocating.
+func statusOf(b []byte) (inbox.Status, bool) {
+	for _, st := range inbox.Statuses {
+		if string(st) == string(b) {
+			return st, true
+		}
+	}
+	return "", false
 }
 
 // scanCounters calls fn with the rest of each key under p that has no

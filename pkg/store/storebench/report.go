@@ -55,6 +55,8 @@ var figures = []figure{
 	{"list p99 µs", "%.0f", func(r *Result) float64 { return r.ListP99 }, false},
 	{"stats p50 µs", "%.1f", func(r *Result) float64 { return r.StatsP50 }, false},
 	{"stats p99 µs", "%.1f", func(r *Result) float64 { return r.StatsP99 }, false},
+	{"stats CPU p50 µs", "%.1f", func(r *Result) float64 { return r.StatsCPUP50 }, false},
+	{"stats CPU p99 µs", "%.1f", func(r *Result) float64 { return r.StatsCPUP99 }, false},
 	{"file bytes/item", "%.0f", func(r *Result) float64 { return r.BytesPerItem }, false},
 	{"RssAnon MB", "%.1f", func(r *Result) float64 { return r.RssAnonMB }, false},
 	{"RssFile MB", "%.1f", func(r *Result) float64 { return r.RssFileMB }, false},
