@@ -58,24 +58,24 @@ type Options struct {
 
 // Result holds a run's figures.
 type Result struct {
-	Store          string  `json:"store"`
-	Workload       string  `json:"workload"`
-	Items          int     `json:"items"`
-	FillRate       float64 `json:"fill_items_per_s"`
-	LastTenthRate  float64 `json:"last_tenth_items_per_s"`
-	PageP50        float64 `json:"page_p50_ms"`
-	PageP99        float64 `json:"page_p99_ms"`
-	SettleSeconds  float64 `json:"settle_s"` // triage time outside the timers
-	ReingestRate   float64 `json:"reingest_items_per_s"`
-	ListP50        float64 `json:"list_p50_us"`
-	ListP99        float64 `json:"list_p99_us"`
-	StatsP50       float64 `json:"stats_p50_us"`
-	StatsP99       float64 `json:"stats_p99_us"`
+	Store         string  `json:"store"`
+	Workload      string  `json:"workload"`
+	Items         int     `json:"items"`
+	FillRate      float64 `json:"fill_items_per_s"`
+	LastTenthRate float64 `json:"last_tenth_items_per_s"`
+	PageP50       float64 `json:"page_p50_ms"`
+	PageP99       float64 `json:"page_p99_ms"`
+	SettleSeconds float64 `json:"settle_s"` // triage time outside the timers
+	ReingestRate  float64 `json:"reingest_items_per_s"`
+	ListP50       float64 `json:"list_p50_us"`
+	ListP99       float64 `json:"list_p99_us"`
+	StatsP50      float64 `json:"stats_p50_us"`
+	StatsP99      float64 `json:"stats_p99_us"`
 	// StatsCPUP50 and StatsCPUP99 are the same calls' CPU time on the
 	// calling thread (0 where the OS cannot tell): the call's own work,
 	// without the time it waited for a core on a loaded machine.
-	StatsCPUP50 float64 `json:"stats_cpu_p50_us"`
-	StatsCPUP99 float64 `json:"stats_cpu_p99_us"`
+	StatsCPUP50    float64 `json:"stats_cpu_p50_us"`
+	StatsCPUP99    float64 `json:"stats_cpu_p99_us"`
 	BytesPerItem   float64 `json:"file_bytes_per_item"`
 	RssAnonMB      float64 `json:"rss_anon_mb"`
 	RssFileMB      float64 `json:"rss_file_mb"`
