@@ -45,15 +45,28 @@ export function t(key, params) {
 
 const locale = () => (lang === 'id' ? 'id-ID' : 'en-GB');
 
+// Formatters are costly to build (a list of 50 items would build hundreds):
+// one per language and shape.
+const formatters = new Map();
+function formatter(shape) {
+  const key = `${lang}/${shape}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const opts = shape === 'time' ? { hour: '2-digit', minute: '2-digit' }
+      : { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' };
+    f = new Intl.DateTimeFormat(locale(), { timeZone: TZ, ...opts });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 export function fmtDateTime(iso) {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(locale(), {
-    timeZone: TZ, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
-  }).format(new Date(iso));
+  return formatter('datetime').format(new Date(iso));
 }
 
 export function fmtTime(iso) {
-  return new Intl.DateTimeFormat(locale(), { timeZone: TZ, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  return formatter('time').format(new Date(iso));
 }
 
 // fmtAge: how long ago, short ("5 mnt", "3 jam", "2 hr").
@@ -75,6 +88,7 @@ export function fmtIn(iso, now = Date.now()) {
 
 export function fmtDuration(seconds) {
   if (!seconds) return '–';
+  if (seconds < 60) return t('dur.seconds', { n: Math.round(seconds) });
   if (seconds < 3600) return t('dur.minutes', { n: Math.round(seconds / 60) });
   if (seconds < 86400) return t('dur.hours', { n: (seconds / 3600).toFixed(1) });
   return t('dur.days', { n: (seconds / 86400).toFixed(1) });
