@@ -327,6 +327,14 @@ func TestConsoleBrowser(t *testing.T) {
 	d.createUser("siti", "admin", "")
 	d.createUser("budi", "operator", "pdam")
 	d.createUser("dewi", "operator", "")
+	// A reply template, where the server has them (issue 16): the composer
+	// offers it rendered for the item.
+	tplCode, tplBody := d.do("POST", "/api/v1/templates", map[string]string{"name": "lampu-jalan",
+		"text": "Terima kasih atas laporannya, {nama}. Laporan {tiket} sudah kami teruskan ke {unit}."})
+	hasTemplates := tplCode == http.StatusCreated
+	if !hasTemplates && tplCode != http.StatusNotFound {
+		t.Fatalf("create template: %d %s", tplCode, tplBody)
+	}
 
 	b := newBrowser(t, chrome)
 	admin := b.tab(d.base)
@@ -414,13 +422,10 @@ func TestConsoleBrowser(t *testing.T) {
 		admin.eval(`window.__states = []; new MutationObserver(() => document.querySelectorAll("[data-reply] [data-state]").forEach(e => {
 			if (window.__states[window.__states.length-1] !== e.dataset.state) window.__states.push(e.dataset.state) }))
 			.observe(document.body, {subtree: true, childList: true, attributes: true})`, nil)
-		var nTemplates int
-		admin.eval(`document.querySelector("#template") ? document.querySelector("#template").options.length - 1 : 0`, &nTemplates)
-		if nTemplates > 0 {
-			var name string
-			admin.eval(`document.querySelector("#template").options[1].value`, &name)
-			admin.setField("#template", name)
-			admin.waitJS("the template's text in the composer", `document.querySelector("#reply-text").value.length > 0`)
+		if hasTemplates {
+			admin.waitJS("the template picker", `!!document.querySelector("#template option[value=lampu-jalan]")`)
+			admin.setField("#template", "lampu-jalan")
+			admin.waitJS("the template rendered for the item", `/^Terima kasih atas laporannya, .+\. Laporan UP4-\d{4}-\d{6} sudah kami teruskan ke [^{]+\.$/.test(document.querySelector("#reply-text").value)`)
 		} else {
 			t.Log("no reply templates on this server (issue 16 not landed): replying with typed text")
 			admin.do(chromedp.SendKeys(chromedp.CSS("#reply-text"), "Terima kasih atas laporannya. Petugas kami akan segera memeriksa lampu jalan tersebut."))
@@ -437,6 +442,11 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 		if got := d.item(it.ID).Status; got != inbox.StatusAnswered {
 			t.Errorf("API says %s", got)
+		}
+		if hasTemplates {
+			if text := admin.text("[data-reply] .body"); !strings.Contains(text, it.Ticket) || strings.Contains(text, "{") {
+				t.Errorf("the sent reply is not the template rendered for the item: %q", text)
+			}
 		}
 		admin.noScriptErrors()
 	})
