@@ -26,16 +26,37 @@ var boundVariants = []struct {
 	name    string
 	skip    map[string]bool // bucket names left out
 	grouped bool            // one transaction per group of pages ready at once
+	// staged buckets' keys go to an append-order staging bucket (one record
+	// per item) and are moved into their buckets every mergeEvery commits,
+	// in a merge transaction of its own (timed): what a write-ahead staging
+	// design would write.
+	staged     map[string]bool
+	mergeEvery int
 }{
-	{"all-keys", nil, false},
-	{"all-keys-grouped", nil, true},
-	{"no-ix_tag", map[string]bool{string(bIxTag): true}, false},
-	{"no-ix_thread_author", map[string]bool{string(bIxThreadAuthor): true}, false},
-	{"no-ix_status_unit", map[string]bool{string(bIxStatusUnit): true}, false},
-	{"no-dedup", map[string]bool{string(bDedup): true}, false},
+	{"all-keys", nil, false, nil, 0},
+	{"all-keys-grouped", nil, true, nil, 0},
+	{"no-ix_tag", map[string]bool{string(bIxTag): true}, false, nil, 0},
+	{"no-ix_thread_author", map[string]bool{string(bIxThreadAuthor): true}, false, nil, 0},
+	{"no-ix_status_unit", map[string]bool{string(bIxStatusUnit): true}, false, nil, 0},
+	{"no-dedup", map[string]bool{string(bDedup): true}, false, nil, 0},
+	{"staged-tails-M25-grouped", nil, true, stagedTails, 25},
+	{"staged-all-M25-grouped", nil, true, stagedAll, 25},
+	{"staged-all-M100-grouped", nil, true, stagedAll, 100},
 	{"items-only", map[string]bool{string(bDedup): true, string(bIxStatus): true, string(bIxStatusUnit): true, string(bIxAccount): true,
-		string(bIxChannelKind): true, string(bIxTag): true, string(bIxThreadAuthor): true, string(bCounters): true, string(bCursors): true}, false},
+		string(bIxChannelKind): true, string(bIxTag): true, string(bIxThreadAuthor): true, string(bTicketFirst): true, string(bTickets): true,
+		string(bCounters): true, string(bCursors): true}, false, nil, 0},
 }
+
+var (
+	// stagedTails are the indexes whose keys arrive at a few dozen tails
+	// (one per unit, tag, account, channel/kind and status).
+	stagedTails = map[string]bool{string(bIxStatus): true, string(bIxStatusUnit): true, string(bIxAccount): true,
+		string(bIxChannelKind): true, string(bIxTag): true}
+	// stagedAll adds the scattered ones (dedup, thread).
+	stagedAll = map[string]bool{string(bIxStatus): true, string(bIxStatusUnit): true, string(bIxAccount): true,
+		string(bIxChannelKind): true, string(bIxTag): true, string(bIxThreadAuthor): true, string(bDedup): true}
+	bBoundStage = []byte("bound_stage")
+)
 
 func boundItems(b *testing.B) int {
 	if v := os.Getenv("INBOXD_BENCH_ITEMS"); v != "" {
@@ -50,7 +71,7 @@ func boundItems(b *testing.B) int {
 
 // BenchmarkBound is the raw-bbolt bound of durable ingest on the realistic
 // workload: the very keys and values Ingest writes for each page (item
-// JSON, dedup key, every index entry, counters, cursor), Put with nothing
+// JSON, dedup key, every index entry, ticket number, counters, cursor), Put with nothing
 // else in one bbolt transaction per page, on a fresh file filled to
 // INBOXD_BENCH_ITEMS items (default 20,000). "ingest" runs store.Ingest on
 // the same pages in the same run, so ingest/bound is a ratio of one run.
@@ -78,12 +99,13 @@ func BenchmarkBound(b *testing.B) {
 	}
 	for _, v := range boundVariants {
 		b.Run(v.name, func(b *testing.B) {
-			var rate, pagesPerCommit float64
+			var rate, pagesPerCommit, cpu float64
 			for range b.N {
-				rate, pagesPerCommit = boundFill(b, filepath.Join(b.TempDir(), "bound.db"), pages, groups, v.grouped, v.skip)
+				rate, pagesPerCommit, cpu = boundFill(b, filepath.Join(b.TempDir(), "bound.db"), pages, groups, v.grouped, v.skip, v.staged, v.mergeEvery)
 			}
 			b.ReportMetric(rate, "items/s")
 			b.ReportMetric(pagesPerCommit, "pages-written/commit")
+			b.ReportMetric(cpu, "cpu-µs/item")
 		})
 	}
 }
@@ -113,7 +135,7 @@ func boundGroups(pages []workload.Page) [][2]int {
 // benchIngestPages ingests pages through Store.Ingest, a page at a time or
 // each group's pages concurrently (one group commit).
 func benchIngestPages(b *testing.B, pages []workload.Page, groups [][2]int, grouped bool) {
-	var rate float64
+	var rate, cpuPerItem float64
 	for range b.N {
 		var mu sync.Mutex
 		var now time.Time
@@ -121,12 +143,12 @@ func benchIngestPages(b *testing.B, pages []workload.Page, groups [][2]int, grou
 		if err != nil {
 			b.Fatal(err)
 		}
-		var total time.Duration
+		var total, cpu time.Duration
 		for _, g := range groups {
 			mu.Lock()
 			now = pages[g[0]].ReceivedAt
 			mu.Unlock()
-			start := time.Now()
+			start, cpu0 := time.Now(), processCPU()
 			var wg sync.WaitGroup
 			for k := g[0]; k < g[1]; k++ {
 				one := func() {
@@ -144,17 +166,23 @@ func benchIngestPages(b *testing.B, pages []workload.Page, groups [][2]int, grou
 			}
 			wg.Wait()
 			total += time.Since(start)
+			cpu += processCPU() - cpu0
 		}
 		rate = float64(len(pages)*workload.PageSize) / total.Seconds()
+		cpuPerItem = float64(cpu.Microseconds()) / float64(len(pages)*workload.PageSize)
 		s.Close()
 	}
 	b.ReportMetric(rate, "items/s")
+	b.ReportMetric(cpuPerItem, "cpu-µs/item")
 }
 
 // boundFill writes pages' keys with raw Puts, one transaction per page or
-// per group, and returns items/s (only the Update calls timed) and pages
-// written per commit.
-func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int, grouped bool, skip map[string]bool) (float64, float64) {
+// per group, and returns items/s (only the Update calls timed), pages
+// written per commit (merge transactions' pages shared out over the
+// commits) and the process's CPU time per item in the Update calls (less
+// sensitive than wall time to other work on the machine). With staged buckets, their keys go to an append-order staging
+// record per item and are merged every mergeEvery commits.
+func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int, grouped bool, skip, staged map[string]bool, mergeEvery int) (float64, float64, float64) {
 	b.Helper()
 	db, err := bolt.Open(path, fileMode, &bolt.Options{FreelistType: bolt.FreelistMapType})
 	if err != nil {
@@ -162,7 +190,7 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 	}
 	defer db.Close()
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
+		for _, name := range append(allBuckets, bBoundStage) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -174,7 +202,7 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 	}
 	ids := &Store{entropy: ulid.Monotonic(rand.Reader, 0)} // only its id generator
 	type kv struct{ bucket, k, v []byte }
-	var total time.Duration
+	var total, cpu time.Duration
 	before := db.Stats().TxStats
 	counters := map[string]int64{}
 	if !grouped {
@@ -183,7 +211,10 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 			groups = append(groups, [2]int{k, k + 1})
 		}
 	}
-	for _, g := range groups {
+	cases, tickets := map[string]string{}, map[int]uint64{} // case -> ticket, year -> last number
+	var pending []kv                                        // staged keys not merged yet
+	var seq uint64
+	for gi, g := range groups {
 		// Build the writes outside the timer, as Ingest's own encoding is a
 		// few per cent of its time.
 		var puts []kv
@@ -194,13 +225,36 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 				it := p.Items[j]
 				id := ids.newID(p.ReceivedAt)
 				it.ID, it.ReceivedAt, it.Status, it.Priority = idString(id), p.ReceivedAt, inbox.StatusNew, inbox.PriorityNormal
+				// The ticket Ingest gives it: its case's (every item stays
+				// new here, so a case keeps its first ticket), else the
+				// year's next number, written to the tickets bucket.
+				ck := string(it.Channel) + "\x00" + it.Account + "\x00" + it.ThreadID + "\x00" + it.Author.ID
+				if it.Ticket = cases[ck]; it.Ticket == "" || it.ThreadID == "" {
+					year := it.ReceivedAt.In(time.UTC).Year()
+					tickets[year]++
+					it.Ticket = inbox.FormatTicket(inbox.DefaultTicketPrefix, year, tickets[year])
+					cases[ck] = it.Ticket
+					puts = append(puts, kv{bTickets, putU4(nil, uint32(year)), binary.BigEndian.AppendUint64(nil, tickets[year])},
+						kv{bTicketFirst, []byte(it.Ticket), id})
+				}
 				raw, err := marshalItem(&it)
 				if err != nil {
 					b.Fatal(err)
 				}
-				puts = append(puts, kv{bItems, id, raw}, kv{bDedup, dedupKey(string(it.Channel), it.Account, it.ExternalID), id})
-				for _, e := range itemIndex(&it, id) {
-					puts = append(puts, kv{e.bucket, e.key, e.val})
+				puts = append(puts, kv{bItems, id, raw})
+				var rec []byte // the item's staged keys: bucket 0 key 0 value, ...
+				all := append([]ixEntry{{bucket: bDedup, key: dedupKey(string(it.Channel), it.Account, it.ExternalID), val: id}}, itemIndex(&it, id)...)
+				for _, e := range all {
+					if !staged[string(e.bucket)] {
+						puts = append(puts, kv{e.bucket, e.key, e.val})
+						continue
+					}
+					pending = append(pending, kv{e.bucket, e.key, e.val})
+					rec = append(append(append(append(append(rec, e.bucket...), 0), e.key...), 0), e.val...)
+				}
+				if rec != nil {
+					seq++
+					puts = append(puts, kv{bBoundStage, binary.BigEndian.AppendUint64(nil, seq), rec})
 				}
 				for _, c := range itemCounters(&it) {
 					deltas[c]++
@@ -212,11 +266,12 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 			counters[c] += d
 			puts = append(puts, kv{bCounters, []byte(c), binary.BigEndian.AppendUint64(nil, uint64(counters[c]))})
 		}
-		start := time.Now()
+		start, cpu0 := time.Now(), processCPU()
 		err := db.Update(func(tx *bolt.Tx) error {
 			for _, name := range appendMostly {
 				tx.Bucket(name).FillPercent = appendFill
 			}
+			tx.Bucket(bBoundStage).FillPercent = 1 // append only
 			for _, w := range puts {
 				if skip[string(w.bucket)] {
 					continue
@@ -228,11 +283,38 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 			return nil
 		})
 		total += time.Since(start)
+		cpu += processCPU() - cpu0
 		if err != nil {
 			b.Fatal(err)
+		}
+		if len(pending) > 0 && ((gi+1)%mergeEvery == 0 || gi == len(groups)-1) {
+			start, cpu0 := time.Now(), processCPU()
+			err := db.Update(func(tx *bolt.Tx) error {
+				for _, name := range appendMostly {
+					tx.Bucket(name).FillPercent = appendFill
+				}
+				for _, w := range pending {
+					if err := tx.Bucket(w.bucket).Put(w.k, w.v); err != nil {
+						return err
+					}
+				}
+				c := tx.Bucket(bBoundStage).Cursor()
+				for k, _ := c.First(); k != nil; k, _ = c.First() {
+					if err := c.Delete(); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			total += time.Since(start)
+			cpu += processCPU() - cpu0
+			if err != nil {
+				b.Fatal(err)
+			}
+			pending = pending[:0]
 		}
 	}
 	after := db.Stats().TxStats
 	n := len(pages) * workload.PageSize
-	return float64(n) / total.Seconds(), float64(after.GetWrite()-before.GetWrite()) / float64(len(groups))
+	return float64(n) / total.Seconds(), float64(after.GetWrite()-before.GetWrite()) / float64(len(groups)), float64(cpu.Microseconds()) / float64(n)
 }

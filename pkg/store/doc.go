@@ -10,7 +10,7 @@
 // index; stats read counters. Values are copied before a transaction ends.
 // Events go to Options.Notify after the commit, in commit order.
 //
-// # Bucket tree (schema version 1, see schemaVersion)
+// # Bucket tree (schema version 2, see schemaVersion)
 //
 // Notation: "a|b" is a and b joined by one 0x00 byte; id16 is a ULID's 16
 // bytes (big-endian time first, so ids sort by creation); t8 is a uint64
@@ -64,7 +64,9 @@
 //	                a record re-read by a later poll is not quarantined twice)
 //	tickets         u4(year of received_at in Options.Location) -> uint64 BE: the
 //	                year's last ticket number (gap-free: written with the item)
-//	ix_ticket       ticket|id16              (items with a ticket: a case's items)
+//	ticket_first    ticket -> id16 of the item the number was issued to (one
+//	                per ticket, appended in number order; the ticket's other
+//	                items follow it in its case's ix_thread_author range)
 //	ix_external_ref external_ref|id16        (items with an external_ref)
 //	report          u4(month)|unit|kind|rest -> int64 (the monthly report's counters;
 //	                layout and kinds in reportcounters.go)
@@ -128,7 +130,10 @@
 // The meta bucket's schema version is checked on Open: a newer file is
 // refused (ErrNewerSchema); an older one is brought up to date by the
 // migrations list, one step per version, inside the opening transaction.
+//
+//	1 → 2  ix_ticket (ticket|id16 for every ticketed item) became
+//	       ticket_first (one key per ticket): migrateTicketIndex.
 package store
 
 // schemaVersion is the layout described in the package comment.
-const schemaVersion = 1
+const schemaVersion = 2

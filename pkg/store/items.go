@@ -32,7 +32,7 @@ func itemIndex(it *inbox.Item, id []byte) []ixEntry {
 	if it.ThreadID != "" {
 		n += len(ch) + len(it.Account) + len(it.ThreadID) + len(it.Author.ID) + 4 + idLen
 	}
-	n += len(it.Ticket) + len(it.ExternalRef) + 2 + 2*idLen
+	n += len(it.ExternalRef) + 1 + idLen
 	buf := make([]byte, 0, n)
 	e := make([]ixEntry, 0, 6+len(it.Tags))
 	add := func(b []byte, parts ...string) {
@@ -59,9 +59,6 @@ func itemIndex(it *inbox.Item, id []byte) []ixEntry {
 	}
 	if it.ThreadID != "" {
 		add(bIxThreadAuthor, ch, it.Account, it.ThreadID, it.Author.ID)
-	}
-	if it.Ticket != "" {
-		add(bIxTicket, it.Ticket)
 	}
 	if it.ExternalRef != "" {
 		add(bIxExtRef, it.ExternalRef)

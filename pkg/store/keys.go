@@ -47,14 +47,17 @@ var (
 	bSessions       = []byte("sessions")
 	bUserSessions   = []byte("user_sessions")
 	bTickets        = []byte("tickets")
-	bIxTicket       = []byte("ix_ticket")
-	bIxExtRef       = []byte("ix_external_ref")
-	bIxDue          = []byte("ix_due")
-	bIxOverdue      = []byte("ix_overdue")
-	bQuarantine     = []byte("quarantine")
-	bQxAccount      = []byte("qx_account")
-	bQSummary       = []byte("q_summary")
-	bQDedup         = []byte("q_dedup")
+	bTicketFirst    = []byte("ticket_first")
+	// bIxTicket (ticket|id16 for every ticketed item) is schema 1's; the
+	// migration to 2 builds ticket_first from it and drops it.
+	bIxTicket   = []byte("ix_ticket")
+	bIxExtRef   = []byte("ix_external_ref")
+	bIxDue      = []byte("ix_due")
+	bIxOverdue  = []byte("ix_overdue")
+	bQuarantine = []byte("quarantine")
+	bQxAccount  = []byte("qx_account")
+	bQSummary   = []byte("q_summary")
+	bQDedup     = []byte("q_dedup")
 )
 
 var allBuckets = [][]byte{
@@ -65,7 +68,7 @@ var allBuckets = [][]byte{
 	bExtDedup, bRespHour, bRespDay, bRespMonth, bTokens, bTokenHash,
 	bAccounts, bAccountKV, bCursors,
 	bUsers, bUserCodes, bUserAudit, bSessions, bUserSessions,
-	bTickets, bIxTicket, bIxExtRef,
+	bTickets, bTicketFirst, bIxExtRef,
 	bIxDue, bIxOverdue,
 	bQuarantine, bQxAccount, bQSummary, bQDedup,
 	bReport, bReportClosed,

@@ -20,7 +20,7 @@ import (
 // indexBuckets are the buckets rebuilt from items and replies by recount.
 var indexBuckets = [][]byte{
 	bIxStatus, bIxStatusUnit, bIxAccount, bIxChannelKind, bIxAssignee, bIxTag,
-	bIxThreadAuthor, bIxTicket, bIxExtRef, bIxDue, bIxOverdue,
+	bIxThreadAuthor, bTicketFirst, bIxExtRef, bIxDue, bIxOverdue,
 	bRxItem, bRxState, bRxAccount, bRxAccountState, bOutbox, bRxPending,
 }
 
@@ -50,6 +50,9 @@ func checkConsistent(t *testing.T, s *Store) {
 			}
 			for _, e := range itemIndex(&it, k) {
 				wantIx[string(e.bucket)][string(e.key)] = string(e.val)
+			}
+			if _, seen := wantIx[string(bTicketFirst)][it.Ticket]; it.Ticket != "" && !seen {
+				wantIx[string(bTicketFirst)][it.Ticket] = string(k) // ids come in order: the first
 			}
 			if got := tx.Bucket(bDedup).Get(dedupKey(string(it.Channel), it.Account, it.ExternalID)); !bytes.Equal(got, k) {
 				return fmt.Errorf("dedup of %s points at %x", it.ID, got)

@@ -70,6 +70,35 @@ type indexIter struct {
 	p    []byte
 	desc bool
 	cur  []byte
+	// ids, when c is nil, is a short id list walked instead (a ticket's
+	// items, see ticketItems), ascending; pos is cur's index in it.
+	ids [][]byte
+	pos int
+}
+
+// newListIter walks ids (ascending, distinct) like an index walk: strictly
+// after (or before, descending) the id after.
+func newListIter(ids [][]byte, desc bool, after []byte) *indexIter {
+	it := &indexIter{ids: ids, desc: desc, pos: -1}
+	if desc {
+		for i := len(ids) - 1; i >= 0; i-- {
+			if after == nil || bytes.Compare(ids[i], after) < 0 {
+				it.pos = i
+				break
+			}
+		}
+	} else {
+		for i, id := range ids {
+			if after == nil || bytes.Compare(id, after) > 0 {
+				it.pos = i
+				break
+			}
+		}
+	}
+	if it.pos >= 0 {
+		it.cur = ids[it.pos]
+	}
+	return it
 }
 
 func newIndexIter(b *bolt.Bucket, p []byte, desc bool, after []byte) *indexIter {
@@ -114,6 +143,18 @@ func (it *indexIter) id() []byte { return it.cur }
 func (it *indexIter) next() []byte {
 	if it.cur == nil {
 		return nil
+	}
+	if it.c == nil {
+		if it.desc {
+			it.pos--
+		} else {
+			it.pos++
+		}
+		it.cur = nil
+		if it.pos >= 0 && it.pos < len(it.ids) {
+			it.cur = it.ids[it.pos]
+		}
+		return it.cur
 	}
 	var k []byte
 	if it.desc {
@@ -168,7 +209,7 @@ func (m *mergeIter) next() []byte {
 func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 	m := &mergeIter{desc: desc}
 	unit := unitFilter(f.Unit)
-	var covered struct{ status, unit, assignee, tag, account, kind, channel, ticket, extRef, overdue bool }
+	var covered struct{ status, unit, assignee, tag, account, kind, channel, extRef, overdue bool }
 	// Statuses and an account, nothing more selective: walk whichever
 	// range the counters say is shorter.
 	byAccount := false
@@ -181,9 +222,8 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 		byAccount = getCounter(c, "ta\x00"+f.Account) < inStatuses
 	}
 	switch {
-	case f.Ticket != "": // one case: a handful of items
-		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxTicket), prefix(f.Ticket), desc, after))
-		covered.ticket = true
+	case f.Ticket != "": // one case: a handful of items, each checked
+		m.srcs = append(m.srcs, newListIter(ticketItems(tx, f.Ticket), desc, after))
 	case f.ExternalRef != "":
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxExtRef), prefix(f.ExternalRef), desc, after))
 		covered.extRef = true
@@ -237,7 +277,7 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 		(f.Account != "" && !covered.account) ||
 		(f.Kind != "" && !covered.kind) ||
 		(f.Channel != "" && !covered.channel) ||
-		(f.Ticket != "" && !covered.ticket) ||
+		f.Ticket != "" || // ticketItems' candidates are checked
 		(f.ExternalRef != "" && !covered.extRef) ||
 		(f.Overdue != nil && !covered.overdue)
 	return m, check

@@ -61,8 +61,11 @@ type Store struct {
 // transaction; migrations[v] is that step.
 type migration func(tx *bolt.Tx) error
 
-// migrations is empty while schemaVersion is 1; version 0 is a fresh file.
-func migrations() map[uint32]migration { return map[uint32]migration{} }
+// migrations lists the steps from each older schema version; version 0 is
+// a fresh file.
+func migrations() map[uint32]migration {
+	return map[uint32]migration{1: migrateTicketIndex}
+}
 
 // Open opens (creating if needed, mode 0600) the data file at path.
 func Open(path string, opts Options) (*Store, error) {
@@ -258,7 +261,7 @@ type wctx struct {
 // appendMostly are buckets whose keys mostly arrive in ascending order
 // (new ids at the end of each key range): filling their pages fuller than
 // bbolt's default half keeps the file and each commit's writes smaller.
-var appendMostly = [][]byte{bItems, bDedup, bIxStatus, bIxStatusUnit, bIxAccount, bIxChannelKind, bReplies, bRxState, bRxAccount, bRxAccountState, bRxItem}
+var appendMostly = [][]byte{bItems, bTicketFirst, bDedup, bIxStatus, bIxStatusUnit, bIxAccount, bIxChannelKind, bReplies, bRxState, bRxAccount, bRxAccountState, bRxItem}
 
 const appendFill = 0.9
 

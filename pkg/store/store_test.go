@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +70,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		s.Close()
 		t.Fatal("opened a file with a newer schema")
 	}
-	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema version 2") {
+	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), fmt.Sprintf("schema version %d", schemaVersion+1)) {
 		t.Fatalf("err = %v, want ErrNewerSchema naming the version", err)
 	}
 }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -56,7 +58,97 @@ func (w *wctx) assignTicket(it *inbox.Item, id []byte) error {
 		return err
 	}
 	it.Ticket = inbox.FormatTicket(w.s.ticketPrefix, year, n)
-	return nil
+	return w.tx.Bucket(bTicketFirst).Put([]byte(it.Ticket), id)
+}
+
+// ticketItems returns the ids of the items holding ticket, in id order.
+// ticket_first names the item the number was issued to; the rest of a
+// ticket are later messages of the same case (channel, account, thread,
+// author), which lend it while the case is open, so they follow it in the
+// case's range of ix_thread_author until a message with another ticket
+// (ignored items, which have none, are skipped). One entry per ticket,
+// written in number order at its tail, instead of one per item scattered
+// over older tickets' ranges: the per-item ticket index cost ingest about a
+// fifth of its CPU (docs/PERFORMANCE.md). An item it cannot read is
+// returned as a candidate: the list checks every candidate's ticket on the
+// decoded item, and reports a decode error there.
+func ticketItems(tx *bolt.Tx, ticket string) [][]byte {
+	first := tx.Bucket(bTicketFirst).Get([]byte(ticket))
+	if len(first) != idLen {
+		return nil
+	}
+	first = clone(first)
+	ids := [][]byte{first}
+	it, err := getItem(tx, first)
+	if err != nil || it.ThreadID == "" {
+		return ids
+	}
+	p := prefix(string(it.Channel), it.Account, it.ThreadID, it.Author.ID)
+	c := tx.Bucket(bIxThreadAuthor).Cursor()
+	k, _ := c.Seek(withID(p, first))
+	if k != nil && bytes.Equal(k[len(p):], first) {
+		k, _ = c.Next()
+	}
+	for ; k != nil && len(k) == len(p)+idLen && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		id := k[len(p):]
+		o, err := getCaseFields(tx, id)
+		if err == nil && o.Ticket == "" {
+			continue
+		}
+		if err == nil && o.Ticket != ticket {
+			break
+		}
+		ids = append(ids, clone(id))
+	}
+	return ids
+}
+
+// migrateTicketIndex is the step from schema 1 to 2: ix_ticket held
+// ticket|id16 for every ticketed item; ticket_first holds ticket -> the
+// first id16 (the lowest of its range), and ix_ticket is dropped.
+func migrateTicketIndex(tx *bolt.Tx) error {
+	old := tx.Bucket(bIxTicket)
+	if old == nil {
+		return nil
+	}
+	dst := tx.Bucket(bTicketFirst)
+	dst.FillPercent = appendFill
+	var last []byte
+	err := old.ForEach(func(k, _ []byte) error {
+		if len(k) < idLen+1 || k[len(k)-idLen-1] != 0 {
+			return fmt.Errorf("ix_ticket key %x: not ticket|id16", k)
+		}
+		ticket := k[:len(k)-idLen-1]
+		if bytes.Equal(ticket, last) {
+			return nil // a later item of the same ticket
+		}
+		last = clone(ticket)
+		return dst.Put(last, clone(k[len(k)-idLen:]))
+	})
+	if err != nil {
+		return err
+	}
+	return tx.DeleteBucket(bIxTicket)
+}
+
+// caseFields are the fields of a stored item that caseTicket reads: ingest
+// reads them for nearly every new message, and decoding only these skips
+// the whole item's times, author and tags.
+type caseFields struct {
+	Ticket string       `json:"ticket"`
+	Status inbox.Status `json:"status"`
+}
+
+func getCaseFields(tx *bolt.Tx, id []byte) (caseFields, error) {
+	var f caseFields
+	v := tx.Bucket(bItems).Get(id)
+	if v == nil {
+		return f, fmt.Errorf("item %s: %w", idString(id), ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &f); err != nil {
+		return f, fmt.Errorf("item %s: decode: %w", idString(id), err)
+	}
+	return f, nil
 }
 
 // caseTicket walks the case's messages before id, newest first, to the
@@ -72,7 +164,7 @@ func (w *wctx) caseTicket(it *inbox.Item, id []byte) (string, error) {
 		k, _ = c.Prev()
 	}
 	for ; k != nil && len(k) == len(p)+idLen && strings.HasPrefix(string(k), string(p)); k, _ = c.Prev() {
-		o, err := getItem(w.tx, k[len(p):])
+		o, err := getCaseFields(w.tx, k[len(p):])
 		if err != nil {
 			return "", err
 		}
@@ -96,7 +188,10 @@ func (s *Store) migrateTickets(batch int) error {
 	var total int
 	err := s.view(func(tx *bolt.Tx) error {
 		done = tx.Bucket(bMeta).Get(metaTicketsDone) != nil
-		total = tx.Bucket(bItems).Stats().KeyN
+		if !done {
+			// Bucket.Stats walks every page: only when there is work.
+			total = tx.Bucket(bItems).Stats().KeyN
+		}
 		return nil
 	})
 	if err != nil || done {

@@ -167,7 +167,7 @@ func stripTickets(t *testing.T, s *Store) {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bTickets, bIxTicket} {
+		for _, name := range [][]byte{bTickets, bTicketFirst} {
 			if err := tx.DeleteBucket(name); err != nil {
 				return err
 			}
