@@ -135,7 +135,7 @@ func boundGroups(pages []workload.Page) [][2]int {
 // benchIngestPages ingests pages through Store.Ingest, a page at a time or
 // each group's pages concurrently (one group commit).
 func benchIngestPages(b *testing.B, pages []workload.Page, groups [][2]int, grouped bool) {
-	var rate, cpuPerItem float64
+	var rate, cpuPerItem, pagesPerCommit float64
 	for range b.N {
 		var mu sync.Mutex
 		var now time.Time
@@ -144,6 +144,8 @@ func benchIngestPages(b *testing.B, pages []workload.Page, groups [][2]int, grou
 			b.Fatal(err)
 		}
 		var total, cpu time.Duration
+		st0 := s.db.Stats().TxStats
+		commits := 0
 		for _, g := range groups {
 			mu.Lock()
 			now = pages[g[0]].ReceivedAt
@@ -167,13 +169,21 @@ func benchIngestPages(b *testing.B, pages []workload.Page, groups [][2]int, grou
 			wg.Wait()
 			total += time.Since(start)
 			cpu += processCPU() - cpu0
+			if grouped {
+				commits++
+			} else {
+				commits += g[1] - g[0]
+			}
 		}
+		st1 := s.db.Stats().TxStats
+		pagesPerCommit = float64(st1.GetWrite()-st0.GetWrite()) / float64(commits) // per page, or per group when grouped
 		rate = float64(len(pages)*workload.PageSize) / total.Seconds()
 		cpuPerItem = float64(cpu.Microseconds()) / float64(len(pages)*workload.PageSize)
 		s.Close()
 	}
 	b.ReportMetric(rate, "items/s")
 	b.ReportMetric(cpuPerItem, "cpu-µs/item")
+	b.ReportMetric(pagesPerCommit, "pages-written/commit")
 }
 
 // boundFill writes pages' keys with raw Puts, one transaction per page or
