@@ -3,6 +3,7 @@ package facebook
 import (
 	"context"
 	"errors"
+	"github.com/inboxd/inboxd/connectors/metagraph"
 	"strings"
 	"testing"
 	"time"
@@ -173,7 +174,7 @@ func TestUsageFromRecordedHeaders(t *testing.T) {
 		"X-App-Usage":               {`{"call_count":12,"total_cputime":3,"total_time":5}`},
 		"X-Business-Use-Case-Usage": {`{"102030405060708":[{"type":"pages","call_count":1,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":0},{"type":"messenger","call_count":85,"total_cputime":2,"total_time":2,"estimated_time_to_regain_access":4}]}`},
 	}
-	pct, regain, ok := usageFrom(h)
+	pct, regain, ok := metagraph.UsageFrom(h)
 	if !ok || pct != 85 || regain != 4 {
 		t.Fatalf("usageFrom = %v %v %v, want 85 4 true", pct, regain, ok)
 	}

@@ -3,6 +3,7 @@ package facebook
 import (
 	"context"
 	"encoding/json"
+	"github.com/inboxd/inboxd/connectors/metagraph"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,7 +35,7 @@ func FuzzPoll(f *testing.F) {
 			return
 		}
 		checkUsable(t, p)
-		if _, err := decodeCursor(p.Cursor); err != nil {
+		if _, err := metagraph.DecodeCursor(p.Cursor); err != nil {
 			t.Fatalf("cursor does not decode: %v", err)
 		}
 	})

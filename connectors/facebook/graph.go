@@ -1,100 +1,24 @@
 package facebook
 
 import (
-	"encoding/json"
-	"fmt"
+	"github.com/inboxd/inboxd/connectors/metagraph"
 	"strings"
 	"time"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
-// graphTimeLayout is how Graph writes times: 2021-02-13T10:04:31+0000.
-const graphTimeLayout = "2006-01-02T15:04:05-0700"
+// The Graph shapes every Meta connector shares live in connectors/metagraph.
+type (
+	graphTime   = metagraph.Time
+	profile     = metagraph.Profile
+	paging      = metagraph.Paging
+	list[T any] = metagraph.List[T]
+	badRecord   = metagraph.BadRecord
+)
 
-// graphTime is a Graph timestamp.
-type graphTime struct{ time.Time }
-
-func (t *graphTime) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	if s == "" || s == "null" {
-		return nil
-	}
-	v, err := time.Parse(graphTimeLayout, s)
-	if err != nil {
-		if v, err = time.Parse(time.RFC3339, s); err != nil {
-			return fmt.Errorf("graph time %q: %w", s, err)
-		}
-	}
-	t.Time = v.UTC()
-	return nil
-}
-
-// Shapes of the Graph objects inboxd reads, with Graph's field names.
-
-type profile struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Email string `json:"email,omitempty"`
-}
-
-type paging struct {
-	Cursors struct {
-		Before string `json:"before"`
-		After  string `json:"after"`
-	} `json:"cursors"`
-	Next     string `json:"next"`
-	Previous string `json:"previous"`
-}
-
-// list is a Graph list. It decodes record by record: a record in an
-// unexpected shape lands in Bad with its raw JSON instead of failing the
-// list, so one bad comment never hides the others.
-type list[T any] struct {
-	Data   []T
-	Raw    []json.RawMessage // Raw[i] is Data[i] as Graph sent it
-	Bad    []badRecord
-	Paging paging
-}
-
-// badRecord is a list entry that did not decode.
-type badRecord struct {
-	Raw json.RawMessage
-	Err error
-}
-
-func (l *list[T]) UnmarshalJSON(b []byte) error {
-	var parts struct {
-		Data   json.RawMessage `json:"data"`
-		Paging json.RawMessage `json:"paging"`
-	}
-	if err := json.Unmarshal(b, &parts); err != nil {
-		return err
-	}
-	*l = list[T]{}
-	if len(parts.Paging) > 0 {
-		// Unreadable paging ends the walk here; the records still count.
-		_ = json.Unmarshal(parts.Paging, &l.Paging)
-	}
-	if len(parts.Data) == 0 || string(parts.Data) == "null" {
-		return nil
-	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(parts.Data, &raws); err != nil {
-		l.Bad = append(l.Bad, badRecord{Raw: parts.Data, Err: fmt.Errorf("data is not a list: %w", err)})
-		return nil
-	}
-	for _, r := range raws {
-		var v T
-		if err := json.Unmarshal(r, &v); err != nil {
-			l.Bad = append(l.Bad, badRecord{Raw: r, Err: err})
-			continue
-		}
-		l.Data = append(l.Data, v)
-		l.Raw = append(l.Raw, r)
-	}
-	return nil
-}
+// graphTimeLayout is how Graph writes times.
+const graphTimeLayout = metagraph.TimeLayout
 
 type conversation struct {
 	ID          string         `json:"id"`

@@ -3,6 +3,7 @@ package facebook
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/inboxd/inboxd/connectors/metagraph"
 	"net/http"
 	"slices"
 	"strings"
@@ -83,12 +84,12 @@ func (c collected) add(p connectors.Page) {
 // X here holds 30 unread citizen entries and one staff answer (more than
 // a nested page, so its further page is read too) and is skipped by one,
 // two, three or four walks in a row (it moves again each time while 25
-// newer threads keep it off the walk's first page). Up to lagWalks skips
+// newer threads keep it off the walk's first page). Up to metagraph.LagWalks skips
 // lose nothing; beyond, X's oldest entries are lost, as the cursor's doc
 // says.
 func TestPollThreadThatMovesDuringWalks(t *testing.T) {
 	for _, source := range []string{SourceMessages, SourceComments} {
-		for skips := 1; skips <= lagWalks+1; skips++ {
+		for skips := 1; skips <= metagraph.LagWalks+1; skips++ {
 			t.Run(fmt.Sprintf("%s/skipped_by_%d_walks", source, skips), func(t *testing.T) {
 				testMovedThread(t, source, skips)
 			})
@@ -143,7 +144,7 @@ func testMovedThread(t *testing.T, source string, skips int) {
 			t.Errorf("%s was never returned", id)
 		}
 	}
-	lost := skips > lagWalks
+	lost := skips > metagraph.LagWalks
 	for _, id := range xOld {
 		if (got.items[id] == 0) != lost {
 			t.Errorf("X's old entry %s returned %d times; want lost=%v after %d skips", id, got.items[id], lost, skips)
@@ -169,7 +170,7 @@ func testMovedThread(t *testing.T, source string, skips int) {
 		}
 		cursor = q.Cursor
 	}
-	pc, err := decodeCursor(cursor)
+	pc, err := metagraph.DecodeCursor(cursor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,13 +253,13 @@ func TestPollOldCursorFormat(t *testing.T) {
 	conv, m1 := e.fake.AddMessage(alice, "lama", t0.Add(-time.Hour))
 	old := fmt.Sprintf(`{"v":1,"sources":{"messages":{"watermark":"%s","boundary":[%q]}}}`,
 		t0.Add(-time.Hour).Format(time.RFC3339), m1)
-	pc, err := decodeCursor([]byte(old))
+	pc, err := metagraph.DecodeCursor([]byte(old))
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := pc.Sources[SourceMessages]
-	if len(st.Lag) != 0 || !st.lagFloor().Equal(st.Watermark) {
-		t.Fatalf("old cursor: lag %v, floor %s; want none and the watermark", st.Lag, st.lagFloor())
+	if len(st.Lag) != 0 || !st.LagFloor().Equal(st.Watermark) {
+		t.Fatalf("old cursor: lag %v, floor %s; want none and the watermark", st.Lag, st.LagFloor())
 	}
 	q := e.poll([]byte(old))
 	if len(q.Items) != 0 || e.fake.RequestCount("") != 1 {
@@ -274,7 +275,7 @@ func TestPollOldCursorFormat(t *testing.T) {
 	// reads down to the watermark, as it did.
 	midWalk := fmt.Sprintf(`{"v":1,"sources":{"messages":{"watermark":"%s","walk":{"target":"%s","pending":[{"kind":"messages","thread":%q,"url":%q}]}}}}`,
 		t0.Add(-2*time.Hour).Format(time.RFC3339), t0.Add(-2*time.Hour).Format(time.RFC3339), conv, conv+"/messages?fields="+messageFields+"&limit=25")
-	pc, err = decodeCursor([]byte(midWalk))
+	pc, err = metagraph.DecodeCursor([]byte(midWalk))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestNormaliseConversations(t *testing.T) {
 	st.Walk = &walk{Target: st.Watermark}
 	var b batch
 	for _, conv := range l.Data {
-		if err := c.messagesPage(st.resumed(time.Time{}), &b, conv.ID, *conv.Messages); err != nil {
+		if err := c.messagesPage(st.Resumed(time.Time{}), &b, conv.ID, *conv.Messages); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -109,7 +109,7 @@ func TestNormaliseFeedComments(t *testing.T) {
 	st.Walk = &walk{Target: st.Watermark, Backfill: true}
 	var b batch
 	p := l.Data[0]
-	if err := c.commentsPage(st.resumed(time.Time{}), &b, p.ID, *p.Comments); err != nil {
+	if err := c.commentsPage(st.Resumed(time.Time{}), &b, p.ID, *p.Comments); err != nil {
 		t.Fatal(err)
 	}
 	// 05:59:59 is below the watermark: only the citizen comment and the Page reply.
@@ -141,7 +141,7 @@ func TestNormaliseFeedComments(t *testing.T) {
 	st = &sourceState{Watermark: mustTime(t, "2026-03-02T05:00:00+0000")}
 	st.Walk = &walk{Target: st.Watermark}
 	b = batch{}
-	if err := c.commentsPage(st.resumed(time.Time{}), &b, p.ID, *p.Comments); err != nil {
+	if err := c.commentsPage(st.Resumed(time.Time{}), &b, p.ID, *p.Comments); err != nil {
 		t.Fatal(err)
 	}
 	if len(b.items) != 2 || b.items[1].Attachments[0] != (inbox.Attachment{Type: "sticker", URL: "https://scontent.xx.fbcdn.net/v/t39.1997-6/sticker.png"}) {
@@ -201,13 +201,13 @@ func TestMessageReplyWindow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		it := c.messageItem(message{ID: "m_1", Message: "halo", CreatedTime: graphTime{created}}, "t_1", false)
+		it := c.messageItem(message{ID: "m_1", Message: "halo", CreatedTime: graphTime{Time: created}}, "t_1", false)
 		if it.ReplyWindowEndsAt == nil || !it.ReplyWindowEndsAt.Equal(created.Add(tc.want)) {
 			t.Errorf("human_agent=%v: reply_window_ends_at = %v, want %v", tc.humanAgent, it.ReplyWindowEndsAt, created.Add(tc.want))
 		}
 	}
 	c := fixtureConnector(t)
-	if it := c.commentItem(comment{ID: "1_2", Message: "jalan rusak", CreatedTime: graphTime{created}}, "1", false); it.ReplyWindowEndsAt != nil {
+	if it := c.commentItem(comment{ID: "1_2", Message: "jalan rusak", CreatedTime: graphTime{Time: created}}, "1", false); it.ReplyWindowEndsAt != nil {
 		t.Errorf("comment carries a reply window %v; a public comment reply has none", it.ReplyWindowEndsAt)
 	}
 }

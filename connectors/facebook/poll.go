@@ -3,6 +3,7 @@ package facebook
 import (
 	"cmp"
 	"context"
+	"github.com/inboxd/inboxd/connectors/metagraph"
 	"iter"
 	"net/url"
 	"slices"
@@ -29,7 +30,7 @@ const (
 // Poll reads what arrived since cursor, at most max_pages_per_poll pages
 // per source.
 func (c *Connector) Poll(ctx context.Context, cursor []byte) (connectors.Page, error) {
-	pc, err := decodeCursor(cursor)
+	pc, err := metagraph.DecodeCursor(cursor)
 	if err != nil {
 		// A cursor we cannot read is not worth stopping the account for:
 		// start over from the look-back; dedup absorbs the re-read.
@@ -86,7 +87,7 @@ sources:
 			page.Rejected = append(page.Rejected, b.rejected...)
 		}
 		if len(st.Walk.Pending) == 0 {
-			st.finish()
+			st.Finish()
 		} else {
 			page.More = true
 		}
@@ -97,7 +98,7 @@ sources:
 	slices.SortStableFunc(page.External, func(a, b inbox.ExternalReply) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ExternalID, b.ExternalID))
 	})
-	page.Cursor = next.encode()
+	page.Cursor = next.Encode()
 	return page, nil
 }
 
@@ -155,13 +156,13 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 				b.rejectRecord(conv.ID, why, l.Raw[i])
 				continue
 			}
-			if st.below(updated) {
+			if st.Below(updated) {
 				return b, nil // older conversations follow: done
 			}
-			f := st.threadFilter(updated, conv.ID, newest)
+			f := st.ThreadFilter(updated, conv.ID, newest)
 			// As for a post below: the conversation is read in full
 			// down to the floor in this walk.
-			st.Walk.saw(updated, conv.ID)
+			st.Walk.Saw(updated, conv.ID)
 			if err := c.messagesPage(f, &b, conv.ID, msgs); err != nil {
 				return batch{}, c.malformed(op, err)
 			}
@@ -172,7 +173,7 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 		if err := decode(res, &l); err != nil {
 			return batch{}, c.malformed(op, err)
 		}
-		err = c.messagesPage(st.resumed(stp.Floor), &b, stp.Thread, l)
+		err = c.messagesPage(st.Resumed(stp.Floor), &b, stp.Thread, l)
 	case stepFeed:
 		var l list[post]
 		if err := decode(res, &l); err != nil {
@@ -190,14 +191,14 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 				b.rejectRecord(p.ID, why, l.Raw[i])
 				continue
 			}
-			if st.below(updated) {
+			if st.Below(updated) {
 				return b, nil
 			}
-			f := st.threadFilter(updated, p.ID, newest)
+			f := st.ThreadFilter(updated, p.ID, newest)
 			// Every comment on this post up to its updated_time is read in
 			// this walk, so the watermark may rise to it: a quiet Page
 			// keeps its feed request to the last few posts.
-			st.Walk.saw(updated, p.ID)
+			st.Walk.Saw(updated, p.ID)
 			if err := c.commentsPage(f, &b, p.ID, comments); err != nil {
 				return batch{}, c.malformed(op, err)
 			}
@@ -208,7 +209,7 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 		if err := decode(res, &l); err != nil {
 			return batch{}, c.malformed(op, err)
 		}
-		err = c.commentsPage(st.resumed(stp.Floor), &b, stp.Thread, l)
+		err = c.commentsPage(st.Resumed(stp.Floor), &b, stp.Thread, l)
 	case stepTagged:
 		var l list[post]
 		if err := decode(res, &l); err != nil {
@@ -221,11 +222,11 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 				b.rejectRecord(p.ID, why, l.Raw[i])
 				continue
 			}
-			if st.below(t) {
+			if st.Below(t) {
 				return b, nil
 			}
-			st.Walk.saw(t, p.ID)
-			if st.isNew(t, p.ID) && p.From.ID != c.cfg.PageID {
+			st.Walk.Saw(t, p.ID)
+			if st.IsNew(t, p.ID) && p.From.ID != c.cfg.PageID {
 				b.addItem(c.mentionItem(p, st.Walk.Backfill), l.Raw[i])
 			}
 		}
@@ -344,7 +345,7 @@ func (b *batch) next(c *Connector, cur step, next, thread string) error {
 
 // messagesPage handles a conversation's messages, newest first.
 func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list[message]) error {
-	st := f.st
+	st := f.Source()
 	b.reject(l.Bad, "message")
 	var fresh []int
 	reachedOld := false
@@ -354,12 +355,12 @@ func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list
 			b.rejectRecord(m.ID, why, l.Raw[i])
 			continue
 		}
-		if f.done(t) {
+		if f.Done(t) {
 			reachedOld = true
 			break
 		}
-		st.Walk.saw(t, m.ID)
-		if f.keep(t, m.ID) {
+		st.Walk.Saw(t, m.ID)
+		if f.Keep(t, m.ID) {
 			fresh = append(fresh, i)
 		}
 	}
@@ -377,12 +378,12 @@ func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list
 	if reachedOld {
 		return nil
 	}
-	return b.next(c, step{Kind: stepMessages, Thread: convID, Floor: f.stepFloor()}, l.Paging.Next, convID)
+	return b.next(c, step{Kind: stepMessages, Thread: convID, Floor: f.StepFloor()}, l.Paging.Next, convID)
 }
 
 // commentsPage handles a post's comments (stream: replies included), newest first.
 func (c *Connector) commentsPage(f threadFilter, b *batch, postID string, l list[comment]) error {
-	st := f.st
+	st := f.Source()
 	b.reject(l.Bad, "comment")
 	for i, cm := range l.Data {
 		t := cm.CreatedTime.Time
@@ -390,11 +391,11 @@ func (c *Connector) commentsPage(f threadFilter, b *batch, postID string, l list
 			b.rejectRecord(cm.ID, why, l.Raw[i])
 			continue
 		}
-		if f.done(t) {
+		if f.Done(t) {
 			return nil
 		}
-		st.Walk.saw(t, cm.ID)
-		if !f.keep(t, cm.ID) {
+		st.Walk.Saw(t, cm.ID)
+		if !f.Keep(t, cm.ID) {
 			continue
 		}
 		if cm.From.ID == c.cfg.PageID {
@@ -407,7 +408,7 @@ func (c *Connector) commentsPage(f threadFilter, b *batch, postID string, l list
 		}
 		b.addItem(c.commentItem(cm, postID, st.Walk.Backfill), l.Raw[i])
 	}
-	return b.next(c, step{Kind: stepComments, Thread: postID, Floor: f.stepFloor()}, l.Paging.Next, postID)
+	return b.next(c, step{Kind: stepComments, Thread: postID, Floor: f.StepFloor()}, l.Paging.Next, postID)
 }
 
 func (c *Connector) malformed(op string, err error) error {

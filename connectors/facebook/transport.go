@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/inboxd/inboxd/connectors/metagraph"
 	"io"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	fb "github.com/huandu/facebook/v2"
 )
@@ -113,54 +113,11 @@ func decode(res fb.Result, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// appUsage is X-App-Usage (and X-Page-Usage): percentages of the budget.
-type appUsage struct {
-	CallCount    float64 `json:"call_count"`
-	TotalCPUTime float64 `json:"total_cputime"`
-	TotalTime    float64 `json:"total_time"`
-}
-
-// bucUsage is one entry of X-Business-Use-Case-Usage.
-type bucUsage struct {
-	Type                        string  `json:"type"`
-	CallCount                   float64 `json:"call_count"`
-	TotalCPUTime                float64 `json:"total_cputime"`
-	TotalTime                   float64 `json:"total_time"`
-	EstimatedTimeToRegainAccess float64 `json:"estimated_time_to_regain_access"` // minutes
-}
-
-// usageFrom reads the usage headers: the highest percentage any of them
-// reports, and the longest estimated_time_to_regain_access (minutes).
-func usageFrom(h http.Header) (pct float64, regainMinutes float64, found bool) {
-	for _, name := range []string{"X-App-Usage", "X-Page-Usage"} {
-		if v := h.Get(name); v != "" {
-			var u appUsage
-			if json.Unmarshal([]byte(v), &u) == nil {
-				pct = max(pct, u.CallCount, u.TotalCPUTime, u.TotalTime)
-				found = true
-			}
-		}
-	}
-	if v := h.Get("X-Business-Use-Case-Usage"); v != "" {
-		var byID map[string][]bucUsage
-		if json.Unmarshal([]byte(v), &byID) == nil {
-			for _, list := range byID {
-				for _, u := range list {
-					pct = max(pct, u.CallCount, u.TotalCPUTime, u.TotalTime)
-					regainMinutes = max(regainMinutes, u.EstimatedTimeToRegainAccess)
-					found = true
-				}
-			}
-		}
-	}
-	return pct, regainMinutes, found
-}
-
 func (c *Connector) observeUsage(h http.Header) {
 	if h == nil {
 		return
 	}
-	pct, _, found := usageFrom(h)
+	pct, _, found := metagraph.UsageFrom(h)
 	if !found {
 		return
 	}
@@ -170,13 +127,4 @@ func (c *Connector) observeUsage(h http.Header) {
 	if pct >= 80 {
 		c.log.Info("graph usage high", "percent", pct)
 	}
-}
-
-// retryAfter is when a rate-limited account may call again.
-func (c *Connector) retryAfter(h http.Header) time.Time {
-	_, regain, _ := usageFrom(h)
-	if regain > 0 {
-		return c.now().Add(time.Duration(regain * float64(time.Minute)))
-	}
-	return c.now().Add(defaultRateLimitBackoff)
 }
