@@ -12,7 +12,6 @@ import (
 type (
 	graphTime   = metagraph.Time
 	profile     = metagraph.Profile
-	paging      = metagraph.Paging
 	list[T any] = metagraph.List[T]
 	badRecord   = metagraph.BadRecord
 )
