@@ -144,3 +144,23 @@ func TestDedupKeyDistinguishesAccounts(t *testing.T) {
 		t.Fatal("same platform id on two accounts must not collide")
 	}
 }
+
+// A connector's text rules refuse through CheckText, like the length.
+func TestTextLimitRules(t *testing.T) {
+	l := TextLimit{Name: "comment", Max: 50, Rules: func(s string) string {
+		if strings.Count(s, "#") > 1 {
+			return "at most 1 hashtag"
+		}
+		return ""
+	}}
+	if err := CheckText("text", "#a ok", l); err != nil {
+		t.Fatal(err)
+	}
+	var re *TextRefusedError
+	if err := CheckText("text", "#a #b", l); !errors.As(err, &re) || re.Reason != "at most 1 hashtag" {
+		t.Fatalf("err = %v", err)
+	}
+	if err := CheckText("text", strings.Repeat("#", 60), l); err == nil || errors.As(err, &re) {
+		t.Fatalf("length is checked first: %v", err)
+	}
+}

@@ -20,6 +20,11 @@ type TextLimit struct {
 	// Weighting, when set, counts the way the platform weighs characters;
 	// nil counts code points.
 	Weighting *Weighting
+	// Rules, when set, says why the platform refuses a text whatever its
+	// length ("" when it takes it), e.g. Instagram's hashtag and URL caps
+	// on comments. The connector owns them; CheckText applies them, so
+	// the API, the store and the outbox refuse alike.
+	Rules func(text string) string
 }
 
 // Counting names how l counts: CountCharacters or the weighting's name.
@@ -86,6 +91,11 @@ func CheckText(field, s string, limit TextLimit) error {
 	if limit.Max > 0 {
 		if n := limit.Count(s); n > limit.Max {
 			return &TextTooLongError{Field: field, Name: limit.Name, Limit: limit.Max, Count: n, Unit: limit.Unit()}
+		}
+	}
+	if limit.Rules != nil {
+		if reason := limit.Rules(s); reason != "" {
+			return &TextRefusedError{Field: field, Reason: reason}
 		}
 	}
 	return nil
