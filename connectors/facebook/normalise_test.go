@@ -59,10 +59,10 @@ func TestNormaliseConversations(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(b.items) != 2 || len(b.ext) != 1 {
-		t.Fatalf("items %d, external %d; want 2 and 1", len(b.items), len(b.ext))
+	if len(b.Items) != 2 || len(b.Ext) != 1 {
+		t.Fatalf("items %d, external %d; want 2 and 1", len(b.Items), len(b.Ext))
 	}
-	it := b.items[0]
+	it := b.Items[0]
 	if it.Kind != inbox.KindMessage || it.ThreadID != "t_10224312345678901" || it.Author != (inbox.Author{ID: "6011122233344455", Name: "Siti Rahayu"}) ||
 		!strings.HasPrefix(it.ExternalID, "m_Bb2c") || it.Text != "Jembatan di Desa Sukamaju retak, mohon dicek. Foto terlampir." ||
 		!it.CreatedAt.Equal(mustTime(t, "2026-03-02T07:40:02+0000")) {
@@ -75,15 +75,15 @@ func TestNormaliseConversations(t *testing.T) {
 	if len(it.Attachments) != 2 || it.Attachments[0] != wantAtt[0] || it.Attachments[1] != wantAtt[1] {
 		t.Errorf("attachments = %+v", it.Attachments)
 	}
-	x := b.ext[0]
+	x := b.Ext[0]
 	if !strings.HasPrefix(x.ExternalID, "m_Aa1b") || x.ParentExternalID != it.ExternalID || x.ThreadID != it.ThreadID || x.Channel != inbox.ChannelFacebook {
 		t.Errorf("external = %+v", x)
 	}
 	// The list's next link carries the token, as Graph's do; the step must not.
-	if err := b.next(c, step{Kind: stepConversations}, l.Paging.Next, ""); err != nil {
+	if err := b.Next(c.base, step{Kind: stepConversations}, l.Paging.Next, ""); err != nil {
 		t.Fatal(err)
 	}
-	last := b.follow[len(b.follow)-1]
+	last := b.Follow[len(b.Follow)-1]
 	if strings.Contains(last.URL, "access_token") || strings.Contains(last.URL, testToken) ||
 		!strings.HasPrefix(last.URL, "102030405060708/conversations?") || !strings.Contains(last.URL, "after=QVFIUnZAPR1lId3h3MGQ3UE5IZAzFkTkNu") {
 		t.Errorf("resume step = %+v", last)
@@ -113,10 +113,10 @@ func TestNormaliseFeedComments(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 05:59:59 is below the watermark: only the citizen comment and the Page reply.
-	if len(b.items) != 1 || len(b.ext) != 1 {
-		t.Fatalf("items %+v external %+v", b.items, b.ext)
+	if len(b.Items) != 1 || len(b.Ext) != 1 {
+		t.Fatalf("items %+v external %+v", b.Items, b.Ext)
 	}
-	it := b.items[0]
+	it := b.Items[0]
 	want := inbox.Item{
 		Channel: inbox.ChannelFacebook, Account: "pemkab-fb", Kind: inbox.KindComment,
 		ExternalID: "1122334455667788_998877665544331", ThreadID: "102030405060708_1122334455667788",
@@ -128,7 +128,7 @@ func TestNormaliseFeedComments(t *testing.T) {
 		it.Permalink != want.Permalink || !it.CreatedAt.Equal(want.CreatedAt) || !it.Backfill || it.Kind != want.Kind || it.ParentID != "" {
 		t.Errorf("item =\n %+v\nwant\n %+v", it, want)
 	}
-	x := b.ext[0]
+	x := b.Ext[0]
 	if x.ExternalID != "1122334455667788_998877665544332" || x.ParentExternalID != it.ExternalID || x.ThreadID != it.ThreadID ||
 		x.Text != "Pendaftaran dibuka di kantor kecamatan mulai pukul 08.00." {
 		t.Errorf("external = %+v", x)
@@ -144,8 +144,8 @@ func TestNormaliseFeedComments(t *testing.T) {
 	if err := c.commentsPage(st.Resumed(time.Time{}), &b, p.ID, *p.Comments); err != nil {
 		t.Fatal(err)
 	}
-	if len(b.items) != 2 || b.items[1].Attachments[0] != (inbox.Attachment{Type: "sticker", URL: "https://scontent.xx.fbcdn.net/v/t39.1997-6/sticker.png"}) {
-		t.Errorf("items = %+v", b.items)
+	if len(b.Items) != 2 || b.Items[1].Attachments[0] != (inbox.Attachment{Type: "sticker", URL: "https://scontent.xx.fbcdn.net/v/t39.1997-6/sticker.png"}) {
+		t.Errorf("items = %+v", b.Items)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"github.com/inboxd/inboxd/connectors/metagraph"
-	"iter"
 	"net/url"
 	"slices"
 	"strconv"
@@ -81,10 +80,10 @@ sources:
 				page.More = true
 				break sources
 			}
-			st.Walk.Pending = append(b.follow, st.Walk.Pending[1:]...)
-			page.Items = append(page.Items, b.items...)
-			page.External = append(page.External, b.ext...)
-			page.Rejected = append(page.Rejected, b.rejected...)
+			st.Walk.Pending = append(b.Follow, st.Walk.Pending[1:]...)
+			page.Items = append(page.Items, b.Items...)
+			page.External = append(page.External, b.Ext...)
+			page.Rejected = append(page.Rejected, b.Rejected...)
 		}
 		if len(st.Walk.Pending) == 0 {
 			st.Finish()
@@ -137,23 +136,23 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 	if err != nil {
 		return batch{}, err
 	}
-	b := batch{source: sourceOf(stp.Kind)}
+	b := batch{Source: sourceOf(stp.Kind)}
 	switch stp.Kind {
 	case stepConversations:
 		var l list[conversation]
 		if err := decode(res, &l); err != nil {
 			return batch{}, c.malformed(op, err)
 		}
-		b.reject(l.Bad, "conversation")
+		b.Reject(l.Bad, "conversation")
 		for i, conv := range l.Data {
 			var msgs list[message]
 			if conv.Messages != nil {
 				msgs = *conv.Messages
 			}
-			newest := entries(msgs.Data, func(m message) (time.Time, string) { return m.CreatedTime.Time, m.ID })
-			updated := updatedTime(conv.UpdatedTime.Time, time.Time{}, newest)
-			if why := missing("conversation", conv.ID, updated, "updated_time and no message with a readable created_time"); why != "" {
-				b.rejectRecord(conv.ID, why, l.Raw[i])
+			newest := metagraph.Entries(msgs.Data, func(m message) (time.Time, string) { return m.CreatedTime.Time, m.ID })
+			updated := metagraph.UpdatedTime(conv.UpdatedTime.Time, time.Time{}, newest)
+			if why := metagraph.Missing("conversation", conv.ID, updated, "updated_time and no message with a readable created_time"); why != "" {
+				b.RejectRecord(conv.ID, why, l.Raw[i])
 				continue
 			}
 			if st.Below(updated) {
@@ -167,7 +166,7 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 				return batch{}, c.malformed(op, err)
 			}
 		}
-		err = b.next(c, stp, l.Paging.Next, "")
+		err = b.Next(c.base, stp, l.Paging.Next, "")
 	case stepMessages:
 		var l list[message]
 		if err := decode(res, &l); err != nil {
@@ -179,16 +178,16 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 		if err := decode(res, &l); err != nil {
 			return batch{}, c.malformed(op, err)
 		}
-		b.reject(l.Bad, "post")
+		b.Reject(l.Bad, "post")
 		for i, p := range l.Data {
 			var comments list[comment]
 			if p.Comments != nil {
 				comments = *p.Comments
 			}
-			newest := entries(comments.Data, func(cm comment) (time.Time, string) { return cm.CreatedTime.Time, cm.ID })
-			updated := updatedTime(p.UpdatedTime.Time, p.CreatedTime.Time, newest)
-			if why := missing("post", p.ID, updated, "updated_time, created_time or comment with a readable created_time"); why != "" {
-				b.rejectRecord(p.ID, why, l.Raw[i])
+			newest := metagraph.Entries(comments.Data, func(cm comment) (time.Time, string) { return cm.CreatedTime.Time, cm.ID })
+			updated := metagraph.UpdatedTime(p.UpdatedTime.Time, p.CreatedTime.Time, newest)
+			if why := metagraph.Missing("post", p.ID, updated, "updated_time, created_time or comment with a readable created_time"); why != "" {
+				b.RejectRecord(p.ID, why, l.Raw[i])
 				continue
 			}
 			if st.Below(updated) {
@@ -203,7 +202,7 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 				return batch{}, c.malformed(op, err)
 			}
 		}
-		err = b.next(c, stp, l.Paging.Next, "")
+		err = b.Next(c.base, stp, l.Paging.Next, "")
 	case stepComments:
 		var l list[comment]
 		if err := decode(res, &l); err != nil {
@@ -215,11 +214,11 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 		if err := decode(res, &l); err != nil {
 			return batch{}, c.malformed(op, err)
 		}
-		b.reject(l.Bad, "post")
+		b.Reject(l.Bad, "post")
 		for i, p := range l.Data {
 			t := p.CreatedTime.Time
-			if why := missing("post", p.ID, t, "created_time"); why != "" {
-				b.rejectRecord(p.ID, why, l.Raw[i])
+			if why := metagraph.Missing("post", p.ID, t, "created_time"); why != "" {
+				b.RejectRecord(p.ID, why, l.Raw[i])
 				continue
 			}
 			if st.Below(t) {
@@ -227,10 +226,10 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 			}
 			st.Walk.Saw(t, p.ID)
 			if st.IsNew(t, p.ID) && p.From.ID != c.cfg.PageID {
-				b.addItem(c.mentionItem(p, st.Walk.Backfill), l.Raw[i])
+				b.AddItem(c.mentionItem(p, st.Walk.Backfill), l.Raw[i])
 			}
 		}
-		err = b.next(c, stp, l.Paging.Next, "")
+		err = b.Next(c.base, stp, l.Paging.Next, "")
 	}
 	if err != nil {
 		return batch{}, c.malformed(op, err)
@@ -238,32 +237,8 @@ func (c *Connector) fetch(ctx context.Context, st *sourceState, stp step) (batch
 	return b, nil
 }
 
-// missing says what a record lacks to be used, or "".
-func missing(what, id string, t time.Time, timeField string) string {
-	switch {
-	case id == "":
-		return what + " has no id"
-	case t.IsZero():
-		return what + " " + id + " has no " + timeField
-	}
-	return ""
-}
-
-// updatedTime is a thread's updated_time, or, when Graph left it out (it
-// does unless the fields ask for it), the latest of its creation and its
-// entries' times.
-func updatedTime(updated, created time.Time, entries iter.Seq2[time.Time, string]) time.Time {
-	if !updated.IsZero() {
-		return updated
-	}
-	latest := created
-	for t := range entries {
-		if t.After(latest) {
-			latest = t
-		}
-	}
-	return latest
-}
+// batch is one page's results (metagraph's).
+type batch = metagraph.Batch
 
 // sourceOf is the account source a walk step reads.
 func sourceOf(kind string) string {
@@ -276,83 +251,16 @@ func sourceOf(kind string) string {
 	return SourceTagged
 }
 
-// entries yields the creation time and id of a thread's entries.
-func entries[T any](data []T, key func(T) (time.Time, string)) iter.Seq2[time.Time, string] {
-	return func(yield func(time.Time, string) bool) {
-		for _, e := range data {
-			if !yield(key(e)) {
-				return
-			}
-		}
-	}
-}
-
-// batch collects one page's results.
-type batch struct {
-	source   string
-	items    []inbox.Item
-	ext      []inbox.ExternalReply
-	rejected []connectors.Rejected
-	// follow lists the pages to read next: a thread's further comments or
-	// messages first, the list's own next page last.
-	follow []step
-}
-
-// reject records list entries that did not decode.
-func (b *batch) reject(bad []badRecord, what string) {
-	for _, r := range bad {
-		b.rejectRecord(connectors.RejectedID(r.Raw), what+" is not in Graph's shape: "+r.Err.Error(), r.Raw)
-	}
-}
-
-func (b *batch) rejectRecord(id, reason string, raw []byte) {
-	b.rejected = append(b.rejected, connectors.Rejected{Source: b.source, ExternalID: id, Reason: reason, Raw: raw})
-}
-
-// addItem adds an item, or rejects it when the inbox would refuse it.
-func (b *batch) addItem(it inbox.Item, raw []byte) {
-	if err := it.Validate(); err != nil {
-		b.rejectRecord(it.ExternalID, err.Error(), raw)
-		return
-	}
-	b.items = append(b.items, it)
-}
-
-func (b *batch) next(c *Connector, cur step, next, thread string) error {
-	if next == "" {
-		return nil
-	}
-	rel, err := c.relativeURL(next)
-	if err != nil {
-		// Never followed (it could carry the token elsewhere), and never
-		// a reason to retry the page: the rest of this list is skipped, and
-		// the link (without its query, which may hold the token) is kept
-		// for an operator to see.
-		var link []byte
-		if u, perr := url.Parse(next); perr == nil {
-			u.RawQuery, u.User, u.Fragment = "", nil, ""
-			link = []byte(u.String())
-		}
-		b.rejectRecord(cmp.Or(thread, cur.Thread), "the rest of this list was not read: "+err.Error(), link)
-		return nil
-	}
-	if thread == "" {
-		thread = cur.Thread
-	}
-	b.follow = append(b.follow, step{Kind: cur.Kind, Thread: thread, URL: rel, Floor: cur.Floor})
-	return nil
-}
-
 // messagesPage handles a conversation's messages, newest first.
 func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list[message]) error {
 	st := f.Source()
-	b.reject(l.Bad, "message")
+	b.Reject(l.Bad, "message")
 	var fresh []int
 	reachedOld := false
 	for i, m := range l.Data {
 		t := m.CreatedTime.Time
-		if why := missing("message", m.ID, t, "created_time"); why != "" {
-			b.rejectRecord(m.ID, why, l.Raw[i])
+		if why := metagraph.Missing("message", m.ID, t, "created_time"); why != "" {
+			b.RejectRecord(m.ID, why, l.Raw[i])
 			continue
 		}
 		if f.Done(t) {
@@ -369,26 +277,26 @@ func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list
 	for j := len(fresh) - 1; j >= 0; j-- {
 		m := l.Data[fresh[j]]
 		if m.From.ID == c.cfg.PageID {
-			b.ext = append(b.ext, c.externalReply(m.ID, lastCitizen, convID, m.Message, m.CreatedTime.Time))
+			b.Ext = append(b.Ext, c.externalReply(m.ID, lastCitizen, convID, m.Message, m.CreatedTime.Time))
 			continue
 		}
 		lastCitizen = m.ID
-		b.addItem(c.messageItem(m, convID, st.Walk.Backfill), l.Raw[fresh[j]])
+		b.AddItem(c.messageItem(m, convID, st.Walk.Backfill), l.Raw[fresh[j]])
 	}
 	if reachedOld {
 		return nil
 	}
-	return b.next(c, step{Kind: stepMessages, Thread: convID, Floor: f.StepFloor()}, l.Paging.Next, convID)
+	return b.Next(c.base, step{Kind: stepMessages, Thread: convID, Floor: f.StepFloor()}, l.Paging.Next, convID)
 }
 
 // commentsPage handles a post's comments (stream: replies included), newest first.
 func (c *Connector) commentsPage(f threadFilter, b *batch, postID string, l list[comment]) error {
 	st := f.Source()
-	b.reject(l.Bad, "comment")
+	b.Reject(l.Bad, "comment")
 	for i, cm := range l.Data {
 		t := cm.CreatedTime.Time
-		if why := missing("comment", cm.ID, t, "created_time"); why != "" {
-			b.rejectRecord(cm.ID, why, l.Raw[i])
+		if why := metagraph.Missing("comment", cm.ID, t, "created_time"); why != "" {
+			b.RejectRecord(cm.ID, why, l.Raw[i])
 			continue
 		}
 		if f.Done(t) {
@@ -403,12 +311,12 @@ func (c *Connector) commentsPage(f threadFilter, b *batch, postID string, l list
 			if cm.Parent != nil {
 				parent = cm.Parent.ID
 			}
-			b.ext = append(b.ext, c.externalReply(cm.ID, parent, postID, cm.Message, t))
+			b.Ext = append(b.Ext, c.externalReply(cm.ID, parent, postID, cm.Message, t))
 			continue
 		}
-		b.addItem(c.commentItem(cm, postID, st.Walk.Backfill), l.Raw[i])
+		b.AddItem(c.commentItem(cm, postID, st.Walk.Backfill), l.Raw[i])
 	}
-	return b.next(c, step{Kind: stepComments, Thread: postID, Floor: f.StepFloor()}, l.Paging.Next, postID)
+	return b.Next(c.base, step{Kind: stepComments, Thread: postID, Floor: f.StepFloor()}, l.Paging.Next, postID)
 }
 
 func (c *Connector) malformed(op string, err error) error {
