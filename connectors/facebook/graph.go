@@ -13,7 +13,6 @@ type (
 	graphTime   = metagraph.Time
 	profile     = metagraph.Profile
 	list[T any] = metagraph.List[T]
-	badRecord   = metagraph.BadRecord
 )
 
 // graphTimeLayout is how Graph writes times.
