@@ -15,6 +15,7 @@ import (
 
 	"github.com/inboxd/inboxd/connectors"
 	"github.com/inboxd/inboxd/connectors/facebook"
+	"github.com/inboxd/inboxd/connectors/instagram"
 	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/inbox"
@@ -58,6 +59,17 @@ func Platforms() []Platform {
 					return nil, err
 				}
 				return facebook.New(s.Config(a.Name, a.Sources), facebook.Options{HTTPClient: d.HTTPClient, Logger: d.Logger})
+			},
+		},
+		{
+			Config:  instagram.Platform(),
+			Replies: instagram.Replies(),
+			New: func(a config.Account, d Deps) (connectors.Connector, error) {
+				s, err := settings[*instagram.Settings](a)
+				if err != nil {
+					return nil, err
+				}
+				return instagram.New(s.Config(a.Name, a.Sources), instagram.Options{HTTPClient: d.HTTPClient, Logger: d.Logger})
 			},
 		},
 		{

@@ -6,6 +6,7 @@ package inbox
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -15,12 +16,14 @@ type Channel string
 const (
 	ChannelFacebook Channel = "facebook"
 	ChannelTwitter  Channel = "twitter"
+	// ChannelInstagram is an Instagram professional account (connectors/instagram).
+	ChannelInstagram Channel = "instagram"
 )
 
 // Channels lists every known channel in a stable order.
-var Channels = []Channel{ChannelFacebook, ChannelTwitter}
+var Channels = []Channel{ChannelFacebook, ChannelTwitter, ChannelInstagram}
 
-func (c Channel) Valid() bool { return c == ChannelFacebook || c == ChannelTwitter }
+func (c Channel) Valid() bool { return slices.Contains(Channels, c) }
 
 // Kind says how the citizen wrote to the account.
 type Kind string
