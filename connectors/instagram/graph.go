@@ -33,11 +33,11 @@ type conversation struct {
 }
 
 type message struct {
-	ID          string                           `json:"id"`
-	Message     string                           `json:"message"`
-	From        metagraph.Profile                `json:"from"`
+	ID          string                            `json:"id"`
+	Message     string                            `json:"message"`
+	From        metagraph.Profile                 `json:"from"`
 	To          metagraph.List[metagraph.Profile] `json:"to"`
-	CreatedTime metagraph.Time                   `json:"created_time"`
+	CreatedTime metagraph.Time                    `json:"created_time"`
 }
 
 // author is who wrote a comment: from, or the older username field.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -157,12 +158,23 @@ func newConn(t *testing.T, f *fake, mutate ...func(*Config)) testConn {
 	return testConn{Connector: c, logs: logs, now: &now}
 }
 
-// jsonBody decodes a request's JSON body.
-func jsonBody(t *testing.T, r request) map[string]any {
+// formBody decodes a Send API request's form, its object parameters
+// (recipient, message) from their JSON.
+func formBody(t *testing.T, r request) map[string]any {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+	form, err := url.ParseQuery(r.Body)
+	if err != nil {
 		t.Fatalf("body %q: %v", r.Body, err)
+	}
+	m := map[string]any{}
+	for k := range form {
+		v := form.Get(k)
+		var obj map[string]any
+		if strings.HasPrefix(v, "{") && json.Unmarshal([]byte(v), &obj) == nil {
+			m[k] = obj
+			continue
+		}
+		m[k] = v
 	}
 	return m
 }

@@ -3,6 +3,7 @@ package instagram
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -112,12 +113,27 @@ func (c *Connector) sendPrivateReply(ctx context.Context, out connectors.Outgoin
 	})
 }
 
+// postMessage calls the Send API. Its parameters go form-encoded, the
+// object ones as JSON, as Graph documents for every POST (and as
+// connectors/facebook's client sends them).
 func (c *Connector) postMessage(ctx context.Context, op string, body map[string]any) (string, error) {
+	form := url.Values{}
+	for k, v := range body {
+		if s, ok := v.(string); ok {
+			form.Set(k, s)
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", op, err)
+		}
+		form.Set(k, string(b))
+	}
 	var r struct {
 		RecipientID string `json:"recipient_id"`
 		MessageID   string `json:"message_id"`
 	}
-	if err := c.client.PostJSON(ctx, op, c.cfg.PageID+"/messages", body, &r); err != nil {
+	if err := c.client.PostForm(ctx, op, c.cfg.PageID+"/messages", form, &r); err != nil {
 		return "", err
 	}
 	if r.MessageID == "" {

@@ -56,7 +56,7 @@ func TestSendPrivateReply(t *testing.T) {
 	if err != nil || id != "aWdGGiblWZ_sent" {
 		t.Fatalf("Send = %q, %v", id, err)
 	}
-	body := jsonBody(t, f.got()[0])
+	body := formBody(t, f.got()[0])
 	if rcp, _ := body["recipient"].(map[string]any); rcp["comment_id"] != topComment.ExternalID {
 		t.Errorf("body %v", body)
 	}
@@ -111,7 +111,7 @@ func TestSendMessageWindows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			body := jsonBody(t, f.got()[0])
+			body := formBody(t, f.got()[0])
 			rcp, _ := body["recipient"].(map[string]any)
 			msg, _ := body["message"].(map[string]any)
 			if rcp["id"] != dm.Author.ID || msg["text"] != "Silakan datang ke kantor Dukcapil." || body["messaging_type"] != tt.wantType ||

@@ -141,15 +141,6 @@ func (c *Client) PostForm(ctx context.Context, op, rel string, form url.Values, 
 	return c.do(ctx, op, http.MethodPost, rel, nil, "application/x-www-form-urlencoded", []byte(form.Encode()), v)
 }
 
-// PostJSON posts a JSON body to rel (the Send API).
-func (c *Client) PostJSON(ctx context.Context, op, rel string, body, v any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return c.do(ctx, op, http.MethodPost, rel, nil, "application/json", b, v)
-}
-
 func (c *Client) do(ctx context.Context, op, method, rel string, q url.Values, ctype string, body []byte, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()

@@ -241,6 +241,9 @@ func (s *Server) endpointFor(method string, segs []string) string {
 func (s *Server) isPage(id string) bool { return id == s.opts.PageID || id == "me" }
 
 func (s *Server) routeLocked(rc *reqCtx, segs []string) (*response, *errorResponse) {
+	if resp, eresp, ok := s.routeInstagramLocked(rc, segs); ok {
+		return resp, eresp
+	}
 	get, post := rc.r.Method == http.MethodGet, rc.r.Method == http.MethodPost
 	switch {
 	case get && len(segs) == 1 && segs[0] == "me":

@@ -27,6 +27,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -66,6 +67,9 @@ type Options struct {
 	// TokenOwnerID / TokenOwnerName: who /me says the token belongs to.
 	// Default the Page itself.
 	TokenOwnerID, TokenOwnerName string
+	// IGUserID and IGUsername, when set, link an Instagram professional
+	// account to the Page (instagram.go); its permissions join the default.
+	IGUserID, IGUsername string
 }
 
 // Actor is a Facebook profile or Page as the fake knows it.
@@ -180,6 +184,8 @@ type Server struct {
 	postComments   map[string][]*comment // by post, replies included, (created, id) ascending
 	commentReplies map[string][]*comment // by top-level comment, (created, id) ascending
 	convMessages   map[string][]*message // by conversation, (created, id) ascending
+
+	ig igState // the linked Instagram account (instagram.go)
 }
 
 // New returns a fake Graph API serving one Page.
@@ -198,6 +204,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Permissions == nil {
 		opts.Permissions = DefaultPermissions
+		if opts.IGUserID != "" {
+			opts.Permissions = append(slices.Clone(DefaultPermissions), IGPermissions...)
+		}
 	}
 	if opts.TokenOwnerID == "" {
 		opts.TokenOwnerID, opts.TokenOwnerName = opts.PageID, opts.PageName
@@ -220,6 +229,7 @@ func New(opts Options) *Server {
 		postComments:   map[string][]*comment{},
 		commentReplies: map[string][]*comment{},
 		convMessages:   map[string][]*message{},
+		ig:             newIGState(),
 	}
 }
 
