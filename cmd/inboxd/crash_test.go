@@ -291,7 +291,7 @@ func TestDaemonCrash(t *testing.T) {
 
 	// Every message citizens wrote during the kills arrives, once.
 	want := 0
-	for _, shape := range sim.Shapes {
+	for _, shape := range fbXShapes {
 		want += len(f.world.IDs(shape))
 	}
 	// Polls until every message is there or the deadline; the check

@@ -57,7 +57,7 @@ func TestLogProgressCountsGeneratedAndQueued(t *testing.T) {
 	}
 	ingest("1") // from an earlier run of the same data file
 
-	world := sim.NewWorld(graphapi.New(graphapi.Options{PageToken: "t"}), xapi.New(xapi.Options{UserID: "1", Username: "pemkab"}), nil)
+	world := sim.NewWorld(graphapi.New(graphapi.Options{PageToken: "t", IGUserID: "17841400000000001"}), xapi.New(xapi.Options{UserID: "1", Username: "pemkab"}), nil)
 	records := make(chan map[string]int64, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -58,11 +58,11 @@ func TestEndToEnd(t *testing.T) {
 	d.pollSucceeded(xAccount)
 	items := d.items("")
 	checkExactlyOnce(t, f.world, items)
-	total := 2 * perShape * len(sim.Shapes)
+	total := 2 * perShape * len(fbXShapes)
 
 	// Counts per channel and kind through the API's filters.
 	wantKinds := map[string]int{}
-	for _, shape := range sim.Shapes {
+	for _, shape := range fbXShapes {
 		wantKinds[fmt.Sprintf("channel=%s&kind=%s", channelOf(shape), expectedKind[shape])] += len(f.world.IDs(shape))
 	}
 	for q, want := range wantKinds {
@@ -105,7 +105,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// One reply of each kind, to items of the second batch.
 	pick := func(ch inbox.Channel, k inbox.Kind) inbox.Item {
-		for _, shape := range sim.Shapes {
+		for _, shape := range fbXShapes {
 			if channelOf(shape) != ch || expectedKind[shape] != k {
 				continue
 			}

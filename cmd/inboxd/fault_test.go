@@ -322,7 +322,7 @@ func TestRateLimitPauseOnSchedule(t *testing.T) {
 	d := startDaemon(t, f.writeDaemonConfig(t, tPageToken, "@every 1s"))
 	gen := sim.NewGenerator(11)
 	emitEach(t, f.world, gen, 1)
-	waitFor(t, "the first scheduled polls", func() bool { return len(d.items("")) == len(sim.Shapes) })
+	waitFor(t, "the first scheduled polls", func() bool { return len(d.items("")) == len(fbXShapes) })
 
 	reset := time.Now().Add(4 * time.Second).Truncate(time.Second)
 	f.x.Inject(xapi.Mentions, xapi.Fault{Kind: xapi.FaultRateLimited, Reset: reset})
@@ -341,7 +341,7 @@ func TestRateLimitPauseOnSchedule(t *testing.T) {
 	}
 	waitFor(t, "X back after the reset, by schedule", func() bool {
 		a := d.account(xAccount)
-		return a.State == "idle" && len(d.items("")) == 2*len(sim.Shapes)
+		return a.State == "idle" && len(d.items("")) == 2*len(fbXShapes)
 	})
 	checkExactlyOnce(t, f.world, d.items(""))
 }

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +47,8 @@ const (
 
 	fbAccount = "pemkab-fb"
 	xAccount  = "pemkab-x"
+	igAccount = "pemkab-ig"
+	tIGUserID = "17841400000000001"
 
 	// waitFor's deadline: generous for a loaded 2-core machine; the
 	// conditions normally hold within a fraction of it.
@@ -59,6 +62,9 @@ type fakes struct {
 	graphURL string // with trailing slash
 	xURL     string
 	world    *sim.World
+	// instagram adds the Instagram account (linked to the Page) to the
+	// daemon's config; the other tests run the Facebook and X accounts.
+	instagram bool
 }
 
 // newFakes starts both fakes with X's per-window limits on (a test that
@@ -71,7 +77,7 @@ func startFakes(t testing.TB, noLimits bool) *fakes {
 	t.Helper()
 	f := &fakes{
 		graph: graphapi.New(graphapi.Options{PageID: tPageID, PageName: "Pemkab Sukamaju", PageToken: tPageToken,
-			CallsPerHour: 1_000_000, NoLimits: noLimits}),
+			IGUserID: tIGUserID, IGUsername: "pemkab.sukamaju", CallsPerHour: 1_000_000, NoLimits: noLimits}),
 		x: xapi.New(xapi.Options{
 			UserID: tXUserID, Username: tXUsername, Name: "Pemkab Sukamaju",
 			ConsumerKey: tConsumerKey, ConsumerSecret: tConsumerSec, AccessToken: tAccessToken, AccessSecret: tAccessSecret,
@@ -92,6 +98,18 @@ func startFakes(t testing.TB, noLimits bool) *fakes {
 // configBody is the YAML of the two accounts, with the given Page token and
 // schedule. The admin token comes from the environment (tAdminTokenEnv).
 func (f *fakes) configBody(dataDir, pageToken, schedule string) string {
+	ig := ""
+	if f.instagram {
+		ig = fmt.Sprintf(`  - name: %s
+    platform: instagram
+    schedule: %q
+    graph_url: %q
+    page_id: %q
+    ig_user_id: %q
+    page_token: %q
+    lookback: 1h
+`, igAccount, schedule, f.graphURL, tPageID, tIGUserID, pageToken)
+	}
 	return fmt.Sprintf(`data_dir: %q
 backoff_max: 2s
 log:
@@ -120,7 +138,7 @@ accounts:
       access_token: %q
       access_secret: %q
 `, dataDir, tAdminTokenEnv, fbAccount, schedule, f.graphURL, tPageID, pageToken,
-		xAccount, schedule, f.xURL, tXUserID, tConsumerKey, tConsumerSec, tAccessToken, tAccessSecret)
+		xAccount, schedule, f.xURL, tXUserID, tConsumerKey, tConsumerSec, tAccessToken, tAccessSecret) + ig
 }
 
 // writeDaemonConfig writes the config in a fresh temp dir and returns its path.
@@ -508,20 +526,26 @@ var expectedKind = map[sim.Shape]inbox.Kind{
 	sim.FacebookTagged:   inbox.KindMention,
 	sim.TwitterMention:   inbox.KindMention,
 	sim.TwitterDirectMsg: inbox.KindMessage,
+	sim.InstagramComment: inbox.KindComment,
+	sim.InstagramMessage: inbox.KindMessage,
 }
 
 func channelOf(s sim.Shape) inbox.Channel {
-	if strings.HasPrefix(string(s), "twitter") {
+	switch {
+	case strings.HasPrefix(string(s), "twitter"):
 		return inbox.ChannelTwitter
+	case strings.HasPrefix(string(s), "instagram"):
+		return inbox.ChannelInstagram
 	}
 	return inbox.ChannelFacebook
 }
 
-// emitEach writes n messages of every shape through the world.
+// emitEach writes n messages of every Facebook and X shape through the
+// world (the accounts every harness daemon runs).
 func emitEach(t testing.TB, w *sim.World, gen *sim.Generator, n int) {
 	t.Helper()
 	for range n {
-		for _, s := range sim.Shapes {
+		for _, s := range fbXShapes {
 			m := gen.Next()
 			m.Shape = s
 			if err := w.Emit(context.Background(), m); err != nil {
@@ -589,6 +613,9 @@ func emitShapes(t testing.TB, w *sim.World, gen *sim.Generator, n int, shapes ..
 var (
 	fbShapes = []sim.Shape{sim.FacebookComment, sim.FacebookReply, sim.FacebookMessage, sim.FacebookTagged}
 	xShapes  = []sim.Shape{sim.TwitterMention, sim.TwitterDirectMsg}
+	igShapes = []sim.Shape{sim.InstagramComment, sim.InstagramMessage}
+	// fbXShapes are the shapes of the harness's default accounts.
+	fbXShapes = slices.Concat(fbShapes, xShapes)
 )
 
 // onPlatform counts the account's own posts, comments and messages on both

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/inboxd/inboxd/connectors/facebook"
+	"github.com/inboxd/inboxd/connectors/instagram"
 	"github.com/inboxd/inboxd/connectors/metagraph"
 	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/connectors/twitter"
@@ -385,7 +386,7 @@ func TestShippedExampleAccounts(t *testing.T) {
 	for _, a := range cfg.Accounts {
 		got = append(got, a.Platform)
 	}
-	if !reflect.DeepEqual(got, []inbox.Channel{inbox.ChannelFacebook, inbox.ChannelTwitter}) {
+	if !reflect.DeepEqual(got, []inbox.Channel{inbox.ChannelFacebook, inbox.ChannelInstagram, inbox.ChannelTwitter}) {
 		t.Errorf("uncommented example accounts = %v", got)
 	}
 }
@@ -434,8 +435,8 @@ func TestSimFakesAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the accounts block does not load: %v", err)
 	}
-	if len(cfg.Accounts) != 2 {
-		t.Fatalf("%d accounts, want 2", len(cfg.Accounts))
+	if len(cfg.Accounts) != 3 {
+		t.Fatalf("%d accounts, want 3", len(cfg.Accounts))
 	}
 	fb, _ := cfg.Accounts[0].Settings.(*facebook.Settings)
 	x, _ := cfg.Accounts[1].Settings.(*twitter.Settings)
@@ -444,5 +445,9 @@ func TestSimFakesAccounts(t *testing.T) {
 	}
 	if x == nil || x.APIURL != f.XURL || x.UserID != sim.AccountXUserID || x.OAuth1 == nil || x.OAuth1.AccessSecret.Reveal() != sim.AccessSecret {
 		t.Errorf("x account = %+v", x)
+	}
+	ig, _ := cfg.Accounts[2].Settings.(*instagram.Settings)
+	if ig == nil || ig.GraphURL != f.GraphURL || ig.PageID != sim.PageID || ig.IGUserID != sim.IGUserID || ig.MaxPagesPerPoll != 7 {
+		t.Errorf("instagram account = %+v", ig)
 	}
 }

@@ -24,9 +24,15 @@ const (
 	AccessToken    = "demo-access-token"
 	AccessSecret   = "demo-access-secret"
 
+	// IGUserID and IGUsername are the office's Instagram professional
+	// account, linked to the Page.
+	IGUserID   = "17841400000000001"
+	IGUsername = "pemkab.sukamaju"
+
 	// The demo's account names, as the README's examples use them.
-	FacebookAccount = "pemkab-fb"
-	XAccount        = "pemkab-x"
+	FacebookAccount  = "pemkab-fb"
+	XAccount         = "pemkab-x"
+	InstagramAccount = "pemkab-ig"
 )
 
 // Fakes are the Graph API and X API fakes served on loopback ports, as the
@@ -45,6 +51,7 @@ func StartFakes(noLimits bool) (*Fakes, error) {
 	f := &Fakes{
 		Graph: graphapi.New(graphapi.Options{
 			PageID: PageID, PageName: PageName, PageToken: PageToken,
+			IGUserID: IGUserID, IGUsername: IGUsername,
 			NoLimits: noLimits, CallsPerHour: 100_000,
 		}),
 		X: xapi.New(xapi.Options{
@@ -91,8 +98,8 @@ func (f *Fakes) Close() {
 }
 
 // AccountsYAML is the `accounts:` block of an inboxd config with one
-// Facebook and one X account pointed at the fakes. maxPages sets the
-// Facebook account's max_pages_per_poll (0: the default).
+// Facebook, one X and one Instagram account pointed at the fakes. maxPages
+// sets the Meta accounts' max_pages_per_poll (0: the default).
 func (f *Fakes) AccountsYAML(schedule string, maxPages int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `accounts:
@@ -122,5 +129,17 @@ func (f *Fakes) AccountsYAML(schedule string, maxPages int) string {
       access_token: %q
       access_secret: %q
 `, XAccount, schedule, f.XURL, AccountXUserID, ConsumerKey, ConsumerSecret, AccessToken, AccessSecret)
+	fmt.Fprintf(&b, `  - name: %s
+    platform: instagram
+    schedule: %q
+    graph_url: %q
+    page_id: %q
+    ig_user_id: %q
+    page_token: %q
+    lookback: 1h
+`, InstagramAccount, schedule, f.GraphURL, PageID, IGUserID, PageToken)
+	if maxPages > 0 {
+		fmt.Fprintf(&b, "    max_pages_per_poll: %d\n", maxPages)
+	}
 	return b.String()
 }

@@ -19,15 +19,17 @@ const (
 	FacebookTagged   Shape = "facebook_tagged"    // a citizen's post tagging the Page
 	TwitterMention   Shape = "twitter_mention"    // post mentioning the account
 	TwitterDirectMsg Shape = "twitter_direct_msg" // DM to the account
+	InstagramComment Shape = "instagram_comment"  // comment under the office's Instagram post
+	InstagramMessage Shape = "instagram_message"  // Instagram DM to the account
 )
 
 // Shapes lists every shape; the generator's mix draws from it.
-var Shapes = []Shape{FacebookComment, FacebookReply, FacebookMessage, FacebookTagged, TwitterMention, TwitterDirectMsg}
+var Shapes = []Shape{FacebookComment, FacebookReply, FacebookMessage, FacebookTagged, TwitterMention, TwitterDirectMsg, InstagramComment, InstagramMessage}
 
 // Person is a generated citizen.
 type Person struct {
 	Name   string // display name
-	Handle string // X username (no @)
+	Handle string // X and Instagram username (no @)
 	Seq    int    // stable number, for platform ids the fakes derive
 }
 

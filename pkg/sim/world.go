@@ -10,7 +10,8 @@ import (
 	"github.com/inboxd/inboxd/pkg/sim/xapi"
 )
 
-// World is the regency's online public: the two platform fakes and the
+// World is the regency's online public: the platform fakes (Facebook and
+// Instagram share the Graph fake) and the
 // citizens writing to them. It turns generated Messages into what each fake
 // receives, keeping the Page posts and comments that later messages answer.
 type World struct {
@@ -20,6 +21,7 @@ type World struct {
 
 	mu       sync.Mutex
 	posts    []string           // Page posts citizens comment under
+	igMedia  []string           // the office's Instagram posts
 	comments []commentRef       // citizens' comments, for replies to them
 	xUsers   map[int]bool       // citizens already known to the X fake
 	emitted  map[Shape]int      // per shape, for tests and load reports
@@ -46,12 +48,18 @@ func NewWorld(g *graphapi.Server, x *xapi.Server, now func() time.Time) *World {
 	start := now().Add(-time.Duration(len(pagePosts)) * time.Hour)
 	for i, text := range pagePosts {
 		w.posts = append(w.posts, g.AddPost(graphapi.Actor{}, text, start.Add(time.Duration(i)*time.Hour)))
+		if g.IGAccount().ID != "" {
+			w.igMedia = append(w.igMedia, g.AddIGMedia(text, start.Add(time.Duration(i)*time.Hour)))
+		}
 	}
 	return w
 }
 
 // FacebookID is the page-scoped id the fake gives a citizen.
 func FacebookID(p Person) string { return fmt.Sprintf("24%013d", p.Seq) }
+
+// InstagramID is the Instagram-scoped id the fake gives a citizen.
+func InstagramID(p Person) string { return fmt.Sprintf("55%014d", p.Seq) }
 
 // XUserID is the X user id the fake gives a citizen.
 func XUserID(p Person) string { return fmt.Sprintf("15%016d", p.Seq) }
@@ -95,6 +103,20 @@ func (w *World) Emit(_ context.Context, m Message) error {
 		} else {
 			id = w.X.AddDM(xapi.DM{SenderID: uid, Text: m.Text, At: at}).ID
 		}
+	case InstagramComment, InstagramMessage:
+		if len(w.igMedia) == 0 {
+			return fmt.Errorf("%s: the Graph fake has no Instagram account", m.Shape)
+		}
+		ig := graphapi.IGUser{ID: InstagramID(m.Author), Username: m.Author.Handle}
+		if m.Shape == InstagramMessage {
+			_, id = w.Graph.AddIGMessage(ig, m.Text, at)
+			break
+		}
+		cid, err := w.Graph.AddIGComment(w.igMedia[m.Author.Seq%len(w.igMedia)], "", ig, m.Text, at)
+		if err != nil {
+			return fmt.Errorf("instagram comment: %w", err)
+		}
+		id = cid
 	default:
 		return fmt.Errorf("unknown shape %q", m.Shape)
 	}

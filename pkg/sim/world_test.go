@@ -12,7 +12,7 @@ import (
 func TestWorldDeliversEveryShape(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	g := graphapi.New(graphapi.Options{PageToken: "t", Now: clock})
+	g := graphapi.New(graphapi.Options{PageToken: "t", IGUserID: "17841400000000001", IGUsername: "pemkab", Now: clock})
 	x := xapi.New(xapi.Options{UserID: "1001", Username: "pemkab", BearerToken: "b", Now: clock})
 	w := NewWorld(g, x, clock)
 	author := Person{Name: "Siti Rahayu", Handle: "siti_rahayu1", Seq: 1}
