@@ -20,8 +20,8 @@ import (
 const (
 	DefaultGraphURL        = metagraph.DefaultURL
 	DefaultGraphVersion    = metagraph.DefaultVersion
-	DefaultLookback        = 72 * time.Hour
-	DefaultMaxPagesPerPoll = 10
+	DefaultLookback        = metagraph.DefaultLookback
+	DefaultMaxPagesPerPoll = metagraph.DefaultMaxPagesPerPoll
 	DefaultHTTPTimeout     = 30 * time.Second
 )
 

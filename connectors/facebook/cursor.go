@@ -4,7 +4,6 @@ import "github.com/inboxd/inboxd/connectors/metagraph"
 
 // The newest-first cursor rule is metagraph's, shared with Instagram.
 type (
-	pollCursor   = metagraph.Cursor
 	sourceState  = metagraph.Source
 	walk         = metagraph.Walk
 	step         = metagraph.Step

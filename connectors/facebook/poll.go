@@ -1,18 +1,15 @@
 package facebook
 
 import (
-	"cmp"
 	"context"
 	"github.com/inboxd/inboxd/connectors/metagraph"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
 	fb "github.com/huandu/facebook/v2"
 
 	"github.com/inboxd/inboxd/connectors"
-	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 const (
@@ -27,78 +24,10 @@ const (
 )
 
 // Poll reads what arrived since cursor, at most max_pages_per_poll pages
-// per source.
+// per source (metagraph's walk).
 func (c *Connector) Poll(ctx context.Context, cursor []byte) (connectors.Page, error) {
-	pc, err := metagraph.DecodeCursor(cursor)
-	if err != nil {
-		// A cursor we cannot read is not worth stopping the account for:
-		// start over from the look-back; dedup absorbs the re-read.
-		c.log.Warn("unreadable poll cursor, starting over from the look-back window", "error", err.Error())
-		pc = nil
-	}
-	now := c.now().UTC().Truncate(time.Second)
-	if pc == nil {
-		pc = &pollCursor{V: cursorVersion}
-	}
-	next := &pollCursor{V: cursorVersion, Sources: map[string]*sourceState{}}
-	for _, src := range c.cfg.Sources {
-		st := pc.Sources[src]
-		backfill := st == nil
-		if st == nil { // first poll, or a source added to the config
-			st = &sourceState{Watermark: now.Add(-c.cfg.Lookback)}
-		}
-		if st.Walk == nil {
-			// Started here, not in the loop below, so a walk an error keeps
-			// from starting still remembers that it is the look-back import.
-			st.Walk = &walk{Target: st.Watermark, TargetIDs: slices.Clone(st.Boundary),
-				Pending: []step{c.headStep(src, st)}, Backfill: backfill}
-		}
-		next.Sources[src] = st
-	}
-
-	var page connectors.Page
-sources:
-	for _, src := range c.cfg.Sources {
-		// max_pages_per_poll bounds each source, so a long walk on one
-		// source never starves the others.
-		budget := c.cfg.MaxPagesPerPoll
-		st := next.Sources[src]
-		for len(st.Walk.Pending) > 0 && budget > 0 {
-			stp := st.Walk.Pending[0]
-			budget--
-			// A page that fails half-way must not move the target: its
-			// items are dropped, so the watermark may not pass them.
-			target, targetIDs := st.Walk.Target, slices.Clone(st.Walk.TargetIDs)
-			b, err := c.fetch(ctx, st, stp)
-			if err != nil {
-				st.Walk.Target, st.Walk.TargetIDs = target, targetIDs
-				if len(page.Items)+len(page.External)+len(page.Rejected) == 0 {
-					return connectors.Page{}, err
-				}
-				// Keep what was read (its cursor is safe to commit); the
-				// error comes back on the next poll, which More asks for soon.
-				page.More = true
-				break sources
-			}
-			st.Walk.Pending = append(b.Follow, st.Walk.Pending[1:]...)
-			page.Items = append(page.Items, b.Items...)
-			page.External = append(page.External, b.Ext...)
-			page.Rejected = append(page.Rejected, b.Rejected...)
-		}
-		if len(st.Walk.Pending) == 0 {
-			st.Finish()
-		} else {
-			page.More = true
-		}
-	}
-	slices.SortStableFunc(page.Items, func(a, b inbox.Item) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ExternalID, b.ExternalID))
-	})
-	slices.SortStableFunc(page.External, func(a, b inbox.ExternalReply) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ExternalID, b.ExternalID))
-	})
-	page.Cursor = next.Encode()
-	return page, nil
+	return metagraph.Walker{Sources: c.cfg.Sources, Lookback: c.cfg.Lookback, MaxPages: c.cfg.MaxPagesPerPoll, Now: c.now, Log: c.log,
+		Head: c.headStep, Fetch: c.fetch}.Poll(ctx, cursor)
 }
 
 // headStep is the first request of a walk over src.

@@ -10,18 +10,15 @@ import (
 	fb "github.com/huandu/facebook/v2"
 
 	"github.com/inboxd/inboxd/connectors"
+	"github.com/inboxd/inboxd/connectors/metagraph"
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
-// Meta's windows for answering in Messenger.
+// Meta's windows for answering in Messenger (metagraph's, shared with Instagram).
 const (
-	// StandardWindow: a RESPONSE may follow the citizen's last message for 24 h.
-	StandardWindow = 24 * time.Hour
-	// HumanAgentWindow: with the Human Agent permission, a person may
-	// answer with the HUMAN_AGENT tag for 7 days.
-	HumanAgentWindow = 7 * 24 * time.Hour
-	// PrivateReplyWindow: a private reply must follow the comment within 7 days.
-	PrivateReplyWindow = 7 * 24 * time.Hour
+	StandardWindow     = metagraph.StandardWindow
+	HumanAgentWindow   = metagraph.HumanAgentWindow
+	PrivateReplyWindow = metagraph.PrivateReplyWindow
 )
 
 // Send posts a reply: a comment under a comment or tagging post, a

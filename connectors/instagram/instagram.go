@@ -57,13 +57,13 @@ func New(cfg Config, opts Options) (*Connector, error) {
 		cfg.Sources = AllSources
 	}
 	if cfg.Lookback == 0 {
-		cfg.Lookback = DefaultLookback
+		cfg.Lookback = metagraph.DefaultLookback
 	}
 	if cfg.MediaMaxAge == 0 {
 		cfg.MediaMaxAge = DefaultMediaMaxAge
 	}
 	if cfg.MaxPagesPerPoll == 0 {
-		cfg.MaxPagesPerPoll = DefaultMaxPagesPerPoll
+		cfg.MaxPagesPerPoll = metagraph.DefaultMaxPagesPerPoll
 	}
 	var errs []error
 	if cfg.Name == "" {

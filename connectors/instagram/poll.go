@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/inboxd/inboxd/connectors"
 	"github.com/inboxd/inboxd/connectors/metagraph"
-	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 const (
@@ -32,70 +30,12 @@ const (
 // Poll reads what arrived since cursor, at most max_pages_per_poll pages
 // per source, with metagraph's newest-first cursor rule.
 func (c *Connector) Poll(ctx context.Context, cursor []byte) (connectors.Page, error) {
-	pc, err := metagraph.DecodeCursor(cursor)
-	if err != nil {
-		c.log.Warn("unreadable poll cursor, starting over from the look-back window", "error", err.Error())
-		pc = nil
-	}
-	now := c.now().UTC().Truncate(time.Second)
-	if pc == nil {
-		pc = &metagraph.Cursor{V: metagraph.CursorVersion}
-	}
-	next := &metagraph.Cursor{V: metagraph.CursorVersion, Sources: map[string]*metagraph.Source{}}
-	for _, src := range c.cfg.Sources {
-		st := pc.Sources[src]
-		backfill := st == nil
-		if st == nil {
-			st = &metagraph.Source{Watermark: now.Add(-c.cfg.Lookback)}
-		}
-		if st.Walk == nil {
-			st.Walk = &metagraph.Walk{Target: st.Watermark, TargetIDs: slices.Clone(st.Boundary),
-				Pending: []metagraph.Step{c.headStep(src)}, Backfill: backfill}
-		}
-		next.Sources[src] = st
-	}
-
-	var page connectors.Page
-sources:
-	for _, src := range c.cfg.Sources {
-		budget := c.cfg.MaxPagesPerPoll
-		st := next.Sources[src]
-		for len(st.Walk.Pending) > 0 && budget > 0 {
-			stp := st.Walk.Pending[0]
-			budget--
-			target, targetIDs := st.Walk.Target, slices.Clone(st.Walk.TargetIDs)
-			b, err := c.fetch(ctx, st, stp, now)
-			if err != nil {
-				st.Walk.Target, st.Walk.TargetIDs = target, targetIDs
-				if len(page.Items)+len(page.External)+len(page.Rejected) == 0 {
-					return connectors.Page{}, err
-				}
-				page.More = true
-				break sources
-			}
-			st.Walk.Pending = append(b.Follow, st.Walk.Pending[1:]...)
-			page.Items = append(page.Items, b.Items...)
-			page.External = append(page.External, b.Ext...)
-			page.Rejected = append(page.Rejected, b.Rejected...)
-		}
-		if len(st.Walk.Pending) == 0 {
-			st.Finish()
-		} else {
-			page.More = true
-		}
-	}
-	slices.SortStableFunc(page.Items, func(a, b inbox.Item) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ExternalID, b.ExternalID))
-	})
-	slices.SortStableFunc(page.External, func(a, b inbox.ExternalReply) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ExternalID, b.ExternalID))
-	})
-	page.Cursor = next.Encode()
-	return page, nil
+	return metagraph.Walker{Sources: c.cfg.Sources, Lookback: c.cfg.Lookback, MaxPages: c.cfg.MaxPagesPerPoll, Now: c.now, Log: c.log,
+		Head: c.headStep, Fetch: c.fetch}.Poll(ctx, cursor)
 }
 
 // headStep is the first request of a walk over src.
-func (c *Connector) headStep(src string) metagraph.Step {
+func (c *Connector) headStep(src string, _ *metagraph.Source) metagraph.Step {
 	size := strconv.Itoa(pageSize)
 	q := url.Values{"limit": {size}}
 	if src == SourceMessages {
@@ -115,9 +55,9 @@ func sourceOf(kind string) string {
 }
 
 // fetch reads one page of a walk.
-func (c *Connector) fetch(ctx context.Context, st *metagraph.Source, stp metagraph.Step, now time.Time) (metagraph.Batch, error) {
+func (c *Connector) fetch(ctx context.Context, st *metagraph.Source, stp metagraph.Step) (metagraph.Batch, error) {
 	op := "poll " + stp.Kind
-	if stp.Kind == stepConversations && stp.URL != c.headStep(SourceMessages).URL {
+	if stp.Kind == stepConversations && stp.URL != c.headStep(SourceMessages, st).URL {
 		st.Walk.Split = true // conversations move by last update
 	}
 	var raw json.RawMessage
@@ -133,7 +73,7 @@ func (c *Connector) fetch(ctx context.Context, st *metagraph.Source, stp metagra
 			return metagraph.Batch{}, c.client.Malformed(op, err)
 		}
 		b.Reject(l.Bad, "media")
-		oldest := now.Add(-c.cfg.MediaMaxAge)
+		oldest := c.now().Add(-c.cfg.MediaMaxAge)
 		for i, m := range l.Data {
 			if why := metagraph.Missing("media", m.ID, m.Timestamp.Time, "timestamp"); why != "" {
 				b.RejectRecord(m.ID, why, l.Raw[i])

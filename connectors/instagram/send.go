@@ -14,15 +14,11 @@ import (
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
-// Instagram's windows for answering (the package doc cites them).
+// Instagram's windows for answering are Meta's (the package doc cites them).
 const (
-	// StandardWindow: a DM may answer the citizen's last message for 24 h.
-	StandardWindow = 24 * time.Hour
-	// HumanAgentWindow: with Meta's Human Agent permission a person may
-	// answer with the HUMAN_AGENT tag for 7 days.
-	HumanAgentWindow = 7 * 24 * time.Hour
-	// PrivateReplyWindow: a private reply must follow the comment within 7 days.
-	PrivateReplyWindow = 7 * 24 * time.Hour
+	StandardWindow     = metagraph.StandardWindow
+	HumanAgentWindow   = metagraph.HumanAgentWindow
+	PrivateReplyWindow = metagraph.PrivateReplyWindow
 )
 
 // Send posts a reply: a reply to a comment, a private reply to a comment

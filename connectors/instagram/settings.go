@@ -18,25 +18,18 @@ const (
 // AllSources is the default set, in polling order.
 var AllSources = []string{SourceComments, SourceMessages}
 
-// Defaults.
-const (
-	DefaultLookback        = 72 * time.Hour
-	DefaultMediaMaxAge     = 30 * 24 * time.Hour
-	DefaultMaxPagesPerPoll = 10
-	MaxPagesPerPollLimit   = 1000
-)
+// DefaultMediaMaxAge bounds the media whose comments are read.
+const DefaultMediaMaxAge = 30 * 24 * time.Hour
 
 // Settings are an Instagram account's keys in inboxd's config.
 type Settings struct {
-	metagraph.Graph        // graph_url, graph_version, page_id, page_token, app_secret
-	IGUserID        string // the Instagram professional account's id (the Page's instagram_business_account)
-	Lookback        time.Duration
-	MediaMaxAge     time.Duration
-	HumanAgent      bool
-	MaxPagesPerPoll int
+	metagraph.Graph          // graph_url, graph_version, page_id, page_token, app_secret
+	metagraph.Polling        // lookback, human_agent, max_pages_per_poll
+	IGUserID          string // the Instagram professional account's id (the Page's instagram_business_account)
+	MediaMaxAge       time.Duration
 }
 
-var keys = slices.Concat(metagraph.GraphKeys, []string{"ig_user_id", "lookback", "media_max_age", "human_agent", "max_pages_per_poll"})
+var keys = slices.Concat(metagraph.GraphKeys, metagraph.PollKeys, []string{"ig_user_id", "media_max_age"})
 
 // Platform is the Instagram part of the configuration.
 func Platform() config.Platform {
@@ -44,9 +37,9 @@ func Platform() config.Platform {
 }
 
 func decodeSettings(b *config.Block) any {
-	s := &Settings{Graph: metagraph.DefaultGraph(), Lookback: DefaultLookback, MediaMaxAge: DefaultMediaMaxAge, MaxPagesPerPoll: DefaultMaxPagesPerPoll}
+	s := &Settings{Graph: metagraph.DefaultGraph(), Polling: metagraph.DefaultPolling(), MediaMaxAge: DefaultMediaMaxAge}
 	for _, k := range b.Keys() {
-		if s.DecodeKey(b, k) {
+		if s.Graph.DecodeKey(b, k) || s.Polling.DecodeKey(b, k) {
 			continue
 		}
 		switch k.Name {
@@ -54,16 +47,8 @@ func decodeSettings(b *config.Block) any {
 			if b.String(k, &s.IGUserID) && s.IGUserID != "" && !config.IsNumericID(s.IGUserID) {
 				b.Errorf(k.Value, k.Path, "%q must be the Instagram account's numeric id (GET /{page-id}?fields=instagram_business_account), not its @username", s.IGUserID)
 			}
-		case "lookback":
-			b.Duration(k, &s.Lookback)
 		case "media_max_age":
 			b.Duration(k, &s.MediaMaxAge)
-		case "human_agent":
-			b.Bool(k, &s.HumanAgent)
-		case "max_pages_per_poll":
-			if b.Int(k, &s.MaxPagesPerPoll) && (s.MaxPagesPerPoll < 1 || s.MaxPagesPerPoll > MaxPagesPerPollLimit) {
-				b.Errorf(k.Value, k.Path, "must be between 1 and %d, not %d", MaxPagesPerPollLimit, s.MaxPagesPerPoll)
-			}
 		}
 	}
 	s.Graph.Required(b)
@@ -72,9 +57,6 @@ func decodeSettings(b *config.Block) any {
 	}
 	return s
 }
-
-// PagesPerPoll is how many pages a source may walk in one poll.
-func (s *Settings) PagesPerPoll() int { return s.MaxPagesPerPoll }
 
 // Config is the connector's Config for the account, secrets revealed.
 func (s *Settings) Config(name string, sources []string) Config {

@@ -12,6 +12,7 @@ package metagraph
 import (
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/inboxd/inboxd/pkg/config"
 )
@@ -82,3 +83,66 @@ func (g *Graph) Required(b *config.Block) {
 
 // Secrets are the credentials as they may appear in a Graph error.
 func (g *Graph) Secrets() []string { return []string{g.PageToken.Reveal(), g.AppSecret.Reveal()} }
+
+// Defaults and bounds of the polling keys every Meta account has.
+const (
+	DefaultLookback        = 72 * time.Hour
+	DefaultMaxPagesPerPoll = 10
+	MaxPagesPerPollLimit   = 1000
+)
+
+// Meta's windows for answering a person (Messenger and Instagram alike).
+const (
+	// StandardWindow: a message may answer the person's last one for 24 h.
+	StandardWindow = 24 * time.Hour
+	// HumanAgentWindow: with Meta's Human Agent permission a person may
+	// answer with the HUMAN_AGENT tag for 7 days.
+	HumanAgentWindow = 7 * 24 * time.Hour
+	// PrivateReplyWindow: a private reply must follow the comment within 7 days.
+	PrivateReplyWindow = 7 * 24 * time.Hour
+)
+
+// PollKeys are the polling keys every Meta platform reads the same way.
+var PollKeys = []string{"lookback", "human_agent", "max_pages_per_poll"}
+
+// Polling is the part of a Meta account's settings that paces its polls
+// and its messaging window.
+type Polling struct {
+	Lookback        time.Duration // how far back the first poll reaches
+	HumanAgent      bool          // the app has Meta's Human Agent permission
+	MaxPagesPerPoll int
+}
+
+// DefaultPolling is Polling with the defaults applied.
+func DefaultPolling() Polling {
+	return Polling{Lookback: DefaultLookback, MaxPagesPerPoll: DefaultMaxPagesPerPoll}
+}
+
+// DecodeKey reads k into p when it is one of PollKeys.
+func (p *Polling) DecodeKey(b *config.Block, k config.Key) bool {
+	switch k.Name {
+	case "lookback":
+		b.Duration(k, &p.Lookback)
+	case "human_agent":
+		b.Bool(k, &p.HumanAgent)
+	case "max_pages_per_poll":
+		if b.Int(k, &p.MaxPagesPerPoll) && (p.MaxPagesPerPoll < 1 || p.MaxPagesPerPoll > MaxPagesPerPollLimit) {
+			b.Errorf(k.Value, k.Path, "must be between 1 and %d, not %d", MaxPagesPerPollLimit, p.MaxPagesPerPoll)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// PagesPerPoll is how many pages a source may walk in one poll.
+func (p *Polling) PagesPerPoll() int { return p.MaxPagesPerPoll }
+
+// MessagingWindow is how long after a person's last message an answer
+// may follow.
+func (p *Polling) MessagingWindow() time.Duration {
+	if p.HumanAgent {
+		return HumanAgentWindow
+	}
+	return StandardWindow
+}

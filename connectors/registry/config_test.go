@@ -288,7 +288,7 @@ func TestAccountDefaults(t *testing.T) {
 	}
 	fb := cfg.Accounts[0]
 	wantFB := &facebook.Settings{Graph: metagraph.Graph{GraphURL: "https://graph.facebook.com/", GraphVersion: "v25.0", PageID: "1234567890",
-		PageToken: "t"}, Lookback: 72 * time.Hour, MaxPagesPerPoll: 10}
+		PageToken: "t"}, Polling: metagraph.Polling{Lookback: 72 * time.Hour, MaxPagesPerPoll: 10}}
 	if fb.Schedule != "@every 1m" || !fb.Enabled || !reflect.DeepEqual(fb.Sources, []string{"messages", "comments", "tagged"}) ||
 		!reflect.DeepEqual(fb.Settings, wantFB) {
 		t.Errorf("facebook account = %+v %+v", fb, fb.Settings)
@@ -349,7 +349,7 @@ accounts:
 	want := []config.Account{
 		{Name: "pemkab_fb", Platform: "facebook", Schedule: "*/2 * * * *", Sources: []string{"comments", "messages"},
 			Settings: &facebook.Settings{Graph: metagraph.Graph{GraphURL: "http://127.0.0.1:9000/", GraphVersion: "v24.0", PageID: "1234567890",
-				PageToken: "EAAB$x{y}"}, Lookback: 24 * time.Hour, HumanAgent: true, MaxPagesPerPoll: 1000}},
+				PageToken: "EAAB$x{y}"}, Polling: metagraph.Polling{Lookback: 24 * time.Hour, HumanAgent: true, MaxPagesPerPoll: 1000}}},
 		{Name: "pemkab-x", Platform: "twitter", Schedule: "@every 90s", Sources: []string{"mentions"}, Enabled: true,
 			Settings: &twitter.Settings{API: "v1.1", APIURL: "http://127.0.0.1:9001", UserID: "1600000000000000000",
 				OAuth1: &twitter.OAuth1Settings{ConsumerKey: "ck", ConsumerSecret: "cs", AccessToken: "at", AccessSecret: "as"}}},
