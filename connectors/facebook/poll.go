@@ -182,37 +182,15 @@ func sourceOf(kind string) string {
 
 // messagesPage handles a conversation's messages, newest first.
 func (c *Connector) messagesPage(f threadFilter, b *batch, convID string, l list[message]) error {
-	st := f.Source()
-	b.Reject(l.Bad, "message")
-	var fresh []int
-	reachedOld := false
-	for i, m := range l.Data {
-		t := m.CreatedTime.Time
-		if why := metagraph.Missing("message", m.ID, t, "created_time"); why != "" {
-			b.RejectRecord(m.ID, why, l.Raw[i])
-			continue
-		}
-		if f.Done(t) {
-			reachedOld = true
-			break
-		}
-		st.Walk.Saw(t, m.ID)
-		if f.Keep(t, m.ID) {
-			fresh = append(fresh, i)
-		}
+	backfill := f.Source().Walk.Backfill
+	key := func(m message) metagraph.MessageKey {
+		return metagraph.MessageKey{ID: m.ID, At: m.CreatedTime.Time, FromID: m.From.ID}
 	}
-	// Oldest first, so a Page message can name the citizen message it follows.
-	lastCitizen := ""
-	for j := len(fresh) - 1; j >= 0; j-- {
-		m := l.Data[fresh[j]]
-		if m.From.ID == c.cfg.PageID {
-			b.Ext = append(b.Ext, c.externalReply(m.ID, lastCitizen, convID, m.Message, m.CreatedTime.Time))
-			continue
-		}
-		lastCitizen = m.ID
-		b.AddItem(c.messageItem(m, convID, st.Walk.Backfill), l.Raw[fresh[j]])
-	}
-	if reachedOld {
+	if metagraph.MessagesPage(f, b, l, key, c.cfg.PageID,
+		func(m message, last string) {
+			b.Ext = append(b.Ext, c.externalReply(m.ID, last, convID, m.Message, m.CreatedTime.Time))
+		},
+		func(m message, raw []byte) { b.AddItem(c.messageItem(m, convID, backfill), raw) }) {
 		return nil
 	}
 	return b.Next(c.base, step{Kind: stepMessages, Thread: convID, Floor: f.StepFloor()}, l.Paging.Next, convID)

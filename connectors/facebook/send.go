@@ -279,25 +279,11 @@ func (c *Connector) Probe(ctx context.Context) (connectors.Report, error) {
 	if err != nil {
 		return c.probeFailed(rep, err)
 	}
-	var perms list[struct {
-		Permission string `json:"permission"`
-		Status     string `json:"status"`
-	}]
+	var perms list[metagraph.Permission]
 	if err := decode(res, &perms); err != nil {
 		return rep, c.malformed("probe", err)
 	}
-	granted := map[string]bool{}
-	for _, p := range perms.Data {
-		if p.Status == "granted" {
-			granted[p.Permission] = true
-			rep.Permissions = append(rep.Permissions, p.Permission)
-		}
-	}
-	for _, need := range RequiredPermissions {
-		if !granted[need] {
-			rep.Missing = append(rep.Missing, need)
-		}
-	}
+	rep.Permissions, rep.Missing = metagraph.CheckPermissions(perms.Data, RequiredPermissions)
 	if len(rep.Missing) > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf(
 			"The token lacks %s: grant them to the Meta app when generating the user token, then take a new Page token from /me/accounts.",

@@ -200,36 +200,15 @@ func (c *Connector) entry(st *metagraph.Source, b *metagraph.Batch, m media, cm 
 
 // messagesPage handles a conversation's messages, newest first.
 func (c *Connector) messagesPage(f metagraph.ThreadFilter, b *metagraph.Batch, convID string, l metagraph.List[message]) {
-	st := f.Source()
-	b.Reject(l.Bad, "message")
-	var fresh []int
-	reachedOld := false
-	for i, m := range l.Data {
-		t := m.CreatedTime.Time
-		if why := metagraph.Missing("message", m.ID, t, "created_time"); why != "" {
-			b.RejectRecord(m.ID, why, l.Raw[i])
-			continue
-		}
-		if f.Done(t) {
-			reachedOld = true
-			break
-		}
-		st.Walk.Saw(t, m.ID)
-		if f.Keep(t, m.ID) {
-			fresh = append(fresh, i)
-		}
+	backfill := f.Source().Walk.Backfill
+	key := func(m message) metagraph.MessageKey {
+		return metagraph.MessageKey{ID: m.ID, At: m.CreatedTime.Time, FromID: m.From.ID}
 	}
-	lastCitizen := ""
-	for j := len(fresh) - 1; j >= 0; j-- {
-		m := l.Data[fresh[j]]
-		if m.From.ID == c.cfg.IGUserID {
-			b.Ext = append(b.Ext, c.externalReply(m.ID, lastCitizen, convID, m.Message, m.CreatedTime))
-			continue
-		}
-		lastCitizen = m.ID
-		b.AddItem(c.messageItem(m, convID, st.Walk.Backfill), l.Raw[fresh[j]])
-	}
-	if reachedOld {
+	if metagraph.MessagesPage(f, b, l, key, c.cfg.IGUserID,
+		func(m message, last string) {
+			b.Ext = append(b.Ext, c.externalReply(m.ID, last, convID, m.Message, m.CreatedTime))
+		},
+		func(m message, raw []byte) { b.AddItem(c.messageItem(m, convID, backfill), raw) }) {
 		return
 	}
 	_ = b.Next(c.client.Base(), metagraph.Step{Kind: stepMessages, Thread: convID, Floor: f.StepFloor()}, l.Paging.Next, convID)

@@ -231,25 +231,11 @@ func (c *Connector) Probe(ctx context.Context) (connectors.Report, error) {
 	default:
 		rep.AccountID, rep.AccountName = iba.ID, iba.Username
 	}
-	var perms metagraph.List[struct {
-		Permission string `json:"permission"`
-		Status     string `json:"status"`
-	}]
+	var perms metagraph.List[metagraph.Permission]
 	if err := c.client.Get(ctx, "probe", "me/permissions", nil, &perms); err != nil {
 		return c.probeFailed(rep, err)
 	}
-	granted := map[string]bool{}
-	for _, p := range perms.Data {
-		if p.Status == "granted" {
-			granted[p.Permission] = true
-			rep.Permissions = append(rep.Permissions, p.Permission)
-		}
-	}
-	for _, need := range RequiredPermissions {
-		if !granted[need] {
-			rep.Missing = append(rep.Missing, need)
-		}
-	}
+	rep.Permissions, rep.Missing = metagraph.CheckPermissions(perms.Data, RequiredPermissions)
 	if len(rep.Missing) > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf(
 			"The token lacks %s: request them in App Review, grant them when generating the user token, then take a new Page token from /me/accounts.",
