@@ -423,7 +423,7 @@ func TestConsoleBrowser(t *testing.T) {
 			if (window.__states[window.__states.length-1] !== e.dataset.state) window.__states.push(e.dataset.state) }))
 			.observe(document.body, {subtree: true, childList: true, attributes: true})`, nil)
 		if hasTemplates {
-			admin.waitJS("the template picker", `!!document.querySelector("#template option[value=lampu-jalan]")`)
+			admin.waitJS("the template picker", `[...document.querySelectorAll("#template option")].some(o => o.value === "lampu-jalan")`)
 			admin.setField("#template", "lampu-jalan")
 			admin.waitJS("the template rendered for the item", `/^Terima kasih atas laporannya, .+\. Laporan UP4-\d{4}-\d{6} sudah kami teruskan ke [^{]+\.$/.test(document.querySelector("#reply-text").value)`)
 		} else {
