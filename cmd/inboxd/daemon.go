@@ -136,6 +136,7 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		Logger:              logger,
 		Accounts:            infos,
 		Units:               cfg.Units,
+		OfficeName:          cfg.OfficeName,
 		Rules:               live,
 		Control:             sched,
 		MetricsPublic:       cfg.HTTP.MetricsPublic,
@@ -290,6 +291,7 @@ func reloadAccounts(ctx context.Context, logger *slog.Logger, scr *scrub.Scrubbe
 	}
 	apiSrv.SetAccounts(infos)
 	apiSrv.SetUnits(r.cfg.Units)
+	apiSrv.SetOfficeName(r.cfg.OfficeName)
 	live.Store(ruleSet)
 	if r.cfg.HTTP.Listen != running.HTTP.Listen || r.cfg.DataDir != running.DataDir {
 		logger.Warn("http.listen and data_dir take effect at the next restart")

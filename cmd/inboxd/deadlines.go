@@ -41,6 +41,7 @@ func startDeadlineWorker(ctx context.Context, st *store.Store, office *calendar.
 		defer t.Stop()
 		for {
 			w.sweep()
+			closeMonths(w.st, w.log) // the monthly report's month-end snapshot, first tick after a boundary
 			select {
 			case <-ctx.Done():
 				return

@@ -76,6 +76,7 @@ func commands() []command {
 		{"backup", "--config FILE --out FILE", "copy the data file to FILE, mode 0600 (daemon stopped)", backup},
 		{"reindex", "--config FILE", "rebuild the search index and check it against a scan (daemon stopped)", reindex},
 		{"config check", "--config FILE", "validate a config file and report every error", configCheck},
+		{"report monthly", reportMonthlyUsage, "the monthly report (json, csv or a printable html page) from a running daemon or a data file", reportMonthly},
 		{"version", "", "print the version", printVersion},
 	}
 }
@@ -351,7 +352,8 @@ func openStore(cfg *config.Config, logger *slog.Logger, create bool, lockHint st
 		return nil, err
 	}
 	st, err := store.Open(path, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, Logger: logger, MaxTokens: cfg.HTTP.MaxTokens, Replies: registry.Replies(),
-		Quarantine: store.QuarantineLimits{MaxRecords: cfg.Quarantine.MaxRecords, MaxAge: cfg.Quarantine.MaxAge, MaxRawBytes: cfg.Quarantine.MaxRawBytes}})
+		WorkingTime: cfg.Calendar.WorkingTimeBetween, // the report backfill of a file from before it
+		Quarantine:  store.QuarantineLimits{MaxRecords: cfg.Quarantine.MaxRecords, MaxAge: cfg.Quarantine.MaxAge, MaxRawBytes: cfg.Quarantine.MaxRawBytes}})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, &lockedError{path: path, hint: lockHint, err: err}
 	}

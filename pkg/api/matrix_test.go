@@ -42,6 +42,7 @@ var wantAccess = map[string]access{
 	"GET /api/v1/stats":                   {need: inbox.RoleViewer},
 	"GET /api/v1/accounts":                {need: inbox.RoleViewer},
 	"GET /api/v1/units":                   {need: inbox.RoleViewer},
+	"GET /api/v1/reports/monthly":         {need: inbox.RoleViewer},
 	"POST /api/v1/routing/test":           {need: inbox.RoleOperator},
 	"POST /api/v1/routing/apply":          {need: inbox.RoleAdmin, unscoped: true},
 	"GET /api/v1/routing/apply/{id}":      {need: inbox.RoleAdmin, unscoped: true},
@@ -122,6 +123,8 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 		if id = e.failNext(e.items[item].Account, "refused").ID; id != want.ID {
 			e.t.Fatalf("claimed %s, want %s", id, want.ID)
 		}
+	case "GET /api/v1/reports/monthly":
+		path += "?month=2026-11"
 	case "POST /api/v1/routing/test":
 		body = map[string]string{"text": "jalan rusak"}
 	case "POST /api/v1/routing/apply":

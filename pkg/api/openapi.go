@@ -112,6 +112,54 @@ func schemas(channels []inbox.Channel) obj {
 			"problems": arrayOf(object([]string{"field", "detail"}, obj{"field": tStr, "detail": tStr})),
 			"warnings": arrayOf(tStr),
 		}),
+		"MonthlyReport": object([]string{"month", "previous_month", "timezone", "from", "to", "backlog_final", "percentile_tolerance", "total", "units", "office_name", "generated_at"}, obj{
+			"month": obj{"type": "string", "description": "YYYY-MM"}, "previous_month": obj{"type": "string", "description": "YYYY-MM, the month compared with"},
+			"timezone":             obj{"type": "string", "description": "IANA zone of the month's boundaries (config timezone)"},
+			"from":                 obj{"type": "string", "format": "date-time", "description": "the month's first instant"},
+			"to":                   obj{"type": "string", "format": "date-time", "description": "the next month's first instant"},
+			"unit":                 obj{"type": "string", "description": "set when the report is limited to one unit"},
+			"backlog_final":        obj{"type": "boolean", "description": "the month has ended and backlog_end is its month-close snapshot; false: backlog_end is the backlog now"},
+			"percentile_tolerance": obj{"type": "number", "description": "relative error of the p50/p90 figures (histogram buckets: 0.0905 = ±9 %)"},
+			"total":                ref("ReportUnit"),
+			"units":                obj{"type": "array", "items": ref("ReportUnit"), "description": "one per unit with figures in the month or the month before, by code; - is items without unit"},
+			"office_name":          obj{"type": "string", "description": "office_name from the configuration"},
+			"unit_names":           obj{"type": "object", "description": "configured units: code to name", "additionalProperties": tStr},
+			"generated_at":         tTime,
+		}),
+		"ReportUnit": obj{"allOf": []obj{ref("ReportFigures"), object([]string{"unit", "previous"}, obj{
+			"unit":     obj{"type": "string", "description": "unit code; - is items without unit; empty in total"},
+			"previous": ref("ReportFigures"),
+		})}},
+		"ReportFigures": object([]string{"received", "received_by_channel", "received_by_kind", "answered", "closed", "ignored", "waiting",
+			"first_response", "first_response_within_deadline", "resolved_within_deadline", "top_tags",
+			"replies_sent", "automatic_replies_sent", "closed_in_month", "backlog_end"}, obj{
+			"received":            obj{"type": "integer", "description": "cohort: items received in the month"},
+			"received_by_channel": obj{"type": "object", "description": "cohort by channel", "additionalProperties": tInt},
+			"received_by_kind":    obj{"type": "object", "description": "cohort by kind", "additionalProperties": tInt},
+			"answered":            obj{"type": "integer", "description": "of the cohort, now answered"},
+			"closed":              obj{"type": "integer", "description": "of the cohort, now closed"},
+			"ignored":             obj{"type": "integer", "description": "of the cohort, now ignored"},
+			"waiting":             obj{"type": "integer", "description": "of the cohort, still new or open"},
+			"first_response": object([]string{"count", "p50_seconds", "p90_seconds", "p50_working_seconds", "p90_working_seconds"}, obj{
+				"count":               obj{"type": "integer", "description": "cohort items with a first response (imported history is not timed)"},
+				"p50_seconds":         obj{"type": "number", "description": "clock time from received_at"},
+				"p90_seconds":         tNum,
+				"p50_working_seconds": obj{"type": "number", "description": "office working time from created_at (the calendar)"},
+				"p90_working_seconds": tNum,
+			}),
+			"first_response_within_deadline": ref("DeadlineShare"),
+			"resolved_within_deadline":       ref("DeadlineShare"),
+			"top_tags":                       arrayOf(object([]string{"tag", "count"}, obj{"tag": tStr, "count": tInt})),
+			"replies_sent":                   obj{"type": "integer", "description": "flow: replies by people sent in the month (in inboxd or on the platform)"},
+			"automatic_replies_sent":         obj{"type": "integer", "description": "flow: automatic acknowledgements sent in the month"},
+			"closed_in_month":                obj{"type": "integer", "description": "flow: moves into closed in the month"},
+			"backlog_end":                    obj{"type": "integer", "description": "items waiting at the month's end (see backlog_final)"},
+		}),
+		"DeadlineShare": object([]string{"with_deadline", "within", "share"}, obj{
+			"with_deadline": obj{"type": "integer", "description": "cohort items with the deadline"},
+			"within":        obj{"type": "integer", "description": "of them, met it"},
+			"share":         obj{"type": "number", "description": "within / with_deadline; 0 when none"},
+		}),
 		"ReplyList":      object([]string{"replies", "next_cursor"}, obj{"replies": arrayOf(ref("Reply")), "next_cursor": tStr}),
 		"ResponseWindow": object([]string{"count", "p50_seconds", "p90_seconds"}, obj{"count": tInt, "p50_seconds": tNum, "p90_seconds": tNum}),
 		"Stats": object([]string{"by_status", "by_channel", "by_account", "by_unit", "by_unit_status", "waiting", "oldest_waiting_age_seconds", "first_response", "replies", "replies_needing_decision", "accounts"}, obj{
@@ -305,6 +353,9 @@ func operation(rt route) obj {
 			ct = "application/json"
 		}
 		ok["content"] = obj{ct: obj{"schema": ref(d.Response)}}
+		for _, alt := range d.AlsoContent {
+			ok["content"].(obj)[alt] = obj{"schema": tStr}
+		}
 	}
 	if len(d.ResponseHeaders) > 0 {
 		hs := obj{}

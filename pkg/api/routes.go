@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/report"
 )
 
 // route is one entry of the route table: what the mux matches, who may
@@ -33,8 +34,11 @@ type opDoc struct {
 	Status                   int     // success status
 	Response                 string  // success schema name ("" no body)
 	ContentType              string  // success content type; default application/json
-	ResponseHeaders          []string
-	Errors                   []int // problem statuses besides the auth ones
+	// AlsoContent are further success content types (a string body each),
+	// chosen by a query parameter.
+	AlsoContent     []string
+	ResponseHeaders []string
+	Errors          []int // problem statuses besides the auth ones
 }
 
 // param is a query parameter or header.
@@ -142,6 +146,19 @@ func routeTable(channels []inbox.Channel) []route {
 			ID: "stats", Tag: "stats", Summary: "Queue statistics from the store's counters (a unit-scoped token sees its unit only)",
 			Query:    []param{{"unit", "Only this unit; - is items with no unit.", str("")}},
 			Response: "Stats", Errors: []int{400, 422}}},
+		{Method: "GET", Path: "/api/v1/reports/monthly", Need: inbox.RoleViewer, Handle: (*Server).monthlyReport, Doc: opDoc{
+			ID: "monthlyReport", Tag: "reports", Summary: "The monthly report: the month's items per unit and in total, beside the month before",
+			Description: "Figures (docs/REPORT.md) come from counters kept at write time: the cohort of items received in the month " +
+				"(in the configured timezone) by their current state, and the month's flows (replies sent, closures, backlog at the month's end). " +
+				"format=csv is UTF-8 with a BOM, Indonesian headers, one row per unit and a total; format=html is a printable A4 page in " +
+				"Bahasa Indonesia with an inline SVG chart and no external assets. A missing or malformed month is a 422 naming it. " +
+				"A unit-scoped token gets its own unit's report (another unit is a 404).",
+			Query: []param{
+				{"month", "Required: the month as YYYY-MM.", map[string]any{"type": "string", "pattern": `^[0-9]{4}-(0[1-9]|1[0-2])$`, "example": "2026-11"}},
+				{"unit", "Only this unit; - is items with no unit.", str("")},
+				{"format", "json (default), csv or html.", map[string]any{"type": "string", "enum": report.Formats, "default": report.FormatJSON}},
+			},
+			Response: "MonthlyReport", AlsoContent: []string{report.ContentTypeCSV, report.ContentTypeHTML}, Errors: []int{404, 422}}},
 		{Method: "GET", Path: "/api/v1/units", Need: inbox.RoleViewer, Handle: (*Server).listUnits, Doc: opDoc{
 			ID: "listUnits", Tag: "units", Summary: "The configured units (government offices) with live counts",
 			Description: "Counts come from the store's counters. unknown_units lists units that items or tokens carry but the " +

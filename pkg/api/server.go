@@ -80,6 +80,8 @@ type Options struct {
 	// Units are the configured government offices; nil keeps units free
 	// text (no units: key in the config).
 	Units []inbox.Unit
+	// OfficeName heads the monthly report's page (office_name).
+	OfficeName string
 	// Rules are the running routing rules (the scheduler routes with the
 	// same Live); nil: no rules.
 	Rules *rules.Live
@@ -143,6 +145,7 @@ type Server struct {
 	now           func() time.Time
 	accounts      atomic.Pointer[[]AccountInfo] // replaced whole on a config reload
 	units         atomic.Pointer[unitRegistry]  // nil: units are free text
+	officeName    atomic.Pointer[string]        // office_name, for the monthly report
 	rules         *rules.Live
 	reroute       *rerouter
 	control       AccountControl
@@ -248,6 +251,7 @@ func New(opts Options) (*Server, error) {
 	s.hasher = password.NewHasher(params, password.MaxConcurrent)
 	s.SetAccounts(opts.Accounts)
 	s.SetUnits(opts.Units)
+	s.SetOfficeName(opts.OfficeName)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -37,6 +37,7 @@ type Store interface {
 	// stats and accounts
 	Stats(unit string) (store.Stats, error)
 	CountsByUnit() (map[string]store.UnitCounts, error)
+	MonthlyReport(year int, month time.Month, unit string) (store.Report, error)
 	AccountStates() ([]store.AccountState, error)
 	QuarantineSummaries() (map[string]store.QuarantineSummary, error)
 	Quarantine(account, cursor string, limit int) (recs []store.QuarantineRecord, next string, err error)

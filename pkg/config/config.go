@@ -102,6 +102,10 @@ type Config struct {
 	// built on it. Empty: links are printed as a path alone.
 	PublicURL string
 	Sessions  Sessions
+
+	// OfficeName heads the monthly report's page, e.g. "UP4 Diskominfo
+	// Kabupaten Kendal"; empty: the page has no office line.
+	OfficeName string
 }
 
 // Sessions configures people's sign-in sessions and sign-in throttling.

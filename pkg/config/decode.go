@@ -130,8 +130,10 @@ func (d *decoder) document(data []byte) *Config {
 			cfg.Units = d.units(e.val, e.key)
 		case "routing":
 			routingNode = e.val // checked once the units are known
+		case "office_name":
+			d.officeName(e.val, e.key, &cfg.OfficeName)
 		default:
-			d.unknown(e, "", slices.Concat(topKeys, unitTopKeys))
+			d.unknown(e, "", slices.Concat(topKeys, unitTopKeys, reportTopKeys))
 		}
 	}
 	if routingNode != nil {
@@ -155,10 +157,12 @@ var (
 	verifyKeys = []string{"max_attempts", "max_time"}
 	// unitKeys are the units and routing keys (kept apart: many issues add top-level keys).
 	unitTopKeys = []string{"units", "routing"}
-	sessionKeys = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
-	quarKeys    = []string{"max_records", "max_age", "max_raw_bytes"}
-	logKeys     = []string{"level", "format"}
-	httpKeys    = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
+	// reportTopKeys are the monthly report's.
+	reportTopKeys = []string{"office_name"}
+	sessionKeys   = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
+	quarKeys      = []string{"max_records", "max_age", "max_raw_bytes"}
+	logKeys       = []string{"level", "format"}
+	httpKeys      = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
 		"max_streams_per_token", "max_tokens", "auth_failure_limit", "auth_failure_window", "trusted_proxies"}
 	commonKeys = []string{"name", "platform", "schedule", "sources", "enabled"}
 )
