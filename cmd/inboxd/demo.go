@@ -138,7 +138,7 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 	if f.noLimits {
 		pages = facebook.MaxPagesPerPollLimit
 	}
-	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen) + exampleBlocks(inboxd.ExampleConfig, "units", "routing") +
+	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen) + exampleBlocks(inboxd.ExampleConfig, "units", "routing", "office_name") +
 		fakes.AccountsYAML(f.schedule, pages)
 	cfg, err := config.Parse("demo config", []byte(yaml), nil, registry.Config()...)
 	if err != nil {

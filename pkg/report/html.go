@@ -64,7 +64,10 @@ func change(cur, prev float64, points bool) (string, string) {
 		s := fmt.Sprintf("%+.1f poin", d)
 		return commaDecimal(s), dir(d)
 	}
-	return fmt.Sprintf("%+d", int64(d)), dir(d)
+	if d > 0 {
+		return "+" + number(int64(d)), dir(d)
+	}
+	return "−" + number(int64(-d)), dir(d)
 }
 
 func dir(d float64) string {
@@ -167,9 +170,21 @@ func changeWords(cur, prev int64) string {
 	return "sama dengan"
 }
 
+// chartLabel is a unit's code (short enough beside a bar; the tables
+// below give the names), or "Tanpa unit".
+func chartLabel(code string) string {
+	if code == "-" || code == "" {
+		return "Tanpa unit"
+	}
+	if r := []rune(code); len(r) > 16 {
+		return string(r[:15]) + "…"
+	}
+	return code
+}
+
 // barChart lays out received against answered-within-deadline per unit.
 func barChart(d *Document) chart {
-	const width, labelW, rowH, barH, top = 680, 190, 34, 12, 8
+	const width, labelW, rowH, barH, top = 680, 110, 34, 12, 8
 	c := chart{Width: width, LabelW: labelW}
 	var max int64 = 1
 	for _, u := range d.Units {
@@ -180,7 +195,7 @@ func barChart(d *Document) chart {
 	scale := float64(width-labelW-60) / float64(max)
 	for i, u := range d.Units {
 		y := top + i*rowH
-		b := bar{Label: d.unitLabel(u.Unit), Y: y, LabelY: y + rowH/2 + 1,
+		b := bar{Label: chartLabel(u.Unit), Y: y, LabelY: y + rowH/2 + 1,
 			Received: u.Received, Within: u.FirstResponseDeadline.Within,
 			ReceivedW: math.Max(0.5, float64(u.Received)*scale), WithinW: math.Max(0.5, float64(u.FirstResponseDeadline.Within)*scale),
 			ReceivedBY: y + 3, WithinBY: y + 3 + barH + 2}

@@ -68,3 +68,25 @@ func BenchmarkMonthlyReport(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReportBackfill opens a file of 100,000 items from before the
+// report counters: Open counts them (batches of reportBatch items per
+// transaction, each item's audit trail and replies read).
+//
+//	go test ./pkg/store -run '^$' -bench BenchmarkReportBackfill -benchtime 3x
+func BenchmarkReportBackfill(b *testing.B) {
+	const n = 100_000
+	src := template(b, n)
+	for b.Loop() {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "old.db")
+		copyFile(b, src, path)
+		stripReportCounters(b, path)
+		b.StartTimer()
+		s := benchOpen(b, path)
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/n, "µs/item")
+}

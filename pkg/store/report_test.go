@@ -473,7 +473,7 @@ func reportJSON(t *testing.T, s *Store, month, unit string) string {
 
 // stripReportCounters makes path look like a file from before the report
 // counters: no report buckets, no report marks in meta.
-func stripReportCounters(t *testing.T, path string) {
+func stripReportCounters(t testing.TB, path string) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
