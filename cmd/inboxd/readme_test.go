@@ -371,6 +371,7 @@ func (r *readmeRun) runAPI(c readmeCommand) {
 	before := r.count()
 	script := fmt.Sprintf("set -a\n. %q\n%s\n__rc=$?\nexport -p > %q\nexit $__rc\n", r.stateFile, cmd, r.stateFile)
 	sh := exec.Command("sh", "-c", script)
+	sh.Dir = r.dir // an example's -o FILE lands in the test's folder, not the package's
 	maxTime := "20"
 	streaming := strings.Contains(c.text, " -sN ") || strings.Contains(c.text, " -N ")
 	if streaming {
