@@ -283,7 +283,7 @@ func (s *Store) AddNote(id, actor, text string) (inbox.Note, error) {
 		if err := w.tx.Bucket(bNotes).Put(withID(iid, nid), raw); err != nil {
 			return err
 		}
-		if err := w.indexNote(iid, text); err != nil {
+		if err := w.indexNote(iid); err != nil {
 			return err
 		}
 		if err := w.audit(iid, actor, "note", "", n.ID); err != nil {

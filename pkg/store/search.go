@@ -5,7 +5,7 @@ package store
 // ingest writes none of it (see docs/SEARCH.md for the figures that chose
 // this):
 //
-//	sx_post  word|id16 -> ""   one key per distinct word of an item
+//	sx_post  word|id16 -> positions  one key per distinct word of an item
 //	sx_meta  "hwm" -> id16     every item with an id ≤ hwm is indexed
 //
 // The words of an item are textnorm.Words (the routing rules' normaliser)
@@ -20,6 +20,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,22 +110,54 @@ func indexWord(w string) string {
 	return w[:cut]
 }
 
-// postingKeys appends word|id16 for every distinct word of f.
-func postingKeys(keys [][]byte, iid []byte, f searchFields) [][]byte {
-	seen := map[string]bool{}
+// posting is one key of sx_post and its value: the word's positions in
+// the item (uvarint deltas, ascending). Field i's words are numbered on
+// from the end of field i-1 plus one, so adjacent positions are adjacent
+// words of one field and a phrase never spans two.
+type posting struct{ key, val []byte }
+
+// postings appends the posting of every distinct word of f.
+func postings(out []posting, iid []byte, f searchFields) []posting {
+	at := map[string]int{} // word -> index in out
+	pos, last := 0, map[string]int{}
 	for _, words := range f {
 		for _, w := range words {
 			w = indexWord(w)
-			if w == "" || seen[w] {
+			if w == "" {
+				pos++
 				continue
 			}
-			seen[w] = true
-			k := make([]byte, 0, len(w)+1+idLen)
-			k = append(append(append(k, w...), 0), iid...)
-			keys = append(keys, k)
+			i, ok := at[w]
+			if !ok {
+				k := make([]byte, 0, len(w)+1+idLen)
+				k = append(append(append(k, w...), 0), iid...)
+				i = len(out)
+				at[w] = i
+				out = append(out, posting{key: k})
+				last[w] = 0
+			}
+			out[i].val = binary.AppendUvarint(out[i].val, uint64(pos-last[w]))
+			last[w] = pos
+			pos++
 		}
+		pos++
 	}
-	return keys
+	return out
+}
+
+// positions decodes a posting's value.
+func positions(v []byte, out []int) []int {
+	p := 0
+	for len(v) > 0 {
+		d, n := binary.Uvarint(v)
+		if n <= 0 {
+			break
+		}
+		p += int(d)
+		out = append(out, p)
+		v = v[n:]
+	}
+	return out
 }
 
 // hwm is the id up to which items are indexed (nil: none).
@@ -151,36 +184,31 @@ func searchBuckets(tx *bolt.Tx) (post, meta *bolt.Bucket, err error) {
 	return post, meta, err
 }
 
-// putPostings writes keys (sorted first: bbolt writes neighbouring keys
+// putPostings writes ps (sorted first: bbolt writes neighbouring keys
 // on the pages it already holds).
-func putPostings(post *bolt.Bucket, keys [][]byte) error {
-	slices.SortFunc(keys, bytes.Compare)
+func putPostings(post *bolt.Bucket, ps []posting) error {
+	slices.SortFunc(ps, func(a, b posting) int { return bytes.Compare(a.key, b.key) })
 	post.FillPercent = appendFill // each word's ids arrive in ascending order
-	for _, k := range keys {
-		if err := post.Put(k, nil); err != nil {
+	for _, p := range ps {
+		if err := post.Put(p.key, p.val); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// indexNote indexes a new note's words when its item is already indexed
-// (the indexer reads the notes of the items it has not reached yet).
-func (w *wctx) indexNote(iid []byte, text string) error {
-	if !indexed(w.tx, iid) {
-		return nil
-	}
-	post, _, err := searchBuckets(w.tx)
-	if err != nil {
-		return err
-	}
-	return putPostings(post, postingKeys(nil, iid, searchFields{textnorm.Words(text)}))
+// indexNote indexes a new note (already stored) when its item is indexed:
+// the item's postings are written again, positions of the note included.
+// The indexer reads the notes of the items it has not reached yet.
+func (w *wctx) indexNote(iid []byte) error {
+	return w.reindexItem(iid, nil, false)
 }
 
 // reindexItem makes an indexed item's postings those of its fields now
-// (after an edit or a redaction changed its text; deleted when gone is
-// set). Items above the high-water mark need nothing: the indexer reads
-// them as they are when it gets there.
+// (after a note, or an edit or a redaction changed its text; old are its
+// fields before, whose words it may have lost; gone when it was deleted).
+// Items above the high-water mark need nothing: the indexer reads them as
+// they are when it gets there.
 func (w *wctx) reindexItem(iid []byte, old searchFields, gone bool) error {
 	if !indexed(w.tx, iid) {
 		return nil
@@ -189,7 +217,7 @@ func (w *wctx) reindexItem(iid []byte, old searchFields, gone bool) error {
 	if err != nil {
 		return err
 	}
-	var now [][]byte
+	var now []posting
 	if !gone {
 		raw := w.tx.Bucket(bItems).Get(iid)
 		if raw == nil {
@@ -199,15 +227,15 @@ func (w *wctx) reindexItem(iid []byte, old searchFields, gone bool) error {
 		if err != nil {
 			return err
 		}
-		now = postingKeys(nil, iid, f)
+		now = postings(nil, iid, f)
 	}
 	keep := map[string]bool{}
-	for _, k := range now {
-		keep[string(k)] = true
+	for _, p := range now {
+		keep[string(p.key)] = true
 	}
-	for _, k := range postingKeys(nil, iid, old) {
-		if !keep[string(k)] {
-			if err := post.Delete(k); err != nil {
+	for _, p := range postings(nil, iid, old) {
+		if !keep[string(p.key)] {
+			if err := post.Delete(p.key); err != nil {
 				return err
 			}
 		}
@@ -231,7 +259,7 @@ func (w *wctx) indexBatch(max int) (int, error) {
 	} else {
 		k, v = c.First()
 	}
-	var keys [][]byte
+	var keys []posting
 	var last []byte
 	n := 0
 	for ; k != nil && n < max; k, v = c.Next() {
@@ -239,7 +267,7 @@ func (w *wctx) indexBatch(max int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		keys = postingKeys(keys, clone(k), f)
+		keys = postings(keys, clone(k), f)
 		last = k
 		n++
 	}

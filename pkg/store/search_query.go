@@ -142,6 +142,17 @@ func (it *indexIter) seek(target []byte) []byte {
 	if (it.desc && c <= 0) || (!it.desc && c >= 0) {
 		return it.cur
 	}
+	// A common word's next hit is often a few keys on: step before seeking
+	// from the root.
+	for range 3 {
+		if it.next() == nil {
+			return nil
+		}
+		c = bytes.Compare(it.cur, target)
+		if (it.desc && c <= 0) || (!it.desc && c >= 0) {
+			return it.cur
+		}
+	}
 	k, _ := it.c.Seek(withID(it.p, target))
 	if it.desc && !bytes.Equal(k, withID(it.p, target)) {
 		if k == nil {
@@ -240,9 +251,42 @@ func prefixWords(post *bolt.Bucket, p string, limit int) []string {
 type searchPlan struct {
 	terms []term
 	walk  seeker // the ids every term (and the filter's index) selects
-	// verify: candidates must be checked on the item (a phrase, a wide
-	// prefix, or a filter the filter's index does not cover).
+	// verify: candidates must be checked on the item (a wide prefix, or a
+	// filter the filter's index does not cover).
 	verifyQuery, verifyFilter bool
+	phrases                   []term // checked on the words' positions
+	post                      *bolt.Cursor
+	pos                       [][]int
+}
+
+// phraseOK reports whether the item id has every phrase's words adjacent,
+// from the positions its postings hold.
+func (sp *searchPlan) phraseOK(id []byte) bool {
+	for _, t := range sp.phrases {
+		sp.pos = sp.pos[:0]
+		for _, w := range t.words {
+			k := withID(prefix(w), id)
+			got, v := sp.post.Seek(k)
+			if !bytes.Equal(got, k) {
+				return false
+			}
+			sp.pos = append(sp.pos, positions(v, nil))
+		}
+		found := false
+		for _, p := range sp.pos[0] {
+			found = true
+			for j := 1; j < len(sp.pos) && found; j++ {
+				_, found = slices.BinarySearch(sp.pos[j], p+j)
+			}
+			if found {
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // planSearch builds the index walk of terms and the filter f (without its
@@ -254,6 +298,7 @@ func planSearch(tx *bolt.Tx, terms []term, f *Filter, desc bool, after []byte) s
 	if post == nil {
 		return sp
 	}
+	sp.post = post.Cursor()
 	seen := map[string]bool{}
 	words := func(t term) {
 		for _, w := range t.words {
@@ -270,7 +315,7 @@ func planSearch(tx *bolt.Tx, terms []term, f *Filter, desc bool, after []byte) s
 			words(t)
 		case termPhrase:
 			words(t)
-			sp.verifyQuery = true
+			sp.phrases = append(sp.phrases, t)
 		case termPrefix:
 			wide = append(wide, t)
 		}
@@ -391,6 +436,18 @@ func (s *Store) search(f Filter, limit, maxScan int, after []byte, desc, decode 
 				return false, nil
 			}
 			for id := sp.walk.id(); id != nil; id = sp.walk.next() {
+				if len(sp.phrases) > 0 {
+					if served == limit || scanned == maxScan {
+						next = encodeCursor(idString(last))
+						return true, nil
+					}
+					if !sp.phraseOK(id) {
+						// Its words, but apart: counts as examined.
+						scanned++
+						last = id
+						continue
+					}
+				}
 				if stop, err := visit(id, sp.verifyFilter, sp.verifyQuery); stop || err != nil {
 					return stop, err
 				}

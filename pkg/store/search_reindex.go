@@ -64,7 +64,7 @@ func (s *Store) VerifyIndex(ctx context.Context) (int, error) {
 		}
 		c := tx.Bucket(bItems).Cursor()
 		pc := post.Cursor()
-		var keys [][]byte
+		var keys []posting
 		for k, v := c.First(); k != nil && string(k) <= string(h); k, v = c.Next() {
 			if want%4096 == 0 {
 				if err := ctx.Err(); err != nil {
@@ -75,11 +75,11 @@ func (s *Store) VerifyIndex(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			keys = postingKeys(keys[:0], k, f)
-			for _, pk := range keys {
-				// Seek, not Get: a posting's value is empty.
-				if got, _ := pc.Seek(pk); !bytes.Equal(got, pk) {
-					return fmt.Errorf("%w: item %s lacks the word %q", ErrIndexMismatch, idString(k), pk[:len(pk)-idLen-1])
+			keys = postings(keys[:0], k, f)
+			for _, p := range keys {
+				// Seek, not Get: a posting's value may be empty.
+				if got, gv := pc.Seek(p.key); !bytes.Equal(got, p.key) || !bytes.Equal(gv, p.val) {
+					return fmt.Errorf("%w: item %s: the word %q is missing or has other positions", ErrIndexMismatch, idString(k), p.key[:len(p.key)-idLen-1])
 				}
 			}
 			want += len(keys)

@@ -196,7 +196,7 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 		"UP4", "sampah lampu mati", "jal", `"di desa`, "jembatan jalanan ds"}
 	waiting := []inbox.Status{inbox.StatusNew, inbox.StatusOpen}
 	filters := []Filter{{}, {Statuses: waiting}, {Unit: "pupr"}, {Unit: "-", Statuses: waiting}, {Channel: inbox.ChannelTwitter},
-		{Order: OldestFirst}, {Unit: "dinkes", Order: OldestFirst}}
+		{Order: OldestFirst}, {Unit: "dinkes", Order: OldestFirst}, {MaxScan: 2}, {Unit: "pupr", MaxScan: 3, Order: OldestFirst}}
 	check := func(phase string) {
 		t.Helper()
 		for _, q := range queries {
@@ -282,7 +282,7 @@ func TestReindexEqualsAScan(t *testing.T) {
 		edit func(w *wctx) error
 	}{
 		{"missing", func(w *wctx) error {
-			return w.tx.Bucket(bSxPost).Delete(postingKeys(nil, iid, fieldsOf(items[5].Text, "", "", ""))[0])
+			return w.tx.Bucket(bSxPost).Delete(postings(nil, iid, fieldsOf(items[5].Text, "", "", ""))[0].key)
 		}},
 		{"stray", func(w *wctx) error { return w.tx.Bucket(bSxPost).Put(stray, nil) }},
 	} {
@@ -327,6 +327,39 @@ func TestReindexItemFollowsAnEdit(t *testing.T) {
 	for q, n := range map[string]int{"lampu": 0, "sampah": 1, `"sampah menumpuk"`: 1} {
 		if p := must[ListPage](t)(e.s.List(Filter{Query: q})); len(p.Items) != n {
 			t.Errorf("%q finds %d, want %d", q, len(p.Items), n)
+		}
+	}
+	if _, err := e.s.VerifyIndex(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPhraseStaysInOneField: adjacent positions never span two fields
+// (the text's last word and the author's first), nor does a note's.
+func TestPhraseStaysInOneField(t *testing.T) {
+	e := newEnv(t)
+	it := fbComment("x1", "t", "u", e.clock.Now())
+	it.Text = "lampu jalan"
+	it.Author.Name = "Rusak Budi"
+	id := e.ingest(it)[0]
+	for _, indexed := range []bool{false, true} {
+		if indexed {
+			if _, err := e.s.IndexPending(context.Background(), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for q, n := range map[string]int{`"jalan rusak"`: 0, `"lampu jalan"`: 1, `"rusak budi"`: 1, "jalan rusak": 1} {
+			if p := must[ListPage](t)(e.s.List(Filter{Query: q})); len(p.Items) != n {
+				t.Errorf("indexed %v: %q finds %d, want %d", indexed, q, len(p.Items), n)
+			}
+		}
+	}
+	if _, err := e.s.AddNote(id, "op", "mati total"); err != nil {
+		t.Fatal(err)
+	}
+	for q, n := range map[string]int{`"budi mati"`: 0, `"mati total"`: 1, `"jalan mati"`: 0} {
+		if p := must[ListPage](t)(e.s.List(Filter{Query: q})); len(p.Items) != n {
+			t.Errorf("with a note: %q finds %d, want %d", q, len(p.Items), n)
 		}
 	}
 	if _, err := e.s.VerifyIndex(context.Background()); err != nil {
