@@ -82,7 +82,7 @@ func routeTable(channels []inbox.Channel) []route {
 
 		{Method: "GET", Path: "/api/v1/items", Need: inbox.RoleViewer, Handle: (*Server).listItems, Doc: opDoc{
 			ID: "listItems", Tag: "items", Summary: "List items, newest first by default",
-			Description: "q searches a word index (docs/SEARCH.md): every word must match, the last one as a prefix once it has 3 characters, a quoted phrase matches adjacent words; it combines with every other filter. Items the index has not reached yet are checked one by one, a bounded number per request: a short page with next_cursor means: continue.",
+			Description: "q searches a word index (docs/SEARCH.md): every word must match, the last one as a prefix once it has 3 characters (a number whole), a quoted phrase matches adjacent words; it combines with every other filter. Items the index has not reached yet are checked one by one, a bounded number per request: a short page with next_cursor means: continue.",
 			Query: []param{
 				{"status", "Comma-separated statuses, or waiting (new and open).", str("e.g. new,open")},
 				{"channel", "", enumOf(channels)},

@@ -70,6 +70,47 @@ func crashRounds() int {
 	return 20
 }
 
+// killChild runs this test binary as a child (env set to path), reads the
+// page numbers it prints and SIGKILLs it at a random point, up to spin,
+// after the killAfter-th; it returns the last number printed (last when
+// none was).
+func killChild(t *testing.T, round int, env, path string, rng *rand.Rand, killAfter int, spin time.Duration, last int) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env+"="+path)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	seen := 0
+	for sc.Scan() {
+		if last, err = strconv.Atoi(sc.Text()); err != nil {
+			t.Fatalf("child printed %q", sc.Text())
+		}
+		if seen++; seen == killAfter {
+			// Land the kill at a random point of the next Ingest.
+			until := time.Now().Add(time.Duration(rng.Int64N(int64(spin))))
+			for time.Now().Before(until) {
+			}
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, _ = io.Copy(io.Discard, out)
+	werr := cmd.Wait()
+	if seen < killAfter {
+		t.Fatalf("round %d: child ended by itself after %d pages: %v\n%s", round, seen, werr, stderr.String())
+	}
+	return last
+}
+
 func TestCrashDuringIngestLosesNoCommittedPageAndDuplicatesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
@@ -81,42 +122,7 @@ func TestCrashDuringIngestLosesNoCommittedPageAndDuplicatesNothing(t *testing.T)
 	rounds := crashRounds()
 	lastPrinted, aheadOfPrint := 0, 0
 	for round := range rounds {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		killAfter := 1 + rng.IntN(6)
-		sc := bufio.NewScanner(out)
-		seen := 0
-		for sc.Scan() {
-			n, err := strconv.Atoi(sc.Text())
-			if err != nil {
-				t.Fatalf("child printed %q", sc.Text())
-			}
-			lastPrinted = n
-			seen++
-			if seen == killAfter {
-				// Land the kill at a random point of the next Ingest.
-				until := time.Now().Add(time.Duration(rng.IntN(4000)) * time.Microsecond)
-				for time.Now().Before(until) {
-				}
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		io.Copy(io.Discard, out)
-		werr := cmd.Wait()
-		if seen < killAfter {
-			t.Fatalf("round %d: child ended by itself after %d pages: %v\n%s", round, seen, werr, stderr.String())
-		}
+		lastPrinted = killChild(t, round, crashChildEnv, path, rng, 1+rng.IntN(6), 4*time.Millisecond, lastPrinted)
 
 		s, err := Open(path, Options{Replies: testRules, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {

@@ -1,18 +1,12 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -71,38 +65,7 @@ func TestSearchIndexSurvivesSIGKILL(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 2))
 	lastPrinted := 0
 	for round := range 8 {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), searchCrashChildEnv+"="+path)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		killAfter := 2 + rng.IntN(8)
-		sc := bufio.NewScanner(out)
-		seen := 0
-		for sc.Scan() {
-			if lastPrinted, err = strconv.Atoi(sc.Text()); err != nil {
-				t.Fatalf("child printed %q", sc.Text())
-			}
-			if seen++; seen == killAfter {
-				until := time.Now().Add(time.Duration(rng.IntN(3000)) * time.Microsecond)
-				for time.Now().Before(until) {
-				}
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, out)
-		werr := cmd.Wait()
-		if seen < killAfter {
-			t.Fatalf("round %d: child ended by itself: %v\n%s", round, werr, stderr.String())
-		}
+		lastPrinted = killChild(t, round, searchCrashChildEnv, path, rng, 2+rng.IntN(8), 3*time.Millisecond, lastPrinted)
 		s, err := Open(path, Options{Replies: testRules, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatalf("round %d: reopen: %v", round, err)

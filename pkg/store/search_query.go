@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,7 +18,8 @@ import (
 // Query syntax (Filter.Query): words, all of which must match; a quoted
 // phrase matches its words adjacent, in order, within one field; the last
 // unquoted word matches as a prefix once it has MinPrefixLen characters
-// (search as you type). Words are normalised by textnorm, as the routing
+// (search as you type), unless it is a number: "103" would stand for
+// thousands of ticket and handle numbers, and a number is read out whole. Words are normalised by textnorm, as the routing
 // rules normalise text, so "jln rusak" finds "jalan rusak".
 const (
 	MinPrefixLen = 3
@@ -75,7 +77,8 @@ func parseQuery(q string) []term {
 			}
 		}
 	}
-	if lastWord >= 0 && lastWord == len(terms)-1 && utf8.RuneCountInString(terms[lastWord].words[0]) >= MinPrefixLen {
+	if lastWord >= 0 && lastWord == len(terms)-1 && utf8.RuneCountInString(terms[lastWord].words[0]) >= MinPrefixLen &&
+		strings.ContainsFunc(terms[lastWord].words[0], unicode.IsLetter) {
 		terms[lastWord].kind = termPrefix
 	}
 	return terms

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/rules"
@@ -49,7 +50,8 @@ func modelQuery(q string, texts ...string) bool {
 	}
 	last := strings.TrimRight(q, " \t")
 	lastPlain := !strings.HasSuffix(last, `"`) && strings.Count(q, `"`)%2 == 0
-	if c := &conds[len(conds)-1]; lastPlain && !strings.Contains(c.phrase, " ") && len([]rune(c.phrase)) >= MinPrefixLen {
+	if c := &conds[len(conds)-1]; lastPlain && !strings.Contains(c.phrase, " ") && len([]rune(c.phrase)) >= MinPrefixLen &&
+		strings.IndexFunc(c.phrase, unicode.IsLetter) >= 0 {
 		c.prefix = true
 	}
 	for _, c := range conds {
@@ -76,6 +78,8 @@ func TestParseQuery(t *testing.T) {
 		{"gorong2 mampet", "ph:gorong+gorong p:mampet"},
 		{"UP4-2026-000123", "ph:up4+2026+000123"},
 		{"!!! ???", ""},
+		{"tiket 000123", "w:tiket w:000123"},
+		{"rt05", "p:rt05"},
 		{`"tolong"`, "w:tolong"},
 	} {
 		var got []string
@@ -193,7 +197,7 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 	items, notes := searchWorld(t, e, 150, 7)
 	queries := []string{"jalan", "jln rusak", "rus", "rusa", "ru", `"jalan rusak"`, `"rusak jalan" desa`,
 		"tanggul bodri", "bodri", "gorong2", "gorong", "ktp tolong", "siti", "ami", "dewi lestari", "warga", "tidak ada",
-		"UP4", "sampah lampu mati", "jal", `"di desa`, "jembatan jalanan ds"}
+		"UP4", "sampah lampu mati", "jal", "2026", "00000", "u1", `"di desa`, "jembatan jalanan ds"}
 	waiting := []inbox.Status{inbox.StatusNew, inbox.StatusOpen}
 	filters := []Filter{{}, {Statuses: waiting}, {Unit: "pupr"}, {Unit: "-", Statuses: waiting}, {Channel: inbox.ChannelTwitter},
 		{Order: OldestFirst}, {Unit: "dinkes", Order: OldestFirst}, {MaxScan: 2}, {Unit: "pupr", MaxScan: 3, Order: OldestFirst}}
