@@ -211,7 +211,7 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 		b.Fatal(err)
 	}
 	ids := &Store{entropy: ulid.Monotonic(rand.Reader, 0)} // only its id generator
-	type kv struct{ bucket, k, v []byte }
+	type kv = boundKV
 	var total, cpu time.Duration
 	before := db.Stats().TxStats
 	counters := map[string]int64{}
@@ -223,6 +223,22 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 	}
 	cases, tickets := map[string]string{}, map[int]uint64{} // case -> ticket, year -> last number
 	var pending []kv                                        // staged keys not merged yet
+	// timed runs one write transaction, timed (wall and CPU).
+	timed := func(fn func(tx *bolt.Tx) error) {
+		start, cpu0 := time.Now(), processCPU()
+		err := db.Update(func(tx *bolt.Tx) error {
+			for _, name := range appendMostly {
+				tx.Bucket(name).FillPercent = appendFill
+			}
+			tx.Bucket(bBoundStage).FillPercent = 1 // append only
+			return fn(tx)
+		})
+		total += time.Since(start)
+		cpu += processCPU() - cpu0
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 	var seq uint64
 	for gi, g := range groups {
 		// Build the writes outside the timer, as Ingest's own encoding is a
@@ -276,37 +292,11 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 			counters[c] += d
 			puts = append(puts, kv{bCounters, []byte(c), binary.BigEndian.AppendUint64(nil, uint64(counters[c]))})
 		}
-		start, cpu0 := time.Now(), processCPU()
-		err := db.Update(func(tx *bolt.Tx) error {
-			for _, name := range appendMostly {
-				tx.Bucket(name).FillPercent = appendFill
-			}
-			tx.Bucket(bBoundStage).FillPercent = 1 // append only
-			for _, w := range puts {
-				if skip[string(w.bucket)] {
-					continue
-				}
-				if err := tx.Bucket(w.bucket).Put(w.k, w.v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		total += time.Since(start)
-		cpu += processCPU() - cpu0
-		if err != nil {
-			b.Fatal(err)
-		}
+		timed(func(tx *bolt.Tx) error { return putAll(tx, puts, skip) })
 		if len(pending) > 0 && ((gi+1)%mergeEvery == 0 || gi == len(groups)-1) {
-			start, cpu0 := time.Now(), processCPU()
-			err := db.Update(func(tx *bolt.Tx) error {
-				for _, name := range appendMostly {
-					tx.Bucket(name).FillPercent = appendFill
-				}
-				for _, w := range pending {
-					if err := tx.Bucket(w.bucket).Put(w.k, w.v); err != nil {
-						return err
-					}
+			timed(func(tx *bolt.Tx) error {
+				if err := putAll(tx, pending, nil); err != nil {
+					return err
 				}
 				c := tx.Bucket(bBoundStage).Cursor()
 				for k, _ := c.First(); k != nil; k, _ = c.First() {
@@ -316,11 +306,6 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 				}
 				return nil
 			})
-			total += time.Since(start)
-			cpu += processCPU() - cpu0
-			if err != nil {
-				b.Fatal(err)
-			}
 			pending = pending[:0]
 		}
 	}
@@ -328,3 +313,19 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 	n := len(pages) * workload.PageSize
 	return float64(n) / total.Seconds(), float64(after.GetWrite()-before.GetWrite()) / float64(len(groups)), float64(cpu.Microseconds()) / float64(n)
 }
+
+// putAll writes puts but those in skipped buckets.
+func putAll(tx *bolt.Tx, puts []boundKV, skip map[string]bool) error {
+	for _, w := range puts {
+		if skip[string(w.bucket)] {
+			continue
+		}
+		if err := tx.Bucket(w.bucket).Put(w.k, w.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// boundKV is one raw Put of the bound.
+type boundKV struct{ bucket, k, v []byte }
