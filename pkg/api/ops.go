@@ -202,11 +202,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	if sc := scope(r); sc != "" {
-		if unit != "" && unit != sc {
-			return errNotFound("unit " + strconv.Quote(unit))
-		}
-		unit = sc
+	unit, err := scopedUnit(r, unit)
+	if err != nil {
+		return err
 	}
 	st, err := s.store.Stats(unit)
 	if err != nil {

@@ -38,11 +38,9 @@ func (s *Server) monthlyReport(w http.ResponseWriter, r *http.Request) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	if sc := scope(r); sc != "" {
-		if unit != "" && unit != sc {
-			return errNotFound("unit " + strconv.Quote(unit))
-		}
-		unit = sc
+	unit, err = scopedUnit(r, unit)
+	if err != nil {
+		return err
 	}
 	rep, err := s.store.MonthlyReport(year, mon, unit)
 	if err != nil {
@@ -60,7 +58,29 @@ func (s *Server) monthlyReport(w http.ResponseWriter, r *http.Request) error {
 	if format != report.FormatJSON {
 		w.Header().Set("Content-Disposition", `inline; filename="`+report.Filename(doc, format)+`"`)
 	}
+	if format == report.FormatHTML {
+		// The page is self-contained: nothing else may load, and only this
+		// origin (the console's report view) may frame it.
+		w.Header().Set("Content-Security-Policy", reportPageCSP)
+	}
 	return writeBody(w, http.StatusOK, report.ContentType(format), buf.Bytes())
+}
+
+// reportPageCSP is the HTML report's policy: its inline style sheet and
+// nothing else.
+const reportPageCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+
+// scopedUnit is the unit a request may read: a unit-scoped caller's own
+// (another unit it names is a 404), else the unit it names ("" all).
+func scopedUnit(r *http.Request, unit string) (string, error) {
+	sc := scope(r)
+	switch {
+	case sc == "":
+		return unit, nil
+	case unit != "" && unit != sc:
+		return "", errNotFound("unit " + strconv.Quote(unit))
+	}
+	return sc, nil
 }
 
 // SetOfficeName installs the office's name the report's page carries (on

@@ -110,6 +110,9 @@ func TestMonthlyReportCSVAndHTML(t *testing.T) {
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("html: %d %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("html report CSP %q", csp)
+	}
 	page := parsePage(t, rec.Body.String())
 	if page.count["table"] != 1+3 || page.count["svg"] != 1 || page.count["rect"] < 3*2 || page.count["style"] != 1 {
 		t.Errorf("page structure: %v", page.count)

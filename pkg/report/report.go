@@ -146,34 +146,15 @@ func kindLabel(k inbox.Kind) string {
 	return string(k)
 }
 
-// duration spells seconds the Indonesian way: "45 menit", "3 jam 20 menit",
-// "2 hari 4 jam"; "–" when there is nothing to measure.
-func duration(sec float64, count int64) string {
-	if count == 0 {
-		return "–"
-	}
-	m := int64(math.Round(sec / 60))
-	switch {
-	case m < 1:
-		return "< 1 menit"
-	case m < 60:
-		return fmt.Sprintf("%d menit", m)
-	case m < 24*60:
-		if m%60 == 0 {
-			return fmt.Sprintf("%d jam", m/60)
-		}
-		return fmt.Sprintf("%d jam %d menit", m/60, m%60)
-	}
-	h := (m + 30) / 60
-	if h%24 == 0 {
-		return fmt.Sprintf("%d hari", h/24)
-	}
-	return fmt.Sprintf("%d hari %d jam", h/24, h%24)
-}
+// duration spells clock time the Indonesian way: "45 menit", "3 jam 20
+// menit", "2 hari 4 jam"; "–" when there is nothing to measure.
+func duration(sec float64, count int64) string { return spell(sec, count, true) }
 
 // workingDuration spells working time in hours and minutes (a working day
 // is not 24 hours, so no days).
-func workingDuration(sec float64, count int64) string {
+func workingDuration(sec float64, count int64) string { return spell(sec, count, false) }
+
+func spell(sec float64, count int64, days bool) string {
 	if count == 0 {
 		return "–"
 	}
@@ -183,6 +164,12 @@ func workingDuration(sec float64, count int64) string {
 		return "< 1 menit"
 	case m < 60:
 		return fmt.Sprintf("%d menit", m)
+	case days && m >= 24*60:
+		h := (m + 30) / 60
+		if h%24 == 0 {
+			return fmt.Sprintf("%d hari", h/24)
+		}
+		return fmt.Sprintf("%d hari %d jam", h/24, h%24)
 	case m%60 == 0:
 		return fmt.Sprintf("%d jam", m/60)
 	}
