@@ -547,6 +547,22 @@ func TestConsoleBrowser(t *testing.T) {
 		admin.noScriptErrors()
 	})
 
+	t.Run("admin: the routing rules in force, read-only", func(t *testing.T) {
+		admin.t = t
+		admin.do(chromedp.Navigate(d.base + "/#/admin"))
+		admin.waitJS("the admin tabs", `!!document.querySelector("#tab-routing")`)
+		admin.do(chromedp.Click(chromedp.CSS("#tab-routing")))
+		admin.waitJS("the rule list", `document.querySelectorAll("#rule-list tbody tr").length > 0`)
+		var rules struct{ Rules []struct{ Name string } }
+		d.getJSON("/api/v1/routing/rules", &rules)
+		var rows int
+		admin.eval(`document.querySelectorAll("#rule-list tbody tr").length`, &rows)
+		if len(rules.Rules) == 0 || rows != len(rules.Rules) || !strings.Contains(admin.text("#rule-list"), rules.Rules[0].Name) {
+			t.Errorf("rule list shows %d rows, the API %d rules (first %+v)", rows, len(rules.Rules), rules.Rules)
+		}
+		admin.noScriptErrors()
+	})
+
 	t.Run("English", func(t *testing.T) {
 		admin.t = t
 		admin.do(chromedp.Navigate(d.base + "/#/"))

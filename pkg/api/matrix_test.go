@@ -43,6 +43,7 @@ var wantAccess = map[string]access{
 	"GET /api/v1/accounts":                {need: inbox.RoleViewer},
 	"GET /api/v1/units":                   {need: inbox.RoleViewer},
 	"GET /api/v1/reports/monthly":         {need: inbox.RoleViewer},
+	"GET /api/v1/routing/rules":           {need: inbox.RoleViewer},
 	"POST /api/v1/routing/test":           {need: inbox.RoleOperator},
 	"POST /api/v1/routing/apply":          {need: inbox.RoleAdmin, unscoped: true},
 	"GET /api/v1/routing/apply/{id}":      {need: inbox.RoleAdmin, unscoped: true},

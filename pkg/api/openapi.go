@@ -239,6 +239,11 @@ func schemas(channels []inbox.Channel) obj {
 			"account": tStr, "author_handle": tStr,
 			"created_at": obj{"type": "string", "format": "date-time", "description": "when the citizen wrote (RFC 3339); default now"},
 		}},
+		"RoutingRules": object([]string{"rules"}, obj{"rules": arrayOf(object([]string{"name"}, obj{
+			"name": tStr, "any_words": arrayOf(tStr), "all_words": arrayOf(tStr), "regex": obj{"type": "string", "description": "RE2, on the normalised text"},
+			"channel": tStr, "account": tStr, "kind": tStr, "author_handle": tStr,
+			"unit": tStr, "tags": arrayOf(tStr), "priority": tStr, "assignee": tStr, "status": tStr,
+		}))}),
 		"RoutingResult": object([]string{"unit", "rule", "tags", "priority", "assignee", "status"}, obj{
 			"unit": obj{"type": "string", "description": "empty: no rule sets a unit"}, "rule": obj{"type": "string", "description": "the matching rule; empty: none matched"},
 			"tags": arrayOf(tStr), "priority": enumOf(inbox.Priorities), "assignee": tStr, "status": status,

@@ -165,6 +165,11 @@ func routeTable(channels []inbox.Channel) []route {
 				"configuration does not (fix them with PATCH). Without units: in the config, configured is false and units lists " +
 				"the free-text units in use. A unit-scoped token sees its own unit only.",
 			Response: "UnitList"}},
+		{Method: "GET", Path: "/api/v1/routing/rules", Need: inbox.RoleViewer, Handle: (*Server).listRoutingRules, Doc: opDoc{
+			ID: "listRoutingRules", Tag: "routing", Summary: "The running routing rules, in order (the first that matches wins)",
+			Description: "Read-only: rules live in the config file's routing: list and change with a reload. Keys are the " +
+				"config's; empty ones are left out. A unit-scoped caller sees the rules that route to its unit.",
+			Response: "RoutingRules"}},
 		{Method: "POST", Path: "/api/v1/routing/test", Need: inbox.RoleOperator, Handle: (*Server).routingTest, Doc: opDoc{
 			ID: "routingTest", Tag: "routing", Summary: "Dry run: what the running routing rules would set on this message",
 			Description: "Answers exactly what ingest would store: a message no rule matches gets unit \"\", rule \"\", " +

@@ -258,6 +258,22 @@ func (s *Set) Names() []string {
 	return out
 }
 
+// Rules lists the rules as configured, in order (copies: the Set stays
+// immutable).
+func (s *Set) Rules() []Rule {
+	if s == nil {
+		return nil
+	}
+	out := make([]Rule, len(s.rules))
+	for i, r := range s.rules {
+		out[i] = r.Rule
+		out[i].AnyWords = slices.Clone(r.AnyWords)
+		out[i].AllWords = slices.Clone(r.AllWords)
+		out[i].Tags = slices.Clone(r.Tags)
+	}
+	return out
+}
+
 // Match returns the first rule that matches in, and what it sets. A nil
 // Set matches nothing.
 func (s *Set) Match(in Input) (Result, bool) {

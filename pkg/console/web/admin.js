@@ -156,6 +156,28 @@ function Units() {
   </div>`;
 }
 
+// RuleList shows the running rules read-only, in order (first match wins).
+function RuleList() {
+  const [rules, setRules] = useState(null);
+  const [err, setErr] = useState('');
+  useEffect(() => { get('/routing/rules').then((r) => setRules(r.rules || []), (e) => setErr(errText(e))); }, []);
+  const when = (r) => [r.any_words && t('admin.rl.any', { list: r.any_words.join(', ') }),
+    r.all_words && t('admin.rl.all', { list: r.all_words.join(', ') }),
+    r.regex && t('admin.rl.regex', { re: r.regex }),
+    r.channel && t(`channel.${r.channel}`), r.kind && t(`kind.${r.kind}`), r.account, r.author_handle].filter(Boolean).join(' · ');
+  const then = (r) => [r.unit && `${t('admin.unit')}: ${r.unit}`, r.status && t(`status.${r.status}`),
+    r.priority && `${t('admin.rt.priority')}: ${r.priority}`, r.assignee, r.tags && r.tags.join(', ')].filter(Boolean).join(' · ');
+  return html`<section class="card" aria-labelledby="rl-h">
+    <h2 id="rl-h">${t('admin.rl.title')}</h2>
+    ${err && html`<p class="error" role="alert">${err}</p>`}
+    ${rules && rules.length === 0 && html`<p>${t('admin.rl.none')}</p>`}
+    ${rules && rules.length > 0 && html`<table id="rule-list">
+      <thead><tr><th scope="col">#</th><th scope="col">${t('admin.rl.name')}</th><th scope="col">${t('admin.rl.when')}</th><th scope="col">${t('admin.rl.then')}</th></tr></thead>
+      <tbody>${rules.map((r, i) => html`<tr><td>${i + 1}</td><td>${r.name}</td><td>${when(r)}</td><td>${then(r)}</td></tr>`)}</tbody>
+    </table>`}
+  </section>`;
+}
+
 function Routing() {
   const [form, setForm] = useState({ text: '', channel: 'facebook', kind: 'comment', account: '', author_handle: '' });
   const [res, setRes] = useState(null);
@@ -192,6 +214,7 @@ function Routing() {
       ${res.first_response_due_at && html`<dt>${t('admin.rt.firstdue')}</dt><dd>${fmtDateTime(res.first_response_due_at)}</dd>`}
       ${res.resolution_due_at && html`<dt>${t('admin.rt.resdue')}</dt><dd>${fmtDateTime(res.resolution_due_at)}</dd>`}
     </dl>`}
+    <${RuleList} />
   </div>`;
 }
 
