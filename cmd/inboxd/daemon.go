@@ -99,6 +99,10 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 		}
 	}()
 
+	if err := seedTemplates(st, cfg, logger); err != nil {
+		return err
+	}
+
 	ruleSet, err := cfg.RuleSet()
 	if err != nil {
 		return fmt.Errorf("routing rules: %w", err)

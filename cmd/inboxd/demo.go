@@ -37,6 +37,7 @@ log:
 http:
   listen: %q
 ticket_prefix: UP4
+templates_file: templates/id.yaml
 calendar:
   holidays:
     - {date: 2026-12-24, name: "Cuti bersama Kelahiran Yesus Kristus", kind: cuti_bersama}

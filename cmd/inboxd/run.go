@@ -73,6 +73,7 @@ func commands() []command {
 		{"user disable", "--config FILE --username NAME", "disable a user and end their sessions", userDisable},
 		{"user enable", "--config FILE --username NAME", "enable a disabled user", userEnable},
 		{"user reset-password", "--config FILE --username NAME", "remove a user's password and print a new set-password link", userResetPassword},
+		{"templates import", "--config FILE TEMPLATES.yaml", "create or replace the reply templates of a file (daemon stopped)", templatesImport},
 		{"backup", "--config FILE --out FILE", "copy the data file to FILE, mode 0600 (daemon stopped)", backup},
 		{"reindex", "--config FILE", "rebuild the search index and check it against a scan (daemon stopped)", reindex},
 		{"config check", "--config FILE", "validate a config file and report every error", configCheck},

@@ -340,8 +340,9 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request) error {
 }
 
 type newReply struct {
-	Text    string `json:"text"`
-	Private bool   `json:"private"`
+	Text     string `json:"text"`
+	Private  bool   `json:"private"`
+	Template string `json:"template"` // instead of text: a template's name
 }
 
 // validateReply checks a reply against what the item's platform can carry,
@@ -365,10 +366,13 @@ func (s *Server) addReply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if body.Text, err = s.replyText(r, it, body); err != nil {
+		return err
+	}
 	if err := s.validateReply(it, body); err != nil {
 		return err
 	}
-	reply, created, err := s.store.EnqueueReply(id, store.NewReply{Text: body.Text, Private: body.Private, Author: actor(r),
+	reply, created, err := s.store.EnqueueReply(id, store.NewReply{Text: body.Text, Private: body.Private, Author: actor(r), Template: body.Template,
 		IdempotencyKey: key, IdempotencyOwner: principalFrom(r).key(),
 		Scope: scope(r)}) // scope checked again in the write: the item may move meanwhile
 	if errors.Is(err, store.ErrNotFound) {

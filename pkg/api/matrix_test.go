@@ -35,6 +35,12 @@ var wantAccess = map[string]access{
 	"POST /api/v1/items/{id}/notes":       {need: inbox.RoleOperator, targeted: true},
 	"POST /api/v1/items/{id}/replies":     {need: inbox.RoleOperator, targeted: true},
 	"POST /api/v1/items/{id}/reply-check": {need: inbox.RoleOperator, targeted: true},
+	"GET /api/v1/items/{id}/templates":    {need: inbox.RoleViewer, targeted: true},
+	"GET /api/v1/templates":               {need: inbox.RoleViewer},
+	"POST /api/v1/templates":              {need: inbox.RoleOperator},
+	"GET /api/v1/templates/{name}":        {need: inbox.RoleViewer, targeted: true},
+	"PUT /api/v1/templates/{name}":        {need: inbox.RoleOperator, targeted: true},
+	"DELETE /api/v1/templates/{name}":     {need: inbox.RoleOperator, targeted: true},
 	"GET /api/v1/replies":                 {need: inbox.RoleViewer},
 	"GET /api/v1/replies/{id}":            {need: inbox.RoleViewer, targeted: true},
 	"POST /api/v1/replies/{id}/retry":     {need: inbox.RoleOperator, targeted: true},
@@ -126,6 +132,17 @@ func (e *env) matrixRequest(pattern, unit string, n int) (method, path string, b
 		}
 	case "GET /api/v1/reports/monthly":
 		path += "?month=2026-11"
+	case "POST /api/v1/templates":
+		body = map[string]string{"name": fmt.Sprintf("baru-%d", n), "text": "Terima kasih, {nama}.", "unit": unitA}
+	case "GET /api/v1/templates/{name}", "PUT /api/v1/templates/{name}", "DELETE /api/v1/templates/{name}":
+		name := fmt.Sprintf("tpl-%d", n)
+		if _, err := e.st.CreateTemplate("seed", inbox.Template{Name: name, Text: "Dari {unit}.", Unit: map[string]string{"a": unitA, "b": unitB}[unit]}); err != nil {
+			e.t.Fatal(err)
+		}
+		path = strings.Replace(path, "{name}", name, 1)
+		if method == "PUT" {
+			body = map[string]string{"text": fmt.Sprintf("Dari {unit} (%d).", n)}
+		}
 	case "POST /api/v1/routing/test":
 		body = map[string]string{"text": "jalan rusak"}
 	case "POST /api/v1/routing/apply":

@@ -89,7 +89,10 @@ func schemas(channels []inbox.Channel) obj {
 		}},
 		"NewNote": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
 			"text": obj{"type": "string", "minLength": 1, "maxLength": maxNoteLen}}},
-		"NewReply": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": obj{
+		"NewReply": obj{"type": "object", "additionalProperties": false, "oneOf": []obj{{"required": []string{"text"}}, {"required": []string{"template"}}}, "properties": obj{
+			"template": obj{"type": "string", "description": "Instead of text: a reply template's name, rendered for the item " +
+				"(GET /api/v1/items/{id}/templates lists those that fit). Both text and template is a 400; an unknown template, or one " +
+				"whose unit, channel or kind does not fit the item, a 422 naming it. The rendered text is checked like typed text."},
 			"text": obj{"type": "string", "minLength": 1, "description": "Within the platform's limit for this reply kind, counted " +
 				"as the platform counts (POST /api/v1/items/{id}/reply-check tells). No control characters other than newline and tab, " +
 				"no bidi override or isolate characters, and something visible. Over the limit is a 422 whose errors[] carries " +
@@ -102,9 +105,27 @@ func schemas(channels []inbox.Channel) obj {
 			"attempts": tInt, "last_error": tStr, "external_id": tStr, "author": tStr, "created_at": tTime,
 			"attempted_at": tTime, "next_attempt_at": tTime, "sent_at": tTime, "idempotency_key": tStr, "external": tBool,
 			"needs_decision": obj{"type": "boolean", "description": "an unknown reply the outbox gave up verifying: never sent again by itself; retry or drop it"},
+			"auto":           obj{"type": "boolean", "description": "an automatic acknowledgement (auto_ack): never counts as an answer or first response; false on replies people wrote"},
+			"template":       obj{"type": "string", "description": "the reply template the text was rendered from"},
 			"warnings": obj{"type": "array", "items": tStr, "description": "On POST .../replies only: what the operator should know, " +
 				"e.g. that an X post with a URL costs $0.200 instead of $0.015 under pay-per-use pricing."},
 		}),
+		"Template": object([]string{"name", "text"}, templateProps()),
+		"TemplateDetail": object([]string{"name", "text", "audit"}, func() obj {
+			p := templateProps()
+			p["audit"] = arrayOf(ref("AuditEntry"))
+			return p
+		}()),
+		"NewTemplate":    obj{"type": "object", "additionalProperties": false, "required": []string{"name", "text"}, "properties": templateProps()},
+		"TemplateUpdate": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": templateProps()},
+		"TemplateList": object([]string{"templates", "placeholders"}, obj{
+			"templates": arrayOf(ref("Template")), "placeholders": arrayOf(tStr)}),
+		"ItemTemplateList": object([]string{"templates"}, obj{"templates": arrayOf(object([]string{"name", "text", "template_text"}, func() obj {
+			p := templateProps()
+			p["text"] = obj{"type": "string", "description": "rendered for the item"}
+			p["template_text"] = obj{"type": "string", "description": "the stored text, with its placeholders"}
+			return p
+		}()))}),
 		"ReplyCheck": object([]string{"count", "limit", "counting", "problems"}, obj{
 			"count":    obj{"type": "integer", "description": "The draft's length in the platform's unit."},
 			"limit":    obj{"type": "integer", "description": "The platform's limit for this reply kind; 0 when it cannot be sent at all."},
@@ -388,4 +409,17 @@ func operation(rt route) obj {
 	}
 	op["responses"] = responses
 	return op
+}
+
+// templateProps are a reply template's fields.
+func templateProps() obj {
+	return obj{
+		"name": obj{"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+		"text": obj{"type": "string", "minLength": 1, "maxLength": inbox.MaxTemplateLen, "description": "Placeholders: {" +
+			strings.Join(inbox.Placeholders, "} {") + "}; any other {word} is refused, naming it. See docs/TEMPLATES.md."},
+		"unit":     obj{"type": "string", "description": "only items of this unit"},
+		"channel":  enumOf(inbox.Channels),
+		"kind":     enumOf(inbox.Kinds),
+		"language": obj{"type": "string", "description": "e.g. id"},
+	}
 }

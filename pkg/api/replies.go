@@ -122,6 +122,9 @@ func (s *Server) checkReply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if body.Text, err = s.replyText(r, it, body); err != nil {
+		return err
+	}
 	out := replyCheck{Counting: inbox.CountCharacters, Problems: []replyProblem{}}
 	add := func(err error) {
 		var fe inbox.FieldError

@@ -124,6 +124,32 @@ func routeTable(channels []inbox.Channel) []route {
 				"the platform takes only once is already there).",
 			Body: "NewReply", Response: "ReplyCheck", Errors: []int{400, 404, 413, 415}}},
 
+		{Method: "GET", Path: "/api/v1/items/{id}/templates", Need: inbox.RoleViewer, Handle: (*Server).itemTemplates, Doc: opDoc{
+			ID: "itemTemplates", Tag: "templates", Summary: "The reply templates that fit the item (its unit, channel and kind), rendered for it",
+			Description: "text is the template rendered for this item (placeholders filled, missing values in their polite forms); " +
+				"template_text is the stored text. Send one with POST .../replies {\"template\": name}.",
+			Response: "ItemTemplateList", Errors: []int{404}}},
+
+		{Method: "GET", Path: "/api/v1/templates", Need: inbox.RoleViewer, Handle: (*Server).listTemplates, Doc: opDoc{
+			ID: "listTemplates", Tag: "templates", Summary: "Reply templates, by name, and the placeholders they may use",
+			Description: "A unit-scoped caller sees the shared templates (no unit) and its unit's.",
+			Response:    "TemplateList"}},
+		{Method: "POST", Path: "/api/v1/templates", Need: inbox.RoleOperator, Handle: (*Server).createTemplate, Doc: opDoc{
+			ID: "createTemplate", Tag: "templates", Summary: "Create a reply template (audited)",
+			Description: "An unknown placeholder is a 422 naming it; an existing name is a 409. A unit-scoped caller creates " +
+				"templates of its unit only (no unit given: its unit).",
+			Body: "NewTemplate", Status: 201, Response: "Template", ResponseHeaders: []string{"Location"},
+			Errors: []int{400, 409, 413, 415, 422}}},
+		{Method: "GET", Path: "/api/v1/templates/{name}", Need: inbox.RoleViewer, Handle: (*Server).getTemplate, Doc: opDoc{
+			ID: "getTemplate", Tag: "templates", Summary: "A reply template with the audit trail of its changes",
+			Response: "TemplateDetail", Errors: []int{404}}},
+		{Method: "PUT", Path: "/api/v1/templates/{name}", Need: inbox.RoleOperator, Handle: (*Server).putTemplate, Doc: opDoc{
+			ID: "putTemplate", Tag: "templates", Summary: "Replace a reply template (audited per changed field)",
+			Description: "The body is the whole template; name may be left out (it must equal the path's otherwise).",
+			Body:        "TemplateUpdate", Response: "Template", Errors: []int{400, 404, 413, 415, 422}}},
+		{Method: "DELETE", Path: "/api/v1/templates/{name}", Need: inbox.RoleOperator, Handle: (*Server).deleteTemplate, Doc: opDoc{
+			ID: "deleteTemplate", Tag: "templates", Summary: "Delete a reply template (audited)", Status: 204, Errors: []int{404}}},
+
 		{Method: "GET", Path: "/api/v1/replies", Need: inbox.RoleViewer, Handle: (*Server).listReplies, Doc: opDoc{
 			ID: "listReplies", Tag: "replies", Summary: "List replies, newest first",
 			Query: []param{

@@ -34,6 +34,14 @@ type Store interface {
 	Requeue(replyID, actor string) (inbox.Reply, error)
 	Cancel(replyID, actor string) (inbox.Reply, error)
 
+	// reply templates
+	Templates() ([]inbox.Template, error)
+	Template(name string) (inbox.Template, error)
+	TemplateDetail(name string) (store.TemplateDetail, error)
+	CreateTemplate(actor string, t inbox.Template) (inbox.Template, error)
+	UpdateTemplate(actor string, t inbox.Template, check func(old inbox.Template) error) (inbox.Template, error)
+	DeleteTemplate(actor, name string, check func(old inbox.Template) error) error
+
 	// stats and accounts
 	Stats(unit string) (store.Stats, error)
 	CountsByUnit() (map[string]store.UnitCounts, error)

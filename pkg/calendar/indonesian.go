@@ -109,3 +109,12 @@ func TemplateValuesFor(it inbox.Item, unit inbox.Unit, now time.Time, loc *time.
 	}
 	return v
 }
+
+// Location is the running office calendar's time zone (UTC without one):
+// the zone dates are shown to people in.
+func (l *Live) Location() *time.Location {
+	if o := l.Load(); o != nil && o.Calendar != nil {
+		return o.Calendar.Location()
+	}
+	return time.UTC
+}

@@ -97,6 +97,11 @@ type Config struct {
 	// rules.Compile against Units).
 	Routing []rules.Rule
 
+	// TemplatesFile is templates_file as written ("" none); Templates are
+	// its reply templates, checked. They seed the store when it has none.
+	TemplatesFile string
+	Templates     []inbox.Template
+
 	// PublicURL is the address people open to reach inboxd (no trailing
 	// slash), e.g. https://inbox.example.go.id; set-password links are
 	// built on it. Empty: links are printed as a path alone.

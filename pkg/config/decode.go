@@ -90,7 +90,7 @@ func (d *decoder) document(data []byte) *Config {
 		Sessions: Sessions{IdleTimeout: inbox.DefaultSessionIdle, AbsoluteTimeout: inbox.DefaultSessionAbsolute,
 			MaxFailures: inbox.DefaultSignInMaxFailures, Lockout: inbox.DefaultSignInLockout},
 	}
-	var tzNode, routingNode, slaNode *yaml.Node
+	var tzNode, routingNode, slaNode, templatesNode *yaml.Node
 	var calSpec *calendarSpec
 	for _, e := range d.entries(top, "") {
 		switch e.key {
@@ -132,8 +132,12 @@ func (d *decoder) document(data []byte) *Config {
 			routingNode = e.val // checked once the units are known
 		case "office_name":
 			d.officeName(e.val, e.key, &cfg.OfficeName)
+		case "templates_file":
+			if d.str(e.val, e.key, &cfg.TemplatesFile) && cfg.TemplatesFile != "" {
+				templatesNode = e.val // read once the units are known
+			}
 		default:
-			d.unknown(e, "", slices.Concat(topKeys, unitTopKeys, reportTopKeys))
+			d.unknown(e, "", slices.Concat(topKeys, unitTopKeys, reportTopKeys, templateTopKeys))
 		}
 	}
 	if routingNode != nil {
@@ -141,6 +145,9 @@ func (d *decoder) document(data []byte) *Config {
 	}
 	if slaNode != nil {
 		cfg.SLA = d.sla(slaNode, "sla", cfg.UnitCodes())
+	}
+	if templatesNode != nil {
+		cfg.Templates = d.templatesFile(templatesNode, "templates_file", cfg.TemplatesFile, cfg.UnitCodes())
 	}
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
@@ -159,10 +166,12 @@ var (
 	unitTopKeys = []string{"units", "routing"}
 	// reportTopKeys are the monthly report's.
 	reportTopKeys = []string{"office_name"}
-	sessionKeys   = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
-	quarKeys      = []string{"max_records", "max_age", "max_raw_bytes"}
-	logKeys       = []string{"level", "format"}
-	httpKeys      = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
+	// templateTopKeys are the reply templates' keys.
+	templateTopKeys = []string{"templates_file"}
+	sessionKeys     = []string{"idle_timeout", "absolute_timeout", "max_failures", "lockout"}
+	quarKeys        = []string{"max_records", "max_age", "max_raw_bytes"}
+	logKeys         = []string{"level", "format"}
+	httpKeys        = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
 		"max_streams_per_token", "max_tokens", "auth_failure_limit", "auth_failure_window", "trusted_proxies"}
 	commonKeys = []string{"name", "platform", "schedule", "sources", "enabled"}
 )

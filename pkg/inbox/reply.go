@@ -52,6 +52,12 @@ type Reply struct {
 	// (bounded attempts and time): it is never sent again by itself; an
 	// operator retries or drops it. Cleared when it leaves unknown.
 	NeedsDecision bool `json:"needs_decision,omitempty"`
+	// Auto marks an automatic acknowledgement: sent like any reply, but
+	// never an answer (no answered status, first response or response
+	// time). false on every reply a person wrote.
+	Auto bool `json:"auto"`
+	// Template names the reply template the text was rendered from.
+	Template string `json:"template,omitempty"`
 }
 
 // replyMoves are the outbox state machine's allowed moves.

@@ -192,6 +192,7 @@ type NewReply struct {
 	// not collide; "" shares the key among everyone (the layout before).
 	IdempotencyOwner string
 	Scope            string // as Change.Scope: the unit the item must be in
+	Template         string // the template the text was rendered from ("" typed)
 }
 
 // ReplyFilter selects replies for Replies.

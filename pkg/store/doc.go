@@ -71,6 +71,10 @@
 //	report          u4(month)|unit|kind|rest -> int64 (the monthly report's counters;
 //	                layout and kinds in reportcounters.go)
 //	report_closed   id16 -> t8 (when a closed item was closed)
+//	templates       name -> reply template JSON (inbox.Template)
+//	template_audit  name|id16 -> audit entry JSON (kept after a deletion)
+//	ack_case        channel|account|thread|author -> t8 of the case's last
+//	                automatic acknowledgement (the quiet period)
 //
 // Meta also holds "tickets_done" once the items stored before tickets
 // existed were numbered, and "tickets_at", the id16 where that migration

@@ -50,14 +50,17 @@ var (
 	bTicketFirst    = []byte("ticket_first")
 	// bIxTicket (ticket|id16 for every ticketed item) is schema 1's; the
 	// migration to 2 builds ticket_first from it and drops it.
-	bIxTicket   = []byte("ix_ticket")
-	bIxExtRef   = []byte("ix_external_ref")
-	bIxDue      = []byte("ix_due")
-	bIxOverdue  = []byte("ix_overdue")
-	bQuarantine = []byte("quarantine")
-	bQxAccount  = []byte("qx_account")
-	bQSummary   = []byte("q_summary")
-	bQDedup     = []byte("q_dedup")
+	bIxTicket      = []byte("ix_ticket")
+	bIxExtRef      = []byte("ix_external_ref")
+	bIxDue         = []byte("ix_due")
+	bIxOverdue     = []byte("ix_overdue")
+	bQuarantine    = []byte("quarantine")
+	bQxAccount     = []byte("qx_account")
+	bQSummary      = []byte("q_summary")
+	bQDedup        = []byte("q_dedup")
+	bTemplates     = []byte("templates")
+	bTemplateAudit = []byte("template_audit")
+	bAckCase       = []byte("ack_case")
 )
 
 var allBuckets = [][]byte{
@@ -72,6 +75,7 @@ var allBuckets = [][]byte{
 	bIxDue, bIxOverdue,
 	bQuarantine, bQxAccount, bQSummary, bQDedup,
 	bReport, bReportClosed,
+	bTemplates, bTemplateAudit, bAckCase,
 }
 
 const idLen = 16

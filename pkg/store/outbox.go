@@ -206,6 +206,7 @@ func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, cre
 			Author:         nr.Author,
 			CreatedAt:      w.now,
 			IdempotencyKey: nr.IdempotencyKey,
+			Template:       nr.Template,
 		}
 		if idemKey != nil {
 			rid, _ := parseID(r.ID)
