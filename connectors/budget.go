@@ -29,8 +29,27 @@ type Priority int
 
 const (
 	Human     Priority = iota // an operator's reply, a poll
-	Automatic                 // an automatic acknowledgement (future)
+	Automatic                 // an automatic acknowledgement
 )
+
+type priorityKey struct{}
+
+// WithPriority marks the requests made with ctx as p's: the outbox sends
+// automatic acknowledgements with Automatic, so budgets keep their Reserve
+// for people.
+func WithPriority(ctx context.Context, p Priority) context.Context {
+	return context.WithValue(ctx, priorityKey{}, p)
+}
+
+// PriorityOf is ctx's priority (Human unless WithPriority said otherwise).
+func PriorityOf(ctx context.Context) Priority {
+	p, _ := ctx.Value(priorityKey{}).(Priority)
+	return p
+}
+
+// ReserveFor is the part of a send budget of limit requests that
+// automatic requests leave to people: a third.
+func ReserveFor(limit int) int { return limit / 3 }
 
 // NewBudget makes a budget of limit requests per window.
 func NewBudget(limit int, window time.Duration) *Budget {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/api"
+	"github.com/inboxd/inboxd/pkg/autoack"
 	"github.com/inboxd/inboxd/pkg/calendar"
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/console"
@@ -113,10 +114,13 @@ func runDaemon(ctx context.Context, e env, cfg *config.Config, logger *slog.Logg
 	if err != nil {
 		return err
 	}
+	acker := autoack.New(st, office, nil, logger)
+	acker.SetPolicies(ackPolicies(cfg))
+	acker.SetUnits(cfg.Units)
 	sched, err := scheduler.New(scheduler.Options{
 		Store: st, Logger: logger, Registry: reg, Location: cfg.Location, BackoffMax: cfg.BackoffMax,
 		VerifyMaxAttempts: cfg.Verify.MaxAttempts, VerifyMaxTime: cfg.Verify.MaxTime,
-		Deadlines: office, Rules: live,
+		Deadlines: office, Rules: live, AfterIngest: acker.Acknowledge,
 		ErrorText: scr.Error,
 	})
 	if err != nil {
@@ -224,6 +228,8 @@ loop:
 			reloadAccounts(ctx, logger, scr, cfg, r, st, sched, apiSrv, live, h.client)
 			if r.err == nil {
 				deadlines.reload(workCtx, r.cfg)
+				acker.SetPolicies(ackPolicies(r.cfg))
+				acker.SetUnits(r.cfg.Units)
 			}
 		}
 	}

@@ -50,6 +50,9 @@ sla:
     resolution: 3d
 `
 
+// demoAutoAck is the demo accounts' automatic acknowledgement.
+const demoAutoAck = "    auto_ack: {office_hours_template: diterima, after_hours_template: diterima-luar-jam, kinds: [message]}\n"
+
 // exampleBlocks returns the given top-level keys of a YAML config, each with
 // everything indented under it, in file order: the demo runs the units and
 // routing rules config.example.yaml ships, without copying them.
@@ -141,6 +144,10 @@ func runDemo(ctx context.Context, e env, f demoFlags) error {
 	}
 	yaml := fmt.Sprintf(demoConfig, f.data, f.logLevel, f.listen) + exampleBlocks(inboxd.ExampleConfig, "units", "routing", "office_name") +
 		fakes.AccountsYAML(f.schedule, pages)
+	// The demo acknowledges Messenger messages and X DMs (auto_ack is a key
+	// of every account).
+	yaml = strings.ReplaceAll(yaml, "    platform: facebook\n", "    platform: facebook\n"+demoAutoAck)
+	yaml = strings.ReplaceAll(yaml, "    platform: twitter\n", "    platform: twitter\n"+demoAutoAck)
 	cfg, err := config.Parse("demo config", []byte(yaml), nil, registry.Config()...)
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)

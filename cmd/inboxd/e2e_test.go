@@ -546,6 +546,25 @@ func TestDemo(t *testing.T) {
 		t.Errorf("stats replies = %v, want 1 sent", st.Replies)
 	}
 
+	// The demo acknowledges Messenger messages and X DMs with the shipped
+	// templates; an acknowledgement answers nothing.
+	var ack inbox.Reply
+	waitFor(t, "an automatic acknowledgement sent", func() bool {
+		var list struct{ Replies []inbox.Reply }
+		d.getJSON("/api/v1/replies?state=sent&limit=200", &list)
+		for _, r := range list.Replies {
+			if r.Auto {
+				ack = r
+				return true
+			}
+		}
+		return false
+	})
+	if it := d.item(ack.ItemID); it.Kind != inbox.KindMessage || (it.FirstResponseAt != nil && it.ID != fresh[0].ID) ||
+		(ack.Template != "diterima" && ack.Template != "diterima-luar-jam") || !strings.Contains(ack.Text, it.Ticket) {
+		t.Errorf("acknowledgement %+v of item %+v", ack, it)
+	}
+
 	// The demo ships the example's units and rules: items arrive routed,
 	// spam arrives ignored, each audited as its rule.
 	var spam []inbox.Item

@@ -50,3 +50,6 @@ func (s *Settings) Config(name string, sources []string) Config {
 		HumanAgent:      s.HumanAgent,
 	}
 }
+
+// OwnID is the Page's id: what the Page writes is the office's own.
+func (s *Settings) OwnID() string { return s.PageID }

@@ -389,6 +389,11 @@ func TestShippedExampleAccounts(t *testing.T) {
 	if !reflect.DeepEqual(got, []inbox.Channel{inbox.ChannelFacebook, inbox.ChannelInstagram, inbox.ChannelTwitter}) {
 		t.Errorf("uncommented example accounts = %v", got)
 	}
+	for _, a := range cfg.Accounts {
+		if a.AutoAck == nil || a.AutoAck.OfficeHoursTemplate != "diterima" || a.AutoAck.AfterHoursTemplate != "diterima-luar-jam" {
+			t.Errorf("example account %s: auto_ack %+v", a.Name, a.AutoAck)
+		}
+	}
 }
 
 // uncommentAccounts removes the leading "# " of every line after the

@@ -51,7 +51,7 @@ type budgets struct {
 }
 
 func newBudgets(rb RateBudget, sb SendBudget) *budgets {
-	return &budgets{
+	b := &budgets{
 		reads: map[string]*connectors.Budget{
 			SourceMentions:       connectors.NewBudget(rb.Mentions, Window),
 			SourceDirectMessages: connectors.NewBudget(rb.DirectMessages, Window),
@@ -61,6 +61,12 @@ func newBudgets(rb RateBudget, sb SendBudget) *budgets {
 		dmSend:        []*connectors.Budget{connectors.NewBudget(sb.PerWindow, Window), connectors.NewBudget(sb.PerDay, 24*time.Hour)},
 		lastScheduled: map[string]time.Time{},
 	}
+	// Automatic acknowledgements leave a third of every send budget to
+	// operators' replies.
+	for _, sb := range append([]*connectors.Budget{b.postCreate}, b.dmSend...) {
+		sb.Reserve = connectors.ReserveFor(sb.Limit)
+	}
+	return b
 }
 
 // budgetFor maps a request (API path or v1.1 key) to its budget.
@@ -92,11 +98,17 @@ func MinScheduledInterval(perWindow int) time.Duration {
 
 // takeBudget counts one request against its budgets, or refuses it
 // (rate_limited, with the time it becomes possible) without a request.
-func (c *Connector) takeBudget(op, method, path string) error {
+// Requests made for an automatic acknowledgement (connectors.PriorityOf)
+// leave each budget's Reserve to people.
+func (c *Connector) takeBudget(ctx context.Context, op, method, path string) error {
 	now := c.now()
+	prio := connectors.PriorityOf(ctx)
 	for _, b := range c.budgets.budgetFor(method, path) {
-		if ok, at := b.Take(now, connectors.Human); !ok {
+		if ok, at := b.Take(now, prio); !ok {
 			what := "request budget"
+			if prio == connectors.Automatic {
+				what = "share of the request budget automatic acknowledgements may use"
+			}
 			if b.Window >= 24*time.Hour {
 				what = "daily request budget"
 			}

@@ -245,3 +245,41 @@ func TestSimulatedDay(t *testing.T) {
 		worst[inbox.KindMessage], worst[inbox.KindMention], e.fake.Requests(xapi.DMEvents), e.fake.Requests(xapi.Mentions),
 		e.fake.Requests(xapi.SendDM), e.fake.Requests(xapi.CreateTweet))
 }
+
+// Automatic acknowledgements share the DM send budget with operators'
+// replies but leave them its last third: with 15 sends per 15 minutes,
+// acknowledgements get 10, and operators still send the other 5.
+func TestAutoAcksLeaveTheSendBudgetsReserveToPeople(t *testing.T) {
+	var tooMany atomic.Int64
+	e := newEnv(t, withXLimits)
+	e.count429(&tooMany)
+	out := connectors.Outgoing{Item: inbox.Item{Kind: inbox.KindMessage, ExternalID: "1", Author: inbox.Author{ID: budiID}}}
+	auto := connectors.WithPriority(context.Background(), connectors.Automatic)
+	reserve := connectors.ReserveFor(DefaultDMSendBudget)
+	for i := range DefaultDMSendBudget - reserve {
+		out.Reply = inbox.Reply{Text: fmt.Sprintf("pesan otomatis %d", i), Private: true, Auto: true}
+		if _, err := e.conn.Send(auto, out); err != nil {
+			t.Fatalf("acknowledgement %d: %v", i, err)
+		}
+	}
+	out.Reply = inbox.Reply{Text: "pesan otomatis lagi", Private: true, Auto: true}
+	_, err := e.conn.Send(auto, out)
+	if ce := classified(t, err); ce.Class != connectors.RateLimited || !strings.Contains(ce.Message, "automatic") {
+		t.Fatalf("acknowledgement into the reserve = %v", err)
+	}
+	for i := range reserve {
+		out.Reply = inbox.Reply{Text: fmt.Sprintf("balasan petugas %d", i), Private: true}
+		if _, err := e.conn.Send(context.Background(), out); err != nil {
+			t.Fatalf("operator's reply %d within the reserve: %v", i, err)
+		}
+	}
+	out.Reply = inbox.Reply{Text: "satu lagi", Private: true}
+	if ce := classified(t, nilOr(e.conn.Send(context.Background(), out))); ce.Class != connectors.RateLimited {
+		t.Fatalf("past the whole budget: %v", ce)
+	}
+	if tooMany.Load() != 0 || e.fake.Requests(xapi.SendDM) != DefaultDMSendBudget {
+		t.Fatalf("429s %d, sends that reached X %d", tooMany.Load(), e.fake.Requests(xapi.SendDM))
+	}
+}
+
+func nilOr(_ string, err error) error { return err }

@@ -239,3 +239,6 @@ func (tw *Settings) Config(name string, sources []string) Config {
 	}
 	return cfg
 }
+
+// OwnID is the account's user id: what it writes is the office's own.
+func (s *Settings) OwnID() string { return s.UserID }

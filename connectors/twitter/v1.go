@@ -51,7 +51,7 @@ func (v *v1) call(ctx context.Context, op, key string, post bool, fn func(*gotwi
 	if post {
 		method = http.MethodPost
 	}
-	if err := v.c.takeBudget(op, method, key); err != nil {
+	if err := v.c.takeBudget(ctx, op, method, key); err != nil {
 		return err
 	}
 	tracker := &wroteTracker{}

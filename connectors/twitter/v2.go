@@ -168,7 +168,7 @@ func (v *v2) do(ctx context.Context, op, method, path string, query url.Values, 
 		if err := v.c.waitRateLimit(op, path); err != nil {
 			return nil, err
 		}
-		if err := v.c.takeBudget(op, method, path); err != nil {
+		if err := v.c.takeBudget(ctx, op, method, path); err != nil {
 			return nil, err
 		}
 		u := v.base + path

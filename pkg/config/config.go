@@ -200,6 +200,9 @@ type Account struct {
 	Schedule string   // robfig/cron spec or descriptor, e.g. "@every 1m"
 	Sources  []string // subset of the platform's sources
 	Enabled  bool
+	// AutoAck is the automatic acknowledgement of new items (nil: none),
+	// a key of every platform's accounts.
+	AutoAck *AutoAck
 
 	// Settings are the platform's keys as its Platform.Decode returned them
 	// (e.g. *facebook.Settings); nil when Parse was given no platforms.

@@ -149,6 +149,7 @@ func (d *decoder) document(data []byte) *Config {
 	if templatesNode != nil {
 		cfg.Templates = d.templatesFile(templatesNode, "templates_file", cfg.TemplatesFile, cfg.UnitCodes())
 	}
+	d.autoAckTemplates(cfg)
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
 		d.errorf(tzNode, "timezone", "unknown time zone %q (use an IANA name such as Asia/Jakarta)", cfg.Timezone)
@@ -173,7 +174,7 @@ var (
 	logKeys         = []string{"level", "format"}
 	httpKeys        = []string{"listen", "metrics_public", "cors_origins", "trusted_origins", "bootstrap_admin_token", "max_connections", "max_streams",
 		"max_streams_per_token", "max_tokens", "auth_failure_limit", "auth_failure_window", "trusted_proxies"}
-	commonKeys = []string{"name", "platform", "schedule", "sources", "enabled"}
+	commonKeys = []string{"name", "platform", "schedule", "sources", "enabled", "auto_ack"}
 )
 
 func (d *decoder) log(n *yaml.Node, path string, l *Log) {
@@ -382,7 +383,7 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 	entries := d.entries(n, path)
 
 	// The platform decides which other keys are allowed, so read it first.
-	var nameNode, sourcesNode *yaml.Node
+	var nameNode, sourcesNode, autoAckNode *yaml.Node
 	var plat *Platform
 	for _, e := range entries {
 		if e.key != "platform" {
@@ -437,6 +438,8 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 			}
 		case e.key == "enabled":
 			d.boolean(e.val, p, &a.Enabled)
+		case e.key == "auto_ack":
+			autoAckNode = e.val // decoded once the platform is known
 		case plat != nil && slices.Contains(plat.Keys, e.key):
 			own = append(own, Key{Name: e.key, Path: p, Node: e.keyNode, Value: e.val})
 		case d.platforms == nil:
@@ -475,6 +478,9 @@ func (d *decoder) account(n *yaml.Node, path string, seen map[string]int) Accoun
 	if plat != nil {
 		d.sources(&a, plat.Sources, sourcesNode, join(path, "sources"))
 		a.Settings = plat.Decode(&Block{d: d, node: n, path: path, keys: own, Account: a.Name, Platform: a.Platform, Schedule: a.Schedule})
+	}
+	if autoAckNode != nil {
+		a.AutoAck = d.autoAck(autoAckNode, join(path, "auto_ack"), a.Platform)
 	}
 	return a
 }

@@ -75,7 +75,7 @@ func TestPlatformBlockErrorsNameKeyAndLine(t *testing.T) {
 		{"other platform's key", "accounts:\n  - name: a\n    platform: twitter\n    user_id: \"1\"\n    page_id: \"1\"\n",
 			"c.yaml:5: accounts[0].page_id: is a facebook key; this account's platform is twitter"},
 		{"unknown key", "accounts:\n  - name: a\n    platform: twitter\n    page_tokn: x\n",
-			"c.yaml:4: accounts[0].page_tokn: unknown key (known keys here: name, platform, schedule, sources, enabled, user_id)"},
+			"c.yaml:4: accounts[0].page_tokn: unknown key (known keys here: name, platform, schedule, sources, enabled, auto_ack, user_id)"},
 		{"unknown platform", "accounts:\n  - name: a\n    platform: myspace\n    page_id: \"1\"\n",
 			`c.yaml:3: accounts[0].platform: unknown platform "myspace" (use facebook or twitter)`},
 		{"unknown source", "accounts:\n  - name: a\n    platform: twitter\n    sources: [comments]\n",

@@ -173,6 +173,10 @@ func (s *Scheduler) deliver(a *account, name string, conn connectors.Connector, 
 	out := connectors.Outgoing{Item: c.Item, Reply: r, LastInboundAt: c.LastInboundAt}
 
 	ctx, cancel := context.WithTimeout(s.sendCtx, s.opts.SendTimeout)
+	if r.Auto {
+		// People first: an acknowledgement leaves the budgets' reserve.
+		ctx = connectors.WithPriority(ctx, connectors.Automatic)
+	}
 	externalID, err := s.safeSend(ctx, conn, out)
 	cancel()
 	now := s.now()
@@ -202,6 +206,16 @@ func (s *Scheduler) deliver(a *account, name string, conn connectors.Connector, 
 		s.accountFailed(a, err, now)
 		_, serr = s.store.RetryAt(r.ID, now, reason)
 		outcome = deliveryAccountStopped
+	case class == connectors.RateLimited && r.Auto:
+		// The budget is short for acknowledgements: this one waits, and
+		// the account's other replies (people's, which have a reserve)
+		// go on.
+		until := connectors.RetryAtOf(err)
+		if until.IsZero() {
+			until = now.Add(s.opts.RateLimitPause)
+		}
+		_, serr = s.store.RetryAt(r.ID, until, reason)
+		outcome = deliveryRetry
 	case class == connectors.RateLimited:
 		until := connectors.RetryAtOf(err)
 		if until.IsZero() {

@@ -229,6 +229,9 @@ func (s *Scheduler) walk(ctx context.Context, cfg Account) (pages, newItems int,
 		if res.New > 0 {
 			s.log.Info("items ingested", "account", cfg.Name, "new", res.New,
 				"duplicates", res.Duplicates, "ids", res.NewIDs)
+			if s.opts.AfterIngest != nil {
+				s.opts.AfterIngest(ctx, cfg.Name, res.NewIDs)
+			}
 		}
 		cursor = page.Cursor
 		if !page.More {

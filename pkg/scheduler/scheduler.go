@@ -53,6 +53,10 @@ type Options struct {
 	// Rules route new items before they are stored (nil: no routing); a
 	// config reload swaps the set inside.
 	Rules *rules.Live
+	// AfterIngest, when set, is called with the ids of each page's new
+	// items once they are stored (the daemon queues automatic
+	// acknowledgements with it). It runs on the poll's goroutine.
+	AfterIngest func(ctx context.Context, account string, newIDs []string)
 
 	BackoffBase       time.Duration // first backoff after a failure
 	BackoffMax        time.Duration // config backoff_max

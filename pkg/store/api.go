@@ -234,7 +234,10 @@ type Stats struct {
 	OldestWaiting *time.Time                        `json:"oldest_waiting_received_at,omitempty"`
 	OldestAgeSec  float64                           `json:"oldest_waiting_age_seconds"`
 	FirstResponse map[string]ResponseWindow         `json:"first_response"` // "24h", "7d", "30d"
-	Replies       map[inbox.ReplyState]int64        `json:"replies"`
+	Replies       map[inbox.ReplyState]int64        `json:"replies"`        // people's replies
+	// AutoReplies are the automatic acknowledgements per state, counted
+	// apart from people's replies.
+	AutoReplies map[inbox.ReplyState]int64 `json:"auto_replies"`
 	// RepliesNeedingDecision are unknown replies the outbox gave up
 	// verifying: an operator retries or drops each.
 	RepliesNeedingDecision int64 `json:"replies_needing_decision"`

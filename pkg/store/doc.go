@@ -115,6 +115,7 @@
 //	"tu|" unit, "ta|" account, "tc|" channel          items per unit/account/channel
 //	"tua|" unit "|" account, "tuc|" unit "|" channel  the same within a unit
 //	"rs|" state, "rsu|" unit "|" state                 replies per state (per unit of their item)
+//	"ra|" state, "rau|" unit "|" state                 automatic acknowledgements per state (apart from people's replies)
 //	"rd", "rdu|" unit                                 unknown replies needing an operator's decision
 //
 // # Write generation

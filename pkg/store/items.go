@@ -94,7 +94,11 @@ func itemCounters(it *inbox.Item) []string {
 }
 
 func replyCounters(r *inbox.Reply, unit string) []string {
-	keys := []string{"rs\x00" + string(r.State), "rsu\x00" + unit + "\x00" + string(r.State)}
+	all, per := "rs\x00", "rsu\x00"
+	if r.Auto { // acknowledgements count apart: they are not people's replies
+		all, per = "ra\x00", "rau\x00"
+	}
+	keys := []string{all + string(r.State), per + unit + "\x00" + string(r.State)}
 	if r.NeedsDecision {
 		keys = append(keys, "rd", "rdu\x00"+unit)
 	}

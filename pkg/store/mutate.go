@@ -246,12 +246,12 @@ func (w *wctx) moveReplyCounters(iid []byte, from, to string) error {
 			return err
 		}
 		for _, k := range replyCounters(&r, from) {
-			if strings.HasPrefix(k, "rsu\x00") || strings.HasPrefix(k, "rdu\x00") {
+			if strings.HasPrefix(k, "rsu\x00") || strings.HasPrefix(k, "rau\x00") || strings.HasPrefix(k, "rdu\x00") {
 				w.deltas[k]--
 			}
 		}
 		for _, k := range replyCounters(&r, to) {
-			if strings.HasPrefix(k, "rsu\x00") || strings.HasPrefix(k, "rdu\x00") {
+			if strings.HasPrefix(k, "rsu\x00") || strings.HasPrefix(k, "rau\x00") || strings.HasPrefix(k, "rdu\x00") {
 				w.deltas[k]++
 			}
 		}

@@ -214,6 +214,9 @@ func (s *Store) EnqueueReply(itemID string, nr NewReply) (reply inbox.Reply, cre
 				return err
 			}
 		}
+		if err := w.cancelAutoAcks(&it); err != nil {
+			return err
+		}
 		if err := w.putReply(&r, nil, &it); err != nil {
 			return err
 		}
@@ -466,6 +469,9 @@ func (s *Store) markSent(replyID, externalID string, allowed func(from, to inbox
 			if err := w.tx.Bucket(bExtDedup).Put(ek, rid); err != nil {
 				return err
 			}
+		}
+		if r.Auto {
+			return nil // an acknowledgement is never an answer
 		}
 		return w.answer(&it, w.now, actorOutbox)
 	})

@@ -235,8 +235,7 @@ func (w *wctx) reportItem(old, it *inbox.Item) error {
 
 // automaticReply reports whether r was sent by inboxd on its own (an
 // automatic acknowledgement) rather than by a person.
-// TODO(issue 16): read the reply's automatic mark once it exists on main.
-func automaticReply(_ *inbox.Reply) bool { return false }
+func automaticReply(r *inbox.Reply) bool { return r.Auto }
 
 // reportReply counts a reply that became sent (called by putReply), or,
 // with d = -1, one that is dropped (dropExternal).

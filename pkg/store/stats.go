@@ -37,6 +37,7 @@ func (s *Store) Stats(unit string) (Stats, error) {
 		ByUnitStatus:  map[string]map[inbox.Status]int64{},
 		FirstResponse: map[string]ResponseWindow{},
 		Replies:       map[inbox.ReplyState]int64{},
+		AutoReplies:   map[inbox.ReplyState]int64{},
 	}
 	if !all {
 		st.Unit = unit
@@ -59,6 +60,11 @@ func (s *Store) Stats(unit string) (Stats, error) {
 				k = "rsu\x00" + unit + "\x00" + string(state)
 			}
 			st.Replies[state] = getCounter(c, k)
+			k = "ra\x00" + string(state)
+			if !all {
+				k = "rau\x00" + unit + "\x00" + string(state)
+			}
+			st.AutoReplies[state] = getCounter(c, k)
 		}
 		if all {
 			st.RepliesNeedingDecision = getCounter(c, "rd")
