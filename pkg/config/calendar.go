@@ -234,20 +234,8 @@ func (d *decoder) holidays(n *yaml.Node, path string) []calendar.Holiday {
 // is relative to the config file. Its errors name the holidays file and
 // its lines.
 func (d *decoder) holidaysFile(n *yaml.Node, path, file string) []calendar.Holiday {
-	named := file
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(filepath.Dir(d.file), file)
-	}
-	data, err := d.readFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		if shipped, ok := shippedHolidays(named); ok {
-			d.warnings = append(d.warnings, fmt.Sprintf("%s: %s is not beside the config (%s); using the built-in copy shipped with inboxd",
-				path, named, file))
-			data, err = shipped, nil
-		}
-	}
-	if err != nil {
-		d.errorf(n, path, "cannot read the holidays file: %v", err)
+	data, file, ok := d.namedFile(n, path, file, "holidays", holidays.Dir, holidays.Files)
+	if !ok {
 		return nil
 	}
 	sub := &decoder{file: file, getenv: d.getenv, readFile: d.readFile}
@@ -362,15 +350,31 @@ func (d *decoder) ticketPrefix(n *yaml.Node, path string, dst *string) {
 	}
 }
 
-// shippedHolidays returns the embedded copy of a holidays file the
-// repository ships, when named is one of them as config.example.yaml names
-// it ("holidays/id-2026.yaml"), so the example keeps working when copied
-// away from the repository.
-func shippedHolidays(named string) ([]byte, bool) {
-	dir, base := path.Split(filepath.ToSlash(filepath.Clean(named)))
-	if path.Clean(dir) != holidays.Dir {
-		return nil, false
+// namedFile reads a file the config names (what: "holidays",
+// "templates"); a relative path is relative to the config file. When the
+// file is not there but names one the repository ships under dir as
+// config.example.yaml does ("holidays/id-2026.yaml"), the copy built into
+// the binary (shipped) is read, with a warning, so the example keeps
+// working when copied away from the repository. It returns the data and
+// the file's path for error messages.
+func (d *decoder) namedFile(n *yaml.Node, p, named, what, dir string, shipped fs.FS) ([]byte, string, bool) {
+	file := named
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(filepath.Dir(d.file), file)
 	}
-	data, err := fs.ReadFile(holidays.Files, base)
-	return data, err == nil
+	data, err := d.readFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		if sdir, base := path.Split(filepath.ToSlash(filepath.Clean(named))); path.Clean(sdir) == dir {
+			if copy, serr := fs.ReadFile(shipped, base); serr == nil {
+				d.warnings = append(d.warnings, fmt.Sprintf("%s: %s is not beside the config (%s); using the built-in copy shipped with inboxd",
+					p, named, file))
+				data, err = copy, nil
+			}
+		}
+	}
+	if err != nil {
+		d.errorf(n, p, "cannot read the %s file: %v", what, err)
+		return nil, file, false
+	}
+	return data, file, true
 }

@@ -3,10 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -22,26 +19,14 @@ var templateKeys = []string{"name", "text", "unit", "channel", "kind", "language
 // relative path is relative to the config file, and a shipped file
 // (templates/id.yaml) not beside the config is read from the binary.
 func (d *decoder) templatesFile(n *yaml.Node, p, file string, units []string) []inbox.Template {
-	named := file
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(filepath.Dir(d.file), file)
-	}
-	data, err := d.readFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		if shipped, ok := shippedTemplates(named); ok {
-			d.warnings = append(d.warnings, fmt.Sprintf("%s: %s is not beside the config (%s); using the built-in copy shipped with inboxd",
-				p, named, file))
-			data, err = shipped, nil
-		}
-	}
-	if err != nil {
-		d.errorf(n, p, "cannot read the templates file: %v", err)
+	data, resolved, ok := d.namedFile(n, p, file, "templates", templates.Dir, templates.Files)
+	if !ok {
 		return nil
 	}
-	sub := &decoder{file: file, getenv: d.getenv, readFile: d.readFile}
+	sub := &decoder{file: resolved, getenv: d.getenv, readFile: d.readFile}
 	ts := sub.templatesDoc(data, units)
 	if len(sub.errs) > 0 {
-		d.errorf(n, p, "the templates file %s has errors (below)", named)
+		d.errorf(n, p, "the templates file %s has errors (below)", file)
 	}
 	d.errs = append(d.errs, sub.errs...)
 	return ts
@@ -127,16 +112,4 @@ func (d *decoder) templates(n *yaml.Node, p string, units []string) []inbox.Temp
 		out = append(out, t)
 	}
 	return out
-}
-
-// shippedTemplates returns the embedded copy of a templates file the
-// repository ships, when named is one as config.example.yaml names it
-// ("templates/id.yaml").
-func shippedTemplates(named string) ([]byte, bool) {
-	dir, base := path.Split(filepath.ToSlash(filepath.Clean(named)))
-	if path.Clean(dir) != templates.Dir {
-		return nil, false
-	}
-	data, err := fs.ReadFile(templates.Files, base)
-	return data, err == nil
 }

@@ -70,15 +70,8 @@ func (s *Store) TemplateDetail(name string) (TemplateDetail, error) {
 			return fmt.Errorf("template %q: %w", name, ErrNotFound)
 		}
 		d.Template = t
-		d.Audit = []inbox.AuditEntry{}
-		return forEachUnder(tx.Bucket(bTemplateAudit), prefix(name), func(v []byte) error {
-			var a inbox.AuditEntry
-			if err := json.Unmarshal(v, &a); err != nil {
-				return err
-			}
-			d.Audit = append(d.Audit, a)
-			return nil
-		})
+		d.Audit, err = auditUnder(tx.Bucket(bTemplateAudit), prefix(name))
+		return err
 	})
 	return d, err
 }

@@ -223,17 +223,25 @@ func (s *Store) User(name string) (UserDetail, error) {
 			return err
 		}
 		d.User = rec.User
-		d.Audit = []inbox.AuditEntry{}
-		return forEachUnder(tx.Bucket(bUserAudit), prefix(name), func(v []byte) error {
-			var a inbox.AuditEntry
-			if err := json.Unmarshal(v, &a); err != nil {
-				return err
-			}
-			d.Audit = append(d.Audit, a)
-			return nil
-		})
+		d.Audit, err = auditUnder(tx.Bucket(bUserAudit), prefix(name))
+		return err
 	})
 	return d, err
+}
+
+// auditUnder reads the audit entries stored under p (a user's, a
+// template's), oldest first; never nil.
+func auditUnder(b *bolt.Bucket, p []byte) ([]inbox.AuditEntry, error) {
+	out := []inbox.AuditEntry{}
+	err := forEachUnder(b, p, func(v []byte) error {
+		var a inbox.AuditEntry
+		if err := json.Unmarshal(v, &a); err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	})
+	return out, err
 }
 
 // UserCredentials returns the user and its encoded password hash ("" when
