@@ -318,8 +318,8 @@ func demoTokens(st *store.Store) (demoTokenSet, error) {
 func printDemoHelp(e env, api, graphURL, xURL, dataPath string, tokens demoTokenSet, users []demoUser, f demoFlags) {
 	var b strings.Builder
 	fmt.Fprintf(&b, `
-inboxd demo is running: citizens write to a simulated Facebook Page and X account,
-inboxd polls them (schedule %q) and queues what they write. Ctrl-C stops everything.
+inboxd demo is running: citizens write to a simulated Facebook Page, Instagram
+account and X account; inboxd polls them (schedule %q) and queues what they write. Ctrl-C stops everything.
 
 Open the console in a browser and sign in (passwords are new each run):
   %s/

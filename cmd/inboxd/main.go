@@ -1,4 +1,4 @@
-// Command inboxd polls a PR office's Facebook Page and X account into one
+// Command inboxd polls a PR office's Facebook Page, Instagram and X accounts into one
 // durable queue and serves the API operators answer from.
 //
 // main only wires the process (signals, exit code) to run, which does
