@@ -46,6 +46,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/inboxd/inboxd/connectors/facebook"
 	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/api"
 	"github.com/inboxd/inboxd/pkg/inbox"
@@ -248,7 +249,7 @@ func (h *host) startWrites(ctx context.Context, c config, units []string, stderr
 			case <-tick.C:
 			}
 			it := inbox.Item{
-				Channel: inbox.ChannelFacebook, Account: "fb-load", Kind: inbox.KindComment,
+				Channel: facebook.Channel, Account: "fb-load", Kind: inbox.KindComment,
 				ExternalID: "w" + run + "_" + strconv.Itoa(n), ThreadID: "w" + run,
 				Author: inbox.Author{ID: strconv.Itoa(r.IntN(50_000)), Name: "Warga"},
 				Text:   "mohon dicek", CreatedAt: time.Now().UTC(), Unit: units[r.IntN(len(units))],
@@ -387,7 +388,7 @@ func seed(ctx context.Context, st *store.Store, c config, units []string, out io
 			}
 			created = created.Add(time.Second)
 			page = append(page, inbox.Item{
-				Channel: inbox.ChannelFacebook, Account: "fb-load", Kind: inbox.KindComment,
+				Channel: facebook.Channel, Account: "fb-load", Kind: inbox.KindComment,
 				ExternalID: fmt.Sprintf("%d_%d", 1000+n/50, n), ThreadID: strconv.Itoa(1000 + n/50),
 				Author: inbox.Author{ID: strconv.Itoa(r.IntN(50_000)), Name: "Warga " + strconv.Itoa(r.IntN(50_000))},
 				Text:   text, CreatedAt: created, Unit: units[r.IntN(len(units))],

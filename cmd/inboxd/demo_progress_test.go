@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/inboxd/inboxd/connectors/registry"
+	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/sim/graphapi"
@@ -49,7 +50,7 @@ func TestLogProgressCountsGeneratedAndQueued(t *testing.T) {
 		t.Helper()
 		var page []inbox.Item
 		for _, id := range ids {
-			page = append(page, inbox.Item{Channel: inbox.ChannelTwitter, Kind: inbox.KindMention, ExternalID: id, CreatedAt: time.Now()})
+			page = append(page, inbox.Item{Channel: twitter.Channel, Kind: inbox.KindMention, ExternalID: id, CreatedAt: time.Now()})
 		}
 		if _, err := st.Ingest("pemkab-x", page, nil, nil); err != nil {
 			t.Fatal(err)

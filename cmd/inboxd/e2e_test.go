@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/facebook"
 	"github.com/inboxd/inboxd/connectors/registry"
+	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/sim/graphapi"
@@ -75,7 +77,7 @@ func TestEndToEnd(t *testing.T) {
 	if st.ByStatus[inbox.StatusNew] != int64(total) || st.Waiting != int64(total) {
 		t.Errorf("stats by_status = %v, waiting %d; want %d new", st.ByStatus, st.Waiting, total)
 	}
-	if st.ByChannel[inbox.ChannelFacebook] != int64(2*perShape*4) || st.ByChannel[inbox.ChannelTwitter] != int64(2*perShape*2) {
+	if st.ByChannel[facebook.Channel] != int64(2*perShape*4) || st.ByChannel[twitter.Channel] != int64(2*perShape*2) {
 		t.Errorf("stats by_channel = %v", st.ByChannel)
 	}
 	m := d.metrics()
@@ -127,10 +129,10 @@ func TestEndToEnd(t *testing.T) {
 		id   string
 	}
 	cases := []*sentReply{
-		{name: "facebook comment", item: pick(inbox.ChannelFacebook, inbox.KindComment), text: "Terima kasih, laporan jalan rusak sudah kami teruskan ke Dinas PUPR."},
-		{name: "messenger", item: pick(inbox.ChannelFacebook, inbox.KindMessage), text: "Baik Bapak/Ibu, jadwal pengangkutan sampah kami kirimkan segera."},
-		{name: "x mention", item: pick(inbox.ChannelTwitter, inbox.KindMention), text: "Terima kasih atas laporannya, petugas BPBD sudah menuju lokasi."},
-		{name: "x dm", item: pick(inbox.ChannelTwitter, inbox.KindMessage), text: "Silakan datang ke Disdukcapil dengan membawa KK asli."},
+		{name: "facebook comment", item: pick(facebook.Channel, inbox.KindComment), text: "Terima kasih, laporan jalan rusak sudah kami teruskan ke Dinas PUPR."},
+		{name: "messenger", item: pick(facebook.Channel, inbox.KindMessage), text: "Baik Bapak/Ibu, jadwal pengangkutan sampah kami kirimkan segera."},
+		{name: "x mention", item: pick(twitter.Channel, inbox.KindMention), text: "Terima kasih atas laporannya, petugas BPBD sudah menuju lokasi."},
+		{name: "x dm", item: pick(twitter.Channel, inbox.KindMessage), text: "Silakan datang ke Disdukcapil dengan membawa KK asli."},
 	}
 	for _, c := range cases {
 		r := d.queueReply(c.item.ID, c.text, false)
@@ -150,7 +152,7 @@ func TestEndToEnd(t *testing.T) {
 			r := d.reply(c.id)
 			var ids []string
 			switch {
-			case c.item.Channel == inbox.ChannelFacebook:
+			case c.item.Channel == facebook.Channel:
 				for _, p := range f.graph.PageReplies() {
 					if p.Text == c.text {
 						ids = append(ids, p.ID)
@@ -416,7 +418,7 @@ func TestShutdownWithHungSend(t *testing.T) {
 	arrived := make(chan struct{}, 1)
 	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultSlow, Release: release, Arrived: arrived})
 	book := newReplyBook(d, f)
-	r := book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	r := book.answer(facebook.Channel, inbox.KindComment)
 	select {
 	case <-arrived:
 	case <-time.After(waitDeadline):

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/facebook"
+	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/sim/graphapi"
@@ -73,7 +75,7 @@ func TestDaemonFaults(t *testing.T) {
 	t.Log("X: a 429 on the reply holds sends until the reset")
 	reset = time.Now().Add(3 * time.Second).Truncate(time.Second)
 	f.x.Inject(xapi.CreateTweet, xapi.Fault{Kind: xapi.FaultRateLimited, Reset: reset})
-	r := book.answer(inbox.ChannelTwitter, inbox.KindMention)
+	r := book.answer(twitter.Channel, inbox.KindMention)
 	waitFor(t, "the rate-limited send recorded", func() bool {
 		r = d.reply(r.ID)
 		return r.State == inbox.ReplyQueued && r.Attempts >= 1
@@ -152,10 +154,10 @@ func TestDaemonFaults(t *testing.T) {
 	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultReset})
 	f.graph.Fail(graphapi.EndpointSend, graphapi.Fault{Kind: graphapi.FaultReset})
 	for _, r := range []inbox.Reply{
-		book.answer(inbox.ChannelTwitter, inbox.KindMention),
-		book.answer(inbox.ChannelTwitter, inbox.KindMessage),
-		book.answer(inbox.ChannelFacebook, inbox.KindComment),
-		book.answer(inbox.ChannelFacebook, inbox.KindMessage),
+		book.answer(twitter.Channel, inbox.KindMention),
+		book.answer(twitter.Channel, inbox.KindMessage),
+		book.answer(facebook.Channel, inbox.KindComment),
+		book.answer(facebook.Channel, inbox.KindMessage),
 	} {
 		// Verified on the platform, never sent a second time.
 		book.waitState(r.ID, inbox.ReplySent)
@@ -173,7 +175,7 @@ func TestDaemonFaults(t *testing.T) {
 
 	t.Log("a 500 that did not apply the post: unknown until an operator retries it")
 	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultServerError})
-	r = book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	r = book.answer(facebook.Channel, inbox.KindComment)
 	book.waitState(r.ID, inbox.ReplyUnknown)
 	unknown := d.replies(inbox.ReplyUnknown)
 	if len(unknown) != 1 || unknown[0].ID != r.ID {
@@ -191,14 +193,14 @@ func TestDaemonFaults(t *testing.T) {
 	release := make(chan struct{})
 	arrived := make(chan struct{}, 1)
 	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultSlow, Release: release, Arrived: arrived})
-	slow := book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	slow := book.answer(facebook.Channel, inbox.KindComment)
 	select {
 	case <-arrived:
 	case <-time.After(waitDeadline):
 		t.Fatal("the held comment never reached Graph")
 	}
-	behind := book.answer(inbox.ChannelFacebook, inbox.KindMessage) // waits: one send at a time per account
-	other := book.answer(inbox.ChannelTwitter, inbox.KindMessage)   // another account is not held up
+	behind := book.answer(facebook.Channel, inbox.KindMessage) // waits: one send at a time per account
+	other := book.answer(twitter.Channel, inbox.KindMessage)   // another account is not held up
 	book.waitState(other.ID, inbox.ReplySent)
 	if s := d.reply(slow.ID).State; s != inbox.ReplySending {
 		t.Errorf("held reply is %s, want sending", s)
@@ -252,7 +254,7 @@ func TestDaemonFaults(t *testing.T) {
 	if a := d.account(fbAccount); a.State != "needs_reauth" {
 		t.Fatalf("facebook with a refused token: %+v", a)
 	}
-	held := book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	held := book.answer(facebook.Channel, inbox.KindComment)
 	checkReady := func(wantFB string) {
 		t.Helper()
 		var ready struct {
@@ -283,7 +285,7 @@ func TestDaemonFaults(t *testing.T) {
 		t.Errorf("poll of a needs_reauth account = %d, want 409", c)
 	}
 	d.pollSucceeded(xAccount)
-	book.waitState(book.answer(inbox.ChannelTwitter, inbox.KindMention).ID, inbox.ReplySent)
+	book.waitState(book.answer(twitter.Channel, inbox.KindMention).ID, inbox.ReplySent)
 	if r := d.reply(held.ID); r.State != inbox.ReplyQueued || onPlatform(f, book.text[held.ID]) != 0 {
 		t.Errorf("facebook reply while needs_reauth: %s, want queued and not posted", r.State)
 	}
@@ -371,10 +373,10 @@ func TestOtherAccountStops(t *testing.T) {
 			t.Fatalf("X after fault %d: %+v, want %s", tc.fault, a, tc.state)
 		}
 		// X sends wait; Facebook works on.
-		held := book.answer(inbox.ChannelTwitter, inbox.KindMessage)
+		held := book.answer(twitter.Channel, inbox.KindMessage)
 		emitShapes(t, f.world, gen, 1, fbShapes...)
 		d.pollSucceeded(fbAccount)
-		book.waitState(book.answer(inbox.ChannelFacebook, inbox.KindMessage).ID, inbox.ReplySent)
+		book.waitState(book.answer(facebook.Channel, inbox.KindMessage).ID, inbox.ReplySent)
 		if r := d.reply(held.ID); r.State != inbox.ReplyQueued || onPlatform(f, book.text[held.ID]) != 0 {
 			t.Errorf("X reply while %s: %s", tc.state, r.State)
 		}
@@ -479,14 +481,14 @@ func TestReloadDuringSend(t *testing.T) {
 	release := make(chan struct{})
 	arrived := make(chan struct{}, 1)
 	f.graph.Fail(graphapi.EndpointPostComment, graphapi.Fault{Kind: graphapi.FaultSlow, Release: release, Arrived: arrived})
-	held := book.answer(inbox.ChannelFacebook, inbox.KindComment)
+	held := book.answer(facebook.Channel, inbox.KindComment)
 	select {
 	case <-arrived:
 	case <-time.After(waitDeadline):
 		close(release)
 		t.Fatal("the reply never reached Graph")
 	}
-	behind := book.answer(inbox.ChannelFacebook, inbox.KindMessage)
+	behind := book.answer(facebook.Channel, inbox.KindMessage)
 
 	body := f.configBody(dataDirOf(cfgPath), tPageToken, "@every 1h")
 	writeFile(t, cfgPath, strings.Replace(body, "lookback: 1h", "lookback: 2h", 1))
@@ -494,7 +496,7 @@ func TestReloadDuringSend(t *testing.T) {
 	close(release)
 	book.waitState(held.ID, inbox.ReplySent)
 	book.waitState(behind.ID, inbox.ReplySent)
-	book.waitState(book.answer(inbox.ChannelFacebook, inbox.KindComment).ID, inbox.ReplySent)
+	book.waitState(book.answer(facebook.Channel, inbox.KindComment).ID, inbox.ReplySent)
 	d.pollSucceeded(fbAccount)
 	checkExactlyOnce(t, f.world, d.items(""))
 	book.checkAllOnce()

@@ -25,6 +25,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/facebook"
+	"github.com/inboxd/inboxd/connectors/instagram"
+	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/sim/graphapi"
@@ -535,11 +538,11 @@ var expectedKind = map[sim.Shape]inbox.Kind{
 func channelOf(s sim.Shape) inbox.Channel {
 	switch {
 	case strings.HasPrefix(string(s), "twitter"):
-		return inbox.ChannelTwitter
+		return twitter.Channel
 	case strings.HasPrefix(string(s), "instagram"):
-		return inbox.ChannelInstagram
+		return instagram.Channel
 	}
-	return inbox.ChannelFacebook
+	return facebook.Channel
 }
 
 // emitEach writes n messages of every Facebook and X shape through the

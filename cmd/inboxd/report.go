@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/registry"
 	"github.com/inboxd/inboxd/pkg/config"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/report"
@@ -161,7 +162,7 @@ func localReport(e env, data, cfgPath string, year int, mon time.Month, unit, fo
 		return nil, fmt.Errorf("report monthly: %w", err)
 	}
 	var buf bytes.Buffer
-	if err := report.Write(&buf, report.NewDocument(rep, officeName, units, time.Now()), format); err != nil {
+	if err := report.Write(&buf, report.NewDocument(rep, officeName, units, registry.Replies(), time.Now()), format); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

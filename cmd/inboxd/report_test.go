@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/facebook"
+	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/report"
 	"github.com/inboxd/inboxd/pkg/store"
@@ -53,8 +55,8 @@ func TestReportMonthlyFromDataFile(t *testing.T) {
 	}
 	now := time.Now()
 	items := []inbox.Item{
-		{Channel: inbox.ChannelFacebook, Kind: inbox.KindComment, ExternalID: "c1", Author: inbox.Author{ID: "1"}, Text: "Jalan rusak", CreatedAt: now, Unit: "dpupr"},
-		{Channel: inbox.ChannelTwitter, Kind: inbox.KindMention, ExternalID: "m1", Author: inbox.Author{ID: "2"}, Text: "Lampu mati", CreatedAt: now},
+		{Channel: facebook.Channel, Kind: inbox.KindComment, ExternalID: "c1", Author: inbox.Author{ID: "1"}, Text: "Jalan rusak", CreatedAt: now, Unit: "dpupr"},
+		{Channel: twitter.Channel, Kind: inbox.KindMention, ExternalID: "m1", Author: inbox.Author{ID: "2"}, Text: "Lampu mati", CreatedAt: now},
 	}
 	if _, err := st.Ingest("acct", items, nil, nil); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/inboxd/inboxd/connectors/facebook"
 	"github.com/inboxd/inboxd/connectors/registry"
+	"github.com/inboxd/inboxd/connectors/twitter"
 	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/sim"
 	"github.com/inboxd/inboxd/pkg/store"
@@ -117,14 +119,14 @@ func fillItem(account string, n int, base time.Time) inbox.Item {
 		Unit:      unitName(n),
 	}
 	if account == fillX {
-		it.Channel, it.Kind = inbox.ChannelTwitter, inbox.KindMention
+		it.Channel, it.Kind = twitter.Channel, inbox.KindMention
 		it.ExternalID = fmt.Sprint(1860000000000000000 + n)
 		it.ThreadID = it.ExternalID
 		it.Author.Handle = fmt.Sprintf("warga%d", n%50000)
 		it.Permalink = fmt.Sprintf("https://x.com/warga%d/status/%s", n%50000, it.ExternalID)
 		return it
 	}
-	it.Channel, it.Kind = inbox.ChannelFacebook, inbox.KindComment
+	it.Channel, it.Kind = facebook.Channel, inbox.KindComment
 	it.ThreadID = fmt.Sprintf("102030405060708_%09d", n/40)
 	it.ExternalID = fmt.Sprintf("%09d_%09d", n/40, n)
 	it.ParentID = it.ThreadID

@@ -82,7 +82,7 @@ type commentAttachment struct {
 
 func (c *Connector) messageItem(m message, convID string, backfill bool) inbox.Item {
 	it := inbox.Item{
-		Channel:    inbox.ChannelFacebook,
+		Channel:    Channel,
 		Account:    c.cfg.Name,
 		Kind:       inbox.KindMessage,
 		ExternalID: m.ID,
@@ -123,7 +123,7 @@ func messageAttachmentOf(a messageAttachment) inbox.Attachment {
 
 func (c *Connector) commentItem(cm comment, postID string, backfill bool) inbox.Item {
 	it := inbox.Item{
-		Channel:    inbox.ChannelFacebook,
+		Channel:    Channel,
 		Account:    c.cfg.Name,
 		Kind:       inbox.KindComment,
 		ExternalID: cm.ID,
@@ -164,7 +164,7 @@ func commentAttachmentType(t string) string {
 
 func (c *Connector) mentionItem(p post, backfill bool) inbox.Item {
 	return inbox.Item{
-		Channel:    inbox.ChannelFacebook,
+		Channel:    Channel,
 		Account:    c.cfg.Name,
 		Kind:       inbox.KindMention,
 		ExternalID: p.ID,
@@ -179,7 +179,7 @@ func (c *Connector) mentionItem(p post, backfill bool) inbox.Item {
 
 func (c *Connector) externalReply(id, parentID, threadID, text string, at time.Time) inbox.ExternalReply {
 	return inbox.ExternalReply{
-		Channel:          inbox.ChannelFacebook,
+		Channel:          Channel,
 		Account:          c.cfg.Name,
 		ExternalID:       id,
 		ParentExternalID: parentID,

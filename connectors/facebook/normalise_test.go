@@ -76,7 +76,7 @@ func TestNormaliseConversations(t *testing.T) {
 		t.Errorf("attachments = %+v", it.Attachments)
 	}
 	x := b.Ext[0]
-	if !strings.HasPrefix(x.ExternalID, "m_Aa1b") || x.ParentExternalID != it.ExternalID || x.ThreadID != it.ThreadID || x.Channel != inbox.ChannelFacebook {
+	if !strings.HasPrefix(x.ExternalID, "m_Aa1b") || x.ParentExternalID != it.ExternalID || x.ThreadID != it.ThreadID || x.Channel != Channel {
 		t.Errorf("external = %+v", x)
 	}
 	// The list's next link carries the token, as Graph's do; the step must not.
@@ -118,7 +118,7 @@ func TestNormaliseFeedComments(t *testing.T) {
 	}
 	it := b.Items[0]
 	want := inbox.Item{
-		Channel: inbox.ChannelFacebook, Account: "pemkab-fb", Kind: inbox.KindComment,
+		Channel: Channel, Account: "pemkab-fb", Kind: inbox.KindComment,
 		ExternalID: "1122334455667788_998877665544331", ThreadID: "102030405060708_1122334455667788",
 		Author: inbox.Author{ID: "6044455566677788", Name: "Dewi Anggraini"}, Text: "Untuk bansos, daftarnya di mana ya?",
 		Permalink: "https://www.facebook.com/102030405060708/posts/1122334455667788/?comment_id=998877665544331",

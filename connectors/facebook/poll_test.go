@@ -29,7 +29,7 @@ func TestPollMessages(t *testing.T) {
 	it := p.Items[0]
 	windowEnds := t0.Add(-3 * time.Hour).Add(StandardWindow)
 	want := inbox.Item{
-		Channel: inbox.ChannelFacebook, Account: "pemkab-fb", Kind: inbox.KindMessage, ExternalID: m1, ThreadID: conv1,
+		Channel: Channel, Account: "pemkab-fb", Kind: inbox.KindMessage, ExternalID: m1, ThreadID: conv1,
 		Author: alice2author(alice), Text: "Jalan di RT 03 berlubang", CreatedAt: t0.Add(-3 * time.Hour), Backfill: true,
 		Attachments:       []inbox.Attachment{{Type: "image", URL: "https://cdn.example/lubang.jpg"}},
 		ReplyWindowEndsAt: &windowEnds,
@@ -321,7 +321,7 @@ func TestPollSendsTokenOnlyInHeaderAndAppsecretProof(t *testing.T) {
 	if pollErr == nil {
 		t.Fatal("expected the injected 190")
 	}
-	item := inbox.Item{Channel: inbox.ChannelFacebook, Kind: inbox.KindMessage, ExternalID: m, Author: inbox.Author{ID: alice.ID}}
+	item := inbox.Item{Channel: Channel, Kind: inbox.KindMessage, ExternalID: m, Author: inbox.Author{ID: alice.ID}}
 	if _, err := e.conn.Send(t.Context(), outgoing(item, "Baik", false, e.clock.Now())); err != nil {
 		t.Fatal(err)
 	}

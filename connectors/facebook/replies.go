@@ -10,13 +10,17 @@ const (
 	limitMessenger = 2_000
 )
 
+// Channel is the channel of Facebook items: the platform's name in the
+// configuration (platform: facebook), the API and the data file.
+const Channel inbox.Channel = "facebook"
+
 // Replies is the Facebook reply table: a Messenger answer is private
 // whatever was asked; a comment is answered by a comment or, once, by a
 // private reply; a post that tags the Page only publicly.
 func Replies() inbox.ReplyTable {
 	comment := inbox.TextLimit{Name: "Facebook comment", Max: limitComment}
 	messenger := inbox.TextLimit{Name: "Messenger message", Max: limitMessenger}
-	return inbox.ReplyTable{Channel: inbox.ChannelFacebook, Kinds: []inbox.ReplyKind{
+	return inbox.ReplyTable{Channel: Channel, Name: "Facebook", Kinds: []inbox.ReplyKind{
 		{Item: inbox.KindMessage, SendsPrivately: true, Limit: messenger},
 		{Item: inbox.KindMessage, Private: true, SendsPrivately: true, Limit: messenger},
 		{Item: inbox.KindComment, Limit: comment},

@@ -260,7 +260,7 @@ var RequiredPermissions = []string{
 // Probe checks, read-only, that the token works, belongs to the configured
 // Page and carries the permissions inboxd needs.
 func (c *Connector) Probe(ctx context.Context) (connectors.Report, error) {
-	rep := connectors.Report{Account: c.cfg.Name, Platform: string(inbox.ChannelFacebook)}
+	rep := connectors.Report{Account: c.cfg.Name, Platform: string(Channel)}
 	res, err := c.call(ctx, "probe", fb.GET, "me?fields=id,name", nil)
 	if err != nil {
 		return c.probeFailed(rep, err)

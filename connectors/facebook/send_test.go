@@ -14,7 +14,7 @@ import (
 )
 
 func outgoing(it inbox.Item, text string, private bool, lastInbound time.Time) connectors.Outgoing {
-	it.Channel, it.Account = inbox.ChannelFacebook, "pemkab-fb"
+	it.Channel, it.Account = Channel, "pemkab-fb"
 	if it.CreatedAt.IsZero() {
 		it.CreatedAt = lastInbound
 	}

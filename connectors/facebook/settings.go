@@ -5,7 +5,6 @@ import (
 
 	"github.com/inboxd/inboxd/connectors/metagraph"
 	"github.com/inboxd/inboxd/pkg/config"
-	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 // MaxPagesPerPollLimit bounds max_pages_per_poll.
@@ -23,7 +22,7 @@ var keys = slices.Concat(metagraph.GraphKeys, metagraph.PollKeys)
 // Platform is the Facebook part of the configuration: its keys, defaults
 // and sources.
 func Platform() config.Platform {
-	return config.Platform{Channel: inbox.ChannelFacebook, Sources: AllSources, Keys: keys, Decode: decodeSettings}
+	return config.Platform{Channel: Channel, Sources: AllSources, Keys: keys, Decode: decodeSettings}
 }
 
 func decodeSettings(b *config.Block) any {

@@ -54,7 +54,7 @@ func (c *Connector) ours(cm comment) bool { return cm.From.ID == c.cfg.IGUserID 
 
 func (c *Connector) commentItem(cm comment, m media, backfill bool) inbox.Item {
 	return inbox.Item{
-		Channel:    inbox.ChannelInstagram,
+		Channel:    Channel,
 		Account:    c.cfg.Name,
 		Kind:       inbox.KindComment,
 		ExternalID: cm.ID,
@@ -70,7 +70,7 @@ func (c *Connector) commentItem(cm comment, m media, backfill bool) inbox.Item {
 
 func (c *Connector) messageItem(m message, convID string, backfill bool) inbox.Item {
 	it := inbox.Item{
-		Channel:    inbox.ChannelInstagram,
+		Channel:    Channel,
 		Account:    c.cfg.Name,
 		Kind:       inbox.KindMessage,
 		ExternalID: m.ID,
@@ -89,7 +89,7 @@ func (c *Connector) messageItem(m message, convID string, backfill bool) inbox.I
 
 func (c *Connector) externalReply(id, parentID, threadID, text string, cm metagraph.Time) inbox.ExternalReply {
 	return inbox.ExternalReply{
-		Channel:          inbox.ChannelInstagram,
+		Channel:          Channel,
 		Account:          c.cfg.Name,
 		ExternalID:       id,
 		ParentExternalID: parentID,

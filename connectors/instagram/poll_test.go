@@ -44,7 +44,7 @@ func TestPollComments(t *testing.T) {
 		t.Fatalf("items %v, want %v", got, want)
 	}
 	it := p.Items[2]
-	if it.Channel != inbox.ChannelInstagram || it.Account != "pemkab-ig" || it.Kind != inbox.KindComment || it.ThreadID != "17895695668004550" ||
+	if it.Channel != Channel || it.Account != "pemkab-ig" || it.Kind != inbox.KindComment || it.ThreadID != "17895695668004550" ||
 		it.Author != (inbox.Author{ID: "5551234567890123", Name: "warga.kotabaru"}) || it.Permalink != "https://www.instagram.com/p/DKx1aBcDeFg/" ||
 		!it.CreatedAt.Equal(time.Date(2026, 12, 2, 8, 10, 2, 0, time.UTC)) || !it.Backfill || it.ParentID != "" {
 		t.Errorf("comment = %+v", it)

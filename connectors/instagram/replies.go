@@ -59,13 +59,17 @@ func allCaps(text string) bool {
 	return letters >= 2 && strings.ToUpper(text) == text
 }
 
+// Channel is the channel of Instagram items: the platform's name in the
+// configuration (platform: instagram), the API and the data file.
+const Channel inbox.Channel = "instagram"
+
 // Replies is the Instagram reply table: a DM is answered by a DM; a
 // comment publicly by a reply, or once privately by a DM; mentions are not
 // polled (they wait for webhooks).
 func Replies() inbox.ReplyTable {
 	comment := inbox.TextLimit{Name: "Instagram comment", Max: limitComment, Rules: commentRules}
 	dm := inbox.TextLimit{Name: "Instagram message", Max: limitMessage, Weighting: utf8Bytes}
-	return inbox.ReplyTable{Channel: inbox.ChannelInstagram, Kinds: []inbox.ReplyKind{
+	return inbox.ReplyTable{Channel: Channel, Name: "Instagram", Kinds: []inbox.ReplyKind{
 		{Item: inbox.KindMessage, SendsPrivately: true, Limit: dm},
 		{Item: inbox.KindMessage, Private: true, SendsPrivately: true, Limit: dm},
 		{Item: inbox.KindComment, Limit: comment},

@@ -205,7 +205,7 @@ var RequiredPermissions = []string{
 // Instagram account is the one linked to the Page, and that the token
 // carries the permissions inboxd needs.
 func (c *Connector) Probe(ctx context.Context) (connectors.Report, error) {
-	rep := connectors.Report{Account: c.cfg.Name, Platform: string(inbox.ChannelInstagram)}
+	rep := connectors.Report{Account: c.cfg.Name, Platform: string(Channel)}
 	var page struct {
 		ID                       string `json:"id"`
 		Name                     string `json:"name"`

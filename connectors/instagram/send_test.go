@@ -13,11 +13,11 @@ import (
 )
 
 var (
-	topComment = inbox.Item{Channel: inbox.ChannelInstagram, Account: "pemkab-ig", Kind: inbox.KindComment, ExternalID: "17870913679156914",
+	topComment = inbox.Item{Channel: Channel, Account: "pemkab-ig", Kind: inbox.KindComment, ExternalID: "17870913679156914",
 		ThreadID: "17895695668004550", Author: inbox.Author{ID: "5551234567890123", Name: "warga.kotabaru"}, CreatedAt: testNow.Add(-time.Hour)}
-	replyComment = inbox.Item{Channel: inbox.ChannelInstagram, Account: "pemkab-ig", Kind: inbox.KindComment, ExternalID: "17873440459141021",
+	replyComment = inbox.Item{Channel: Channel, Account: "pemkab-ig", Kind: inbox.KindComment, ExternalID: "17873440459141021",
 		ParentID: "17870913679156914", ThreadID: "17895695668004550", Author: inbox.Author{ID: "5559876543210987"}, CreatedAt: testNow.Add(-time.Hour)}
-	dm = inbox.Item{Channel: inbox.ChannelInstagram, Account: "pemkab-ig", Kind: inbox.KindMessage, ExternalID: "aWdGGiblWZ_m1",
+	dm = inbox.Item{Channel: Channel, Account: "pemkab-ig", Kind: inbox.KindMessage, ExternalID: "aWdGGiblWZ_m1",
 		ThreadID: "aWdfZAG06", Author: inbox.Author{ID: "5551234567890123"}, CreatedAt: testNow.Add(-time.Hour)}
 )
 

@@ -6,7 +6,6 @@ import (
 
 	"github.com/inboxd/inboxd/connectors/metagraph"
 	"github.com/inboxd/inboxd/pkg/config"
-	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 // Sources an Instagram account can be polled for.
@@ -33,7 +32,7 @@ var keys = slices.Concat(metagraph.GraphKeys, metagraph.PollKeys, []string{"ig_u
 
 // Platform is the Instagram part of the configuration.
 func Platform() config.Platform {
-	return config.Platform{Channel: inbox.ChannelInstagram, Sources: AllSources, Keys: keys, Decode: decodeSettings}
+	return config.Platform{Channel: Channel, Sources: AllSources, Keys: keys, Decode: decodeSettings}
 }
 
 func decodeSettings(b *config.Block) any {

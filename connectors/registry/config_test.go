@@ -295,7 +295,7 @@ func TestAccountDefaults(t *testing.T) {
 	}
 	x := cfg.Accounts[1]
 	xs, _ := x.Settings.(*twitter.Settings)
-	if x.Platform != inbox.ChannelTwitter || !reflect.DeepEqual(x.Sources, []string{"mentions", "direct_messages"}) || xs == nil ||
+	if x.Platform != twitter.Channel || !reflect.DeepEqual(x.Sources, []string{"mentions", "direct_messages"}) || xs == nil ||
 		xs.API != "v2" || xs.APIURL != "https://api.x.com" || x.Schedule != "@every 2m" ||
 		xs.OAuth2.TokenURL != "https://api.x.com/2/oauth2/token" || xs.OAuth1 != nil {
 		t.Errorf("twitter account = %+v %+v", x, xs)
@@ -386,11 +386,11 @@ func TestShippedExampleAccounts(t *testing.T) {
 	for _, a := range cfg.Accounts {
 		got = append(got, a.Platform)
 	}
-	if !reflect.DeepEqual(got, []inbox.Channel{inbox.ChannelFacebook, inbox.ChannelInstagram, inbox.ChannelTwitter}) {
+	if !reflect.DeepEqual(got, []inbox.Channel{facebook.Channel, instagram.Channel, twitter.Channel}) {
 		t.Errorf("uncommented example accounts = %v", got)
 	}
 	for _, a := range cfg.Accounts {
-		if a.Platform == inbox.ChannelInstagram {
+		if a.Platform == instagram.Channel {
 			continue // the example acknowledges Messenger messages and X DMs
 		}
 		if a.AutoAck == nil || a.AutoAck.OfficeHoursTemplate != "diterima" || a.AutoAck.AfterHoursTemplate != "diterima-luar-jam" {
@@ -457,5 +457,26 @@ func TestSimFakesAccounts(t *testing.T) {
 	ig, _ := cfg.Accounts[2].Settings.(*instagram.Settings)
 	if ig == nil || ig.GraphURL != f.GraphURL || ig.PageID != sim.PageID || ig.IGUserID != sim.IGUserID || ig.MaxPagesPerPoll != 7 {
 		t.Errorf("instagram account = %+v", ig)
+	}
+}
+
+// Public acknowledgements on X need the explicit flag: the rule is the
+// twitter connector's (config.Platform.PublicAutoAck), pkg/config applies it.
+func TestAutoAckPublicOnXNeedsTheFlag(t *testing.T) {
+	x := "accounts:\n  - name: pemkab-x\n    platform: twitter\n    user_id: \"1500000000000000001\"\n" +
+		"    oauth2: {client_id: c, access_token: a, refresh_token: r}\n" +
+		"    auto_ack:\n      office_hours_template: diterima\n      kinds: [message, mention]\n"
+	_, err := parse("c.yaml", []byte(x), env())
+	for _, w := range []string{"c.yaml:8: accounts[0].auto_ack.kinds: mention on X would be automated public replies", "i_understand_x_automation_rules: true"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q: %v", w, err)
+		}
+	}
+	if _, err := parse("c.yaml", []byte(x+"      i_understand_x_automation_rules: true\n"), env()); err != nil {
+		t.Errorf("with the flag: %v", err)
+	}
+	fb := strings.Replace(fbAccount, "${FB_PAGE_TOKEN}", "t", 1) + "    auto_ack:\n      office_hours_template: diterima\n      kinds: [message, comment]\n"
+	if _, err := parse("c.yaml", []byte("accounts:"+fb), env()); err != nil {
+		t.Errorf("facebook comments need no flag: %v", err)
 	}
 }

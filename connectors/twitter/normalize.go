@@ -63,7 +63,7 @@ func (c *Connector) mentionItem(p post, backfill bool) inbox.Item {
 		thread = p.ID
 	}
 	return inbox.Item{
-		Channel:     inbox.ChannelTwitter,
+		Channel:     Channel,
 		Account:     c.cfg.Name,
 		Kind:        inbox.KindMention,
 		ExternalID:  p.ID,
@@ -82,7 +82,7 @@ func (c *Connector) mentionItem(p post, backfill bool) inbox.Item {
 
 func (c *Connector) dmItem(e dmEvent, backfill bool) inbox.Item {
 	return inbox.Item{
-		Channel:     inbox.ChannelTwitter,
+		Channel:     Channel,
 		Account:     c.cfg.Name,
 		Kind:        inbox.KindMessage,
 		ExternalID:  e.ID,
@@ -104,7 +104,7 @@ func (c *Connector) ownPost(p post) inbox.ExternalReply {
 		thread = p.InReplyToID
 	}
 	return inbox.ExternalReply{
-		Channel:          inbox.ChannelTwitter,
+		Channel:          Channel,
 		Account:          c.cfg.Name,
 		ExternalID:       p.ID,
 		ParentExternalID: p.InReplyToID,
@@ -116,7 +116,7 @@ func (c *Connector) ownPost(p post) inbox.ExternalReply {
 
 func (c *Connector) ownDM(e dmEvent) inbox.ExternalReply {
 	return inbox.ExternalReply{
-		Channel:    inbox.ChannelTwitter,
+		Channel:    Channel,
 		Account:    c.cfg.Name,
 		ExternalID: e.ID,
 		ThreadID:   e.ConversationID,

@@ -71,7 +71,7 @@ const (
 func wantMentions(v1 bool) []inbox.Item {
 	video := inbox.Attachment{Type: "video", URL: "https://pbs.twimg.com/ext_tw_video_thumb/1899016298151436288/pu/img/k3v9Qx1.jpg"}
 	root := inbox.Item{
-		Channel: inbox.ChannelTwitter, Account: "humas", Kind: inbox.KindMention,
+		Channel: Channel, Account: "humas", Kind: inbox.KindMention,
 		ExternalID: rootID, ThreadID: rootID,
 		Author:      inbox.Author{ID: jakalID, Name: "Warga Jakal", Handle: "warga_jkl"},
 		Text:        "@humas_sleman Jalan Kaliurang km 9 berlubang, sudah 2 motor jatuh. Mohon segera diperbaiki 🙏 https://t.co/Xm3pQ7aLz1",
@@ -81,7 +81,7 @@ func wantMentions(v1 bool) []inbox.Item {
 		Status:      inbox.StatusNew, Priority: inbox.PriorityNormal, Backfill: true,
 	}
 	reply := inbox.Item{
-		Channel: inbox.ChannelTwitter, Account: "humas", Kind: inbox.KindMention,
+		Channel: Channel, Account: "humas", Kind: inbox.KindMention,
 		ExternalID: replyID, ThreadID: rootID, ParentID: rootID,
 		Author:      inbox.Author{ID: rinaID, Name: "Rina Kusuma", Handle: "rinakusuma_"},
 		Text:        "@warga_jkl @humas_sleman Betul, lampu PJU di Jl. Godean km 5 juga mati > 1 minggu",
@@ -98,7 +98,7 @@ func wantMentions(v1 bool) []inbox.Item {
 
 func wantDMs(v1 bool) ([]inbox.Item, []inbox.ExternalReply) {
 	in := inbox.Item{
-		Channel: inbox.ChannelTwitter, Account: "humas", Kind: inbox.KindMessage,
+		Channel: Channel, Account: "humas", Kind: inbox.KindMessage,
 		ExternalID: dmInID, ThreadID: rinaConv,
 		Author:      inbox.Author{ID: rinaID, Name: "Rina Kusuma", Handle: "rinakusuma_"},
 		Text:        "Selamat pagi, Puskesmas Mlati tutup padahal jadwal buka. Ini fotonya",
@@ -112,7 +112,7 @@ func wantDMs(v1 bool) ([]inbox.Item, []inbox.ExternalReply) {
 		in.Attachments = []inbox.Attachment{{Type: "image", URL: "https://ton.twitter.com/1.1/ton/data/dm/1899018840918048773/1899018826493120512/aZ81QpLx.jpg"}}
 	}
 	out := inbox.ExternalReply{
-		Channel: inbox.ChannelTwitter, Account: "humas", ExternalID: dmOutID, ThreadID: rinaConv,
+		Channel: Channel, Account: "humas", ExternalID: dmOutID, ThreadID: rinaConv,
 		Text: "Baik Bu, laporan Anda kami teruskan ke Dinas Kesehatan.", CreatedAt: time.Date(2026, 3, 10, 7, 31, 20, 0, time.UTC),
 	}
 	return []inbox.Item{in}, []inbox.ExternalReply{out}

@@ -126,7 +126,7 @@ func TestPollNormalisesMentions(t *testing.T) {
 			}
 			r, c := p.Items[0], p.Items[1]
 			want := inbox.Item{
-				Channel: inbox.ChannelTwitter, Account: "humas", Kind: inbox.KindMention,
+				Channel: Channel, Account: "humas", Kind: inbox.KindMention,
 				ExternalID: root.ID, ThreadID: root.ID,
 				Author:      inbox.Author{ID: budiID, Name: "Budi Santoso", Handle: "budi_s"},
 				Text:        "@humas_sleman jalan Kaliurang km 7 berlubang & bahaya",

@@ -15,6 +15,10 @@ const URLPostWarning = "this X post contains a URL: X bills a post with a URL at
 // (developer.x.com, POST /2/dm_conversations: text up to 10,000).
 const LimitDirectMessage = 10_000
 
+// Channel is the channel of X items: the platform's name in the
+// configuration (platform: twitter), the API and the data file.
+const Channel inbox.Channel = "twitter"
+
 // Replies is the X reply table: a mention is answered by a reply post
 // (counted as X counts, see twittertext) or, privately, by a DM to its
 // author; a DM by a DM.
@@ -28,7 +32,7 @@ func Replies() inbox.ReplyTable {
 	}
 	dm := inbox.TextLimit{Name: "X direct message", Max: LimitDirectMessage}
 	const notX = "comments are a Facebook kind; an X item cannot be one"
-	return inbox.ReplyTable{Channel: inbox.ChannelTwitter, Kinds: []inbox.ReplyKind{
+	return inbox.ReplyTable{Channel: Channel, Name: "X (Twitter)", Kinds: []inbox.ReplyKind{
 		{Item: inbox.KindMention, Limit: post, Warnings: urlCost},
 		{Item: inbox.KindMention, Private: true, SendsPrivately: true, Limit: dm},
 		{Item: inbox.KindMessage, SendsPrivately: true, Limit: dm},

@@ -80,7 +80,7 @@ func TestSendReplyPostAndDM(t *testing.T) {
 
 func TestSendRefusesWhatXCannotCarry(t *testing.T) {
 	e := newEnv(t)
-	mention := inbox.Item{Channel: inbox.ChannelTwitter, Kind: inbox.KindMention, ExternalID: "1", Author: inbox.Author{ID: budiID}}
+	mention := inbox.Item{Channel: Channel, Kind: inbox.KindMention, ExternalID: "1", Author: inbox.Author{ID: budiID}}
 	for name, o := range map[string]connectors.Outgoing{
 		"too long for a post": out(mention, strings.Repeat("a", 281), false),
 		"empty":               out(mention, "", false),
@@ -102,7 +102,7 @@ func TestReplyRestrictionIsPermanentWithDMHint(t *testing.T) {
 	// A post in a citizen's thread that does not mention the account:
 	// X refuses a self-serve app's reply to it.
 	p := e.fake.AddPost(budiID, "Jalan di depan rumah saya rusak parah", "", t0.Add(-time.Hour))
-	it := inbox.Item{Channel: inbox.ChannelTwitter, Account: "humas", Kind: inbox.KindMention, ExternalID: p.ID, Author: inbox.Author{ID: budiID}}
+	it := inbox.Item{Channel: Channel, Account: "humas", Kind: inbox.KindMention, ExternalID: p.ID, Author: inbox.Author{ID: budiID}}
 	_, err := e.conn.Send(context.Background(), out(it, "Kami cek ke lokasi.", false))
 	ce := classified(t, err)
 	if ce.Class != connectors.Permanent || ce.MayHaveReached || !strings.Contains(ce.Message, "direct message") || !strings.Contains(ce.Message, "private: true") {
@@ -188,7 +188,7 @@ func TestSlowPostCancelledAfterWritingMayHaveReached(t *testing.T) {
 func TestUnreachableXNeverReached(t *testing.T) {
 	e := newEnv(t)
 	e.srv.Close() // nothing listens any more: the request is never written
-	it := inbox.Item{Channel: inbox.ChannelTwitter, Kind: inbox.KindMention, ExternalID: "1", Author: inbox.Author{ID: budiID}}
+	it := inbox.Item{Channel: Channel, Kind: inbox.KindMention, ExternalID: "1", Author: inbox.Author{ID: budiID}}
 	_, err := e.conn.Send(context.Background(), out(it, "halo", false))
 	if ce := classified(t, err); ce.Class != connectors.Transient || ce.MayHaveReached {
 		t.Fatalf("connection refused: %v, want transient, not reached", err)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/inboxd/inboxd/pkg/config"
-	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 // DefaultSchedule keeps an X account's scheduled polls within two thirds
@@ -63,7 +62,8 @@ var (
 // Platform is the X part of the configuration: its keys, defaults and
 // sources.
 func Platform() config.Platform {
-	return config.Platform{Channel: inbox.ChannelTwitter, Sources: AllSources, Schedule: DefaultSchedule, Keys: keys, Decode: decodeSettings}
+	return config.Platform{Channel: Channel, Sources: AllSources, Schedule: DefaultSchedule, Keys: keys, Decode: decodeSettings,
+		PublicAutoAck: "on X would be automated public replies, which X's automation rules restrict (docs/TEMPLATES.md)"}
 }
 
 func decodeSettings(b *config.Block) any {

@@ -453,7 +453,7 @@ func (c *Connector) Verify(ctx context.Context, out connectors.Outgoing, since t
 // Probe checks, read-only, that the credentials work and belong to user_id
 // (GET /2/users/me), and that the app may read and send DMs.
 func (c *Connector) Probe(ctx context.Context) (connectors.Report, error) {
-	r := connectors.Report{Account: c.cfg.Name, Platform: string(inbox.ChannelTwitter)}
+	r := connectors.Report{Account: c.cfg.Name, Platform: string(Channel)}
 	me, err := c.v2.me(ctx)
 	if err != nil {
 		switch connectors.ClassOf(err) {

@@ -42,7 +42,7 @@ func benchServer(b *testing.B, n int, opts Options) (*Server, string) {
 		for j := 0; j < 100 && i < n; j++ {
 			i++
 			created = created.Add(time.Second)
-			page = append(page, inbox.Item{Channel: inbox.ChannelFacebook, Account: "fb", Kind: inbox.KindComment,
+			page = append(page, inbox.Item{Channel: chFacebook, Account: "fb", Kind: inbox.KindComment,
 				ExternalID: strconv.Itoa(i), ThreadID: strconv.Itoa(i / 50), Author: inbox.Author{ID: strconv.Itoa(i % 5000), Name: "Warga"},
 				Text: "jalan rusak di depan pasar, mohon segera diperbaiki sebelum musim hujan", CreatedAt: created,
 				Unit: fmt.Sprintf("unit-%02d", i%benchUnits)})

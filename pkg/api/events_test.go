@@ -100,7 +100,7 @@ func (s *stream) nextEvent() sseEvent {
 
 func (e *env) ingestOne(externalID, text string) string {
 	e.t.Helper()
-	res, err := e.st.Ingest("fb-main", []inbox.Item{{Channel: inbox.ChannelFacebook, Account: "fb-main", Kind: inbox.KindComment,
+	res, err := e.st.Ingest("fb-main", []inbox.Item{{Channel: chFacebook, Account: "fb-main", Kind: inbox.KindComment,
 		ExternalID: externalID, ThreadID: "777", Author: inbox.Author{ID: "9100", Name: "Rudi"}, Text: text, CreatedAt: testNow}}, nil, []byte(externalID))
 	if err != nil || len(res.NewIDs) != 1 {
 		e.t.Fatalf("ingest: %+v %v", res, err)

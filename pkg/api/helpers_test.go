@@ -207,17 +207,17 @@ func (e *env) seed() {
 	e.t.Helper()
 	at := testNow.Add(-time.Hour)
 	fb := []inbox.Item{
-		{Channel: inbox.ChannelFacebook, Account: "fb-main", Kind: inbox.KindComment, ExternalID: "123_456", ThreadID: "123",
+		{Channel: chFacebook, Account: "fb-main", Kind: inbox.KindComment, ExternalID: "123_456", ThreadID: "123",
 			Author: inbox.Author{ID: "9001", Name: "Siti Rahma"}, Text: "Jalan di Jl. Merdeka berlubang besar", CreatedAt: at},
-		{Channel: inbox.ChannelFacebook, Account: "fb-main", Kind: inbox.KindMessage, ExternalID: "m_abc", ThreadID: "t_1",
+		{Channel: chFacebook, Account: "fb-main", Kind: inbox.KindMessage, ExternalID: "m_abc", ThreadID: "t_1",
 			Author: inbox.Author{ID: "9002", Name: "Budi"}, Text: "Kapan jadwal vaksin?", CreatedAt: at.Add(time.Minute)},
-		{Channel: inbox.ChannelFacebook, Account: "fb-main", Kind: inbox.KindMention, ExternalID: "555_777", ThreadID: "555_777",
+		{Channel: chFacebook, Account: "fb-main", Kind: inbox.KindMention, ExternalID: "555_777", ThreadID: "555_777",
 			Author: inbox.Author{ID: "9003", Name: "Ani"}, Text: "Puskesmas tutup hari ini @pemkab", CreatedAt: at.Add(2 * time.Minute)},
 	}
 	x := []inbox.Item{
-		{Channel: inbox.ChannelTwitter, Account: "x-main", Kind: inbox.KindMention, ExternalID: "1860000000000000001", ThreadID: "1860000000000000001",
+		{Channel: chTwitter, Account: "x-main", Kind: inbox.KindMention, ExternalID: "1860000000000000001", ThreadID: "1860000000000000001",
 			Author: inbox.Author{ID: "44", Name: "Dewi", Handle: "dewi"}, Text: "@pemkab lampu jalan mati", CreatedAt: at.Add(3 * time.Minute)},
-		{Channel: inbox.ChannelTwitter, Account: "x-main", Kind: inbox.KindMessage, ExternalID: "1860000000000000002", ThreadID: "44-99",
+		{Channel: chTwitter, Account: "x-main", Kind: inbox.KindMessage, ExternalID: "1860000000000000002", ThreadID: "44-99",
 			Author: inbox.Author{ID: "44", Name: "Dewi", Handle: "dewi"}, Text: "halo admin", CreatedAt: at.Add(4 * time.Minute)},
 	}
 	names := []string{"aComment", "aMessage", "bMention", "bXMention", "noneXDM"}

@@ -134,7 +134,7 @@ func TestGetItemDetail(t *testing.T) {
 	e := newEnv(t)
 	a := e.items["aComment"]
 	// A second comment in the same post thread, in unit B.
-	res, err := e.st.Ingest("fb-main", []inbox.Item{{Channel: inbox.ChannelFacebook, Account: "fb-main", Kind: inbox.KindComment,
+	res, err := e.st.Ingest("fb-main", []inbox.Item{{Channel: chFacebook, Account: "fb-main", Kind: inbox.KindComment,
 		ExternalID: "123_999", ThreadID: "123", Author: inbox.Author{ID: "9009"}, Text: "saya juga", CreatedAt: testNow}}, nil, []byte("c2"))
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,7 @@ func TestListCacheServedUntilAnyWrite(t *testing.T) {
 		changesList bool
 	}{
 		{"ingest an item", func(e *env) {
-			_, err := e.st.Ingest("fb-main", []inbox.Item{{Channel: inbox.ChannelFacebook, Account: "fb-main", Kind: inbox.KindComment,
+			_, err := e.st.Ingest("fb-main", []inbox.Item{{Channel: chFacebook, Account: "fb-main", Kind: inbox.KindComment,
 				ExternalID: "123_999", ThreadID: "123", Author: inbox.Author{ID: "9009", Name: "Rudi"}, Text: "trotoar rusak",
 				CreatedAt: testNow.Add(-time.Minute)}}, nil, nil)
 			if err != nil {
@@ -275,7 +275,7 @@ func TestListCacheConcurrentWrites(t *testing.T) {
 		id := e.items[names[i%len(names)]].ID
 		st := statuses[i%len(statuses)]
 		if i%5 == 4 {
-			if _, err := e.st.Ingest("fb-main", []inbox.Item{{Channel: inbox.ChannelFacebook, Account: "fb-main", Kind: inbox.KindComment,
+			if _, err := e.st.Ingest("fb-main", []inbox.Item{{Channel: chFacebook, Account: "fb-main", Kind: inbox.KindComment,
 				ExternalID: fmt.Sprintf("123_%d", 5000+i), ThreadID: "123", Author: inbox.Author{ID: "9", Name: "N"}, Text: "x",
 				CreatedAt: testNow.Add(-time.Minute), Unit: unitA}}, nil, nil); err != nil {
 				t.Fatal(err)
@@ -370,7 +370,7 @@ func TestListCacheKeyDistinguishesFilters(t *testing.T) {
 		{Statuses: []inbox.Status{inbox.StatusOpen}, Unit: "u", Limit: 50, Query: "q"},
 		{Statuses: []inbox.Status{inbox.StatusOpen}, Unit: "u", Limit: 50, Tag: "t"},
 		{Statuses: []inbox.Status{inbox.StatusOpen}, Unit: "u", Limit: 50, Assignee: "a"},
-		{Statuses: []inbox.Status{inbox.StatusOpen}, Unit: "u", Limit: 50, Channel: inbox.ChannelTwitter},
+		{Statuses: []inbox.Status{inbox.StatusOpen}, Unit: "u", Limit: 50, Channel: chTwitter},
 		{Statuses: []inbox.Status{inbox.StatusOpen}, Unit: "u", Limit: 50, Kind: inbox.KindMessage},
 	}
 	seen := map[string]bool{listCacheKey("", &base): true, listCacheKey("u", &base): true}

@@ -110,18 +110,18 @@ func schemas(channels []inbox.Channel) obj {
 			"warnings": obj{"type": "array", "items": tStr, "description": "On POST .../replies only: what the operator should know, " +
 				"e.g. that an X post with a URL costs $0.200 instead of $0.015 under pay-per-use pricing."},
 		}),
-		"Template": object([]string{"name", "text"}, templateProps()),
+		"Template": object([]string{"name", "text"}, templateProps(channels)),
 		"TemplateDetail": object([]string{"name", "text", "audit"}, func() obj {
-			p := templateProps()
+			p := templateProps(channels)
 			p["audit"] = arrayOf(ref("AuditEntry"))
 			return p
 		}()),
-		"NewTemplate":    obj{"type": "object", "additionalProperties": false, "required": []string{"name", "text"}, "properties": templateProps()},
-		"TemplateUpdate": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": templateProps()},
+		"NewTemplate":    obj{"type": "object", "additionalProperties": false, "required": []string{"name", "text"}, "properties": templateProps(channels)},
+		"TemplateUpdate": obj{"type": "object", "additionalProperties": false, "required": []string{"text"}, "properties": templateProps(channels)},
 		"TemplateList": object([]string{"templates", "placeholders"}, obj{
 			"templates": arrayOf(ref("Template")), "placeholders": arrayOf(tStr)}),
 		"ItemTemplateList": object([]string{"templates"}, obj{"templates": arrayOf(object([]string{"name", "text", "template_text"}, func() obj {
-			p := templateProps()
+			p := templateProps(channels)
 			p["text"] = obj{"type": "string", "description": "rendered for the item"}
 			p["template_text"] = obj{"type": "string", "description": "the stored text, with its placeholders"}
 			return p
@@ -412,14 +412,14 @@ func operation(rt route) obj {
 	return op
 }
 
-// templateProps are a reply template's fields.
-func templateProps() obj {
+// templateProps are a reply template's fields; channels are the registered ones.
+func templateProps(channels []inbox.Channel) obj {
 	return obj{
 		"name": obj{"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
 		"text": obj{"type": "string", "minLength": 1, "maxLength": inbox.MaxTemplateLen, "description": "Placeholders: {" +
 			strings.Join(inbox.Placeholders, "} {") + "}; any other {word} is refused, naming it. See docs/TEMPLATES.md."},
 		"unit":     obj{"type": "string", "description": "only items of this unit"},
-		"channel":  enumOf(inbox.Channels),
+		"channel":  enumOf(channels),
 		"kind":     enumOf(inbox.Kinds),
 		"language": obj{"type": "string", "description": "e.g. id"},
 	}

@@ -104,7 +104,7 @@ func TestStats(t *testing.T) {
 		t.Fatalf("stats: %d %s", rec.Code, rec.Body)
 	}
 	all := decodeJSONBody[statsResponse](t, rec)
-	if all.ByStatus[inbox.StatusAnswered] != 1 || all.ByStatus[inbox.StatusNew] != 4 || all.ByChannel[inbox.ChannelTwitter] != 2 ||
+	if all.ByStatus[inbox.StatusAnswered] != 1 || all.ByStatus[inbox.StatusNew] != 4 || all.ByChannel[chTwitter] != 2 ||
 		all.Replies[inbox.ReplySent] != 1 || len(all.Accounts) != 2 || all.Unit != "" || all.Waiting != 4 {
 		t.Fatalf("stats = %s", rec.Body)
 	}

@@ -50,7 +50,7 @@ func (s *Server) monthlyReport(w http.ResponseWriter, r *http.Request) error {
 	if reg := s.units.Load(); reg != nil {
 		units = reg.list
 	}
-	doc := report.NewDocument(rep, s.OfficeName(), units, s.now())
+	doc := report.NewDocument(rep, s.OfficeName(), units, s.replies, s.now())
 	var buf bytes.Buffer
 	if err := report.Write(&buf, doc, format); err != nil {
 		return err

@@ -68,7 +68,7 @@ func (s *Server) templateFrom(r *http.Request, b templateBody) (inbox.Template, 
 			return t, errTemplateScope(sc)
 		}
 	}
-	if err := inbox.CheckTemplate(t); err != nil {
+	if err := inbox.CheckTemplate(t, s.channels); err != nil {
 		return t, err
 	}
 	if err := s.checkUnitField(t.Unit); err != nil {

@@ -120,9 +120,9 @@ func TestItemTemplatesRendered(t *testing.T) {
 	for _, tp := range []inbox.Template{
 		{Name: "umum", Text: "Terima kasih, {nama}. Laporan (nomor tiket {tiket}) kami teruskan ke {unit} ({unit_singkat}), paling lambat {batas_waktu}. {tanggal}"},
 		{Name: "pesan", Text: "Halo {nama}.", Kind: inbox.KindMessage},
-		{Name: "hanya-x", Text: "Halo.", Channel: inbox.ChannelTwitter},
+		{Name: "hanya-x", Text: "Halo.", Channel: chTwitter},
 		{Name: "khusus-b", Text: "Halo.", Unit: "dinkes"},
-		{Name: "khusus-a", Text: "Halo dari {unit_singkat}.", Unit: unitA, Channel: inbox.ChannelFacebook, Kind: inbox.KindMessage},
+		{Name: "khusus-a", Text: "Halo dari {unit_singkat}.", Unit: unitA, Channel: chFacebook, Kind: inbox.KindMessage},
 	} {
 		if _, err := e.st.CreateTemplate("seed", tp); err != nil {
 			t.Fatal(err)
@@ -168,8 +168,8 @@ func TestReplyWithTemplate(t *testing.T) {
 	e := newEnv(t, withUnits(testUnits))
 	for _, tp := range []inbox.Template{
 		{Name: "diteruskan", Text: "Terima kasih atas laporannya, {nama}. Laporan (nomor tiket {tiket}) kami teruskan kepada {unit}."},
-		{Name: "hanya-x", Text: "Halo.", Channel: inbox.ChannelTwitter},
-		{Name: "panjang", Text: "Terima kasih atas laporannya, {nama}. " + strings.Repeat("Laporan Bapak/Ibu sedang kami tindak lanjuti. ", 8), Channel: inbox.ChannelTwitter},
+		{Name: "hanya-x", Text: "Halo.", Channel: chTwitter},
+		{Name: "panjang", Text: "Terima kasih atas laporannya, {nama}. " + strings.Repeat("Laporan Bapak/Ibu sedang kami tindak lanjuti. ", 8), Channel: chTwitter},
 	} {
 		if _, err := e.st.CreateTemplate("seed", tp); err != nil {
 			t.Fatal(err)

@@ -74,7 +74,7 @@ func defaultPolicy() Policy {
 func (f *fixture) message(thread, author string, kind inbox.Kind) string {
 	f.t.Helper()
 	f.n++
-	it := inbox.Item{Channel: inbox.ChannelFacebook, Account: "fb", Kind: kind, ExternalID: "m" + strings.Repeat("x", f.n),
+	it := inbox.Item{Channel: chFacebook, Account: "fb", Kind: kind, ExternalID: "m" + strings.Repeat("x", f.n),
 		ThreadID: thread, Author: inbox.Author{ID: author, Name: "Siti"}, Text: "Jalan berlubang", CreatedAt: f.now}
 	res, err := f.st.Ingest("fb", []inbox.Item{it}, nil, nil)
 	if err != nil {

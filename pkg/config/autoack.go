@@ -78,7 +78,7 @@ func (d *decoder) autoAck(n *yaml.Node, path string, platform inbox.Channel) *Au
 	case a.AfterHoursTemplate == "":
 		a.AfterHoursTemplate = a.OfficeHoursTemplate
 	}
-	if platform == inbox.ChannelTwitter && !a.IUnderstandXAutomationRules {
+	if rule := d.platform(platform).PublicAutoAck; rule != "" && !a.IUnderstandXAutomationRules {
 		var public []string
 		for _, k := range a.Kinds {
 			if k != inbox.KindMessage {
@@ -86,8 +86,7 @@ func (d *decoder) autoAck(n *yaml.Node, path string, platform inbox.Channel) *Au
 			}
 		}
 		if len(public) > 0 {
-			d.errorf(kindsNode, join(path, "kinds"), "%s on X would be automated public replies, which X's automation rules restrict "+
-				"(docs/TEMPLATES.md); to acknowledge them anyway, set i_understand_x_automation_rules: true", strings.Join(public, ", "))
+			d.errorf(kindsNode, join(path, "kinds"), "%s %s; to acknowledge them anyway, set i_understand_x_automation_rules: true", strings.Join(public, ", "), rule)
 		}
 	}
 	return a

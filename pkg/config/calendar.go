@@ -315,7 +315,7 @@ func (d *decoder) match(n *yaml.Node, path string, units []string) calendar.Matc
 			}
 			m.Kind = v
 		case "channel":
-			if v != "" && !inbox.Channel(v).Valid() {
+			if chs := d.channels(); v != "" && chs != nil && !slices.Contains(chs, inbox.Channel(v)) {
 				d.errorf(e.val, p, "unknown channel %q", v)
 			}
 			m.Channel = v

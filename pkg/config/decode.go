@@ -29,6 +29,30 @@ type decoder struct {
 	warnings  []string
 }
 
+// channels are the registered platforms' channels; nil when the config is
+// read without its platforms (then a channel is not checked).
+func (d *decoder) channels() []inbox.Channel {
+	if d.platforms == nil {
+		return nil
+	}
+	out := make([]inbox.Channel, len(d.platforms))
+	for i, p := range d.platforms {
+		out[i] = p.Channel
+	}
+	return out
+}
+
+// platform is the registered platform of ch; the zero Platform when the
+// config is read without its platforms or ch is unknown.
+func (d *decoder) platform(ch inbox.Channel) Platform {
+	for _, p := range d.platforms {
+		if p.Channel == ch {
+			return p
+		}
+	}
+	return Platform{}
+}
+
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	line := 0
 	if n != nil {

@@ -32,6 +32,11 @@ type Platform struct {
 	// through b, and returns the account's settings (the connector's own
 	// type; Account.Settings).
 	Decode func(b *Block) any
+	// PublicAutoAck, when set, is why the platform's rules restrict
+	// automated public replies: an auto_ack that acknowledges comments or
+	// mentions is then refused with it unless
+	// i_understand_x_automation_rules is true.
+	PublicAutoAck string
 }
 
 // Block is one account's platform keys, handed to its platform's Decode.

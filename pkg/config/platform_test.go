@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
 // testSettings and testPlatforms stand in for the connectors' config
@@ -103,7 +101,7 @@ func TestPlatformBlockDecodes(t *testing.T) {
 	if !reflect.DeepEqual(a.Settings, want) || a.Schedule != DefaultSchedule || !reflect.DeepEqual(a.Sources, []string{"messages", "comments", "tagged"}) {
 		t.Errorf("facebook account = %+v %+v", a, a.Settings)
 	}
-	if b.Platform != inbox.ChannelTwitter || b.Schedule != "@every 2m" || !reflect.DeepEqual(b.Sources, []string{"mentions"}) {
+	if b.Platform != chTwitter || b.Schedule != "@every 2m" || !reflect.DeepEqual(b.Sources, []string{"mentions"}) {
 		t.Errorf("twitter account = %+v (the platform's default schedule and sources)", b)
 	}
 }

@@ -79,7 +79,7 @@ func (d *decoder) routing(n *yaml.Node, path string, units []string) []rules.Rul
 		}
 		out = append(out, r)
 	}
-	_, err := rules.Compile(out, units)
+	_, err := rules.Compile(out, units, d.channels()...)
 	var re *rules.Error
 	for _, e := range unjoin(err) {
 		if !errors.As(e, &re) {

@@ -100,7 +100,7 @@ func (d *decoder) templates(n *yaml.Node, p string, units []string) []inbox.Temp
 		}
 		t.Text = strings.TrimSpace(t.Text)
 		var fe inbox.FieldError
-		if err := inbox.CheckTemplate(t); errors.As(err, &fe) {
+		if err := inbox.CheckTemplate(t, d.channels()); errors.As(err, &fe) {
 			d.errorf(tn, join(tp, fe.FieldName()), "%s", fe.Detail())
 			continue
 		}

@@ -6,24 +6,15 @@ package inbox
 
 import (
 	"fmt"
-	"slices"
 	"time"
 )
 
 // Channel is the platform an item came from; its replies go back there.
+// Each connector package declares its own (facebook.Channel,
+// twitter.Channel, …) and registers it with its reply table
+// (connectors/registry); this package names no platform. The channels
+// inboxd knows are ReplyRules.Channels.
 type Channel string
-
-const (
-	ChannelFacebook Channel = "facebook"
-	ChannelTwitter  Channel = "twitter"
-	// ChannelInstagram is an Instagram professional account (connectors/instagram).
-	ChannelInstagram Channel = "instagram"
-)
-
-// Channels lists every known channel in a stable order.
-var Channels = []Channel{ChannelFacebook, ChannelTwitter, ChannelInstagram}
-
-func (c Channel) Valid() bool { return slices.Contains(Channels, c) }
 
 // Kind says how the citizen wrote to the account.
 type Kind string
@@ -179,8 +170,8 @@ func (it Item) Waiting() bool { return it.Status.Waiting() }
 // Validate checks what a connector must fill in before the store takes an item.
 func (it Item) Validate() error {
 	switch {
-	case !it.Channel.Valid():
-		return fmt.Errorf("item %q: unknown channel %q", it.ExternalID, it.Channel)
+	case it.Channel == "":
+		return fmt.Errorf("item %q: channel is empty", it.ExternalID)
 	case !it.Kind.Valid():
 		return fmt.Errorf("item %q: unknown kind %q", it.ExternalID, it.Kind)
 	case it.Account == "":

@@ -32,7 +32,10 @@ type ReplyKind struct {
 // ReplyRules and hands that to the API, the store and the scheduler.
 type ReplyTable struct {
 	Channel Channel
-	Kinds   []ReplyKind
+	// Name is the platform as people know it ("X (Twitter)"), for reports;
+	// empty: the channel.
+	Name  string
+	Kinds []ReplyKind
 }
 
 // Lookup finds the row for answering an item of kind k, privately or not.
@@ -113,6 +116,20 @@ func (rr ReplyRules) Channels() []Channel {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Name is the platform's name of ch (its table's Name, else the channel).
+func (rr ReplyRules) Name(ch Channel) string {
+	if t := rr.tables[ch]; t.Name != "" {
+		return t.Name
+	}
+	return string(ch)
+}
+
+// Has reports whether ch is a registered channel.
+func (rr ReplyRules) Has(ch Channel) bool {
+	_, ok := rr.tables[ch]
+	return ok
 }
 
 // Table is the reply table of ch.

@@ -10,7 +10,7 @@ import (
 // table is a connector-shaped reply table: pkg/inbox names no platform's
 // numbers, so its tests bring their own.
 func table() ReplyTable {
-	return ReplyTable{Channel: ChannelFacebook, Kinds: []ReplyKind{
+	return ReplyTable{Channel: chFacebook, Kinds: []ReplyKind{
 		{Item: KindComment, Limit: TextLimit{Name: "comment", Max: 10}},
 		{Item: KindComment, Private: true, SendsPrivately: true, OnePerItem: true, Limit: TextLimit{Name: "private reply", Max: 5}},
 		{Item: KindMention, Private: true, Refused: "not privately"},
@@ -19,25 +19,25 @@ func table() ReplyTable {
 
 func TestReplyRulesLookupAndCheck(t *testing.T) {
 	rr := MustReplyRules(table())
-	if rk, err := rr.Lookup(ChannelFacebook, KindComment, true); err != nil || !rk.SendsPrivately || !rk.OnePerItem || rk.Limit.Max != 5 {
+	if rk, err := rr.Lookup(chFacebook, KindComment, true); err != nil || !rk.SendsPrivately || !rk.OnePerItem || rk.Limit.Max != 5 {
 		t.Fatalf("private reply row = %+v, %v", rk, err)
 	}
 	var refused *ReplyRefusedError
-	if _, err := rr.Lookup(ChannelFacebook, KindMention, true); !errors.As(err, &refused) || refused.Detail() != "not privately" {
+	if _, err := rr.Lookup(chFacebook, KindMention, true); !errors.As(err, &refused) || refused.Detail() != "not privately" {
 		t.Fatalf("refused row: %v", err)
 	}
-	if _, err := rr.Lookup(ChannelFacebook, KindMessage, false); !errors.As(err, &refused) {
+	if _, err := rr.Lookup(chFacebook, KindMessage, false); !errors.As(err, &refused) {
 		t.Fatalf("missing row: %v", err)
 	}
-	if _, err := rr.Lookup(ChannelTwitter, KindMention, false); err == nil {
+	if _, err := rr.Lookup(chTwitter, KindMention, false); err == nil {
 		t.Fatal("unregistered channel accepted")
 	}
 	var long *TextTooLongError
-	if _, err := rr.CheckReply(ChannelFacebook, KindComment, false, "12345678901"); !errors.As(err, &long) ||
+	if _, err := rr.CheckReply(chFacebook, KindComment, false, "12345678901"); !errors.As(err, &long) ||
 		long.Limit != 10 || long.Count != 11 || long.Unit != "characters" || long.Field != "text" {
 		t.Fatalf("too long: %v", err)
 	}
-	if _, err := rr.CheckReply(ChannelFacebook, KindComment, false, "1234567890"); err != nil {
+	if _, err := rr.CheckReply(chFacebook, KindComment, false, "1234567890"); err != nil {
 		t.Fatalf("at the limit: %v", err)
 	}
 }
@@ -45,7 +45,7 @@ func TestReplyRulesLookupAndCheck(t *testing.T) {
 func TestNewReplyRulesRefusesBadTables(t *testing.T) {
 	dupRow := table()
 	dupRow.Kinds = append(dupRow.Kinds, dupRow.Kinds[0])
-	noLimit := ReplyTable{Channel: ChannelTwitter, Kinds: []ReplyKind{{Item: KindMention}}}
+	noLimit := ReplyTable{Channel: chTwitter, Kinds: []ReplyKind{{Item: KindMention}}}
 	for name, tables := range map[string][]ReplyTable{
 		"channel twice": {table(), table()},
 		"row twice":     {dupRow},
@@ -116,7 +116,7 @@ func TestCheckPlainTextRefusals(t *testing.T) {
 }
 
 func TestItemValidate(t *testing.T) {
-	good := Item{Channel: ChannelFacebook, Account: "pemkab", Kind: KindComment, ExternalID: "1_2", CreatedAt: time.Unix(1, 0)}
+	good := Item{Channel: chFacebook, Account: "pemkab", Kind: KindComment, ExternalID: "1_2", CreatedAt: time.Unix(1, 0)}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("valid item: %v", err)
 	}
@@ -137,7 +137,7 @@ func TestItemValidate(t *testing.T) {
 }
 
 func TestDedupKeyDistinguishesAccounts(t *testing.T) {
-	a := Item{Channel: ChannelTwitter, Account: "a", ExternalID: "1"}
+	a := Item{Channel: chTwitter, Account: "a", ExternalID: "1"}
 	b := a
 	b.Account = "b"
 	if a.DedupKey() == b.DedupKey() {

@@ -3,6 +3,7 @@ package inbox
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -59,8 +60,10 @@ func ValidTemplateName(s string) bool { return templateName.MatchString(s) }
 // CheckTemplate validates a template as it is saved: its name, its text
 // (plain text, at most MaxTemplateLen characters, known placeholders only:
 // an unknown one is named) and its optional restrictions. The errors are
-// FieldErrors.
-func CheckTemplate(t Template) error {
+// FieldErrors. channels are the channels a template may name (the
+// registered platforms, ReplyRules.Channels); nil: the channel is not
+// checked (a config read without its platforms).
+func CheckTemplate(t Template, channels []Channel) error {
 	if !ValidTemplateName(t.Name) {
 		return &TextRefusedError{Field: "name", Reason: fmt.Sprintf("%q must be 1-%d characters of a-z, 0-9, _ and -, starting with a letter or digit", t.Name, MaxTemplateNameLen)}
 	}
@@ -75,8 +78,8 @@ func CheckTemplate(t Template) error {
 	if t.Unit != "" && !ValidUnitCode(t.Unit) {
 		return &TextRefusedError{Field: "unit", Reason: fmt.Sprintf("%q is not a unit code (a-z, 0-9 and -)", t.Unit)}
 	}
-	if t.Channel != "" && !t.Channel.Valid() {
-		return &TextRefusedError{Field: "channel", Reason: fmt.Sprintf("unknown channel %q (facebook or twitter)", t.Channel)}
+	if t.Channel != "" && channels != nil && !slices.Contains(channels, t.Channel) {
+		return &TextRefusedError{Field: "channel", Reason: fmt.Sprintf("unknown channel %q (%s)", t.Channel, channelList(channels))}
 	}
 	if t.Kind != "" && !t.Kind.Valid() {
 		return &TextRefusedError{Field: "kind", Reason: fmt.Sprintf("unknown kind %q (message, comment or mention)", t.Kind)}
@@ -230,4 +233,13 @@ func tidy(s string) string {
 	s = spaceBefore.ReplaceAllString(s, "$1")
 	s = lineSpaces.ReplaceAllString(s, "")
 	return strings.TrimSpace(s)
+}
+
+// channelList is "facebook, instagram, twitter" for error messages.
+func channelList(channels []Channel) string {
+	names := make([]string, len(channels))
+	for i, c := range channels {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
 }

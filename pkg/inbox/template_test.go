@@ -55,8 +55,9 @@ func TestTemplateRenderWithoutTicket(t *testing.T) {
 }
 
 func TestCheckTemplate(t *testing.T) {
-	ok := Template{Name: "diterima", Text: "Terima kasih atas laporannya, {nama}.", Channel: ChannelFacebook, Kind: KindMessage, Language: "id", Unit: "dpupr"}
-	if err := CheckTemplate(ok); err != nil {
+	channels := []Channel{chFacebook, chInstagram, chTwitter}
+	ok := Template{Name: "diterima", Text: "Terima kasih atas laporannya, {nama}.", Channel: chFacebook, Kind: KindMessage, Language: "id", Unit: "dpupr"}
+	if err := CheckTemplate(ok, channels); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -67,34 +68,34 @@ func TestCheckTemplate(t *testing.T) {
 		{Template{Name: "x", Text: "Halo {Nama}"}, "text", "{Nama}"},
 		{Template{Name: "Bad Name", Text: "a"}, "name", "must be"},
 		{Template{Name: "x", Text: ""}, "text", ""},
-		{Template{Name: "x", Text: "a", Channel: "telegram"}, "channel", "telegram"},
+		{Template{Name: "x", Text: "a", Channel: "telegram"}, "channel", `unknown channel "telegram" (facebook, instagram, twitter)`},
 		{Template{Name: "x", Text: "a", Kind: "post"}, "kind", "post"},
 		{Template{Name: "x", Text: "a", Unit: "Dinas PU"}, "unit", "Dinas PU"},
 		{Template{Name: "x", Text: "a", Language: "Bahasa"}, "language", "Bahasa"},
 		{Template{Name: "x", Text: strings.Repeat("a", MaxTemplateLen+1)}, "text", "5000"},
 	} {
-		err := CheckTemplate(c.t)
+		err := CheckTemplate(c.t, channels)
 		var fe FieldError
 		if !errors.As(err, &fe) || fe.FieldName() != c.field || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: got %v, want field %s with %q", c.t, err, c.field, c.want)
 		}
 	}
 	// A literal brace is not a placeholder.
-	if err := CheckTemplate(Template{Name: "x", Text: "Kode {A-1} dan { spasi }"}); err != nil {
+	if err := CheckTemplate(Template{Name: "x", Text: "Kode {A-1} dan { spasi }"}, nil); err != nil {
 		t.Errorf("literal braces: %v", err)
 	}
 }
 
 func TestTemplateFits(t *testing.T) {
-	it := Item{Unit: "dpupr", Channel: ChannelTwitter, Kind: KindMessage}
+	it := Item{Unit: "dpupr", Channel: chTwitter, Kind: KindMessage}
 	for _, c := range []struct {
 		t    Template
 		want string
 	}{
 		{Template{Name: "a"}, ""},
-		{Template{Name: "a", Unit: "dpupr", Channel: ChannelTwitter, Kind: KindMessage}, ""},
+		{Template{Name: "a", Unit: "dpupr", Channel: chTwitter, Kind: KindMessage}, ""},
 		{Template{Name: "a", Unit: "dinkes"}, `unit "dinkes"`},
-		{Template{Name: "a", Channel: ChannelFacebook}, "channel facebook"},
+		{Template{Name: "a", Channel: chFacebook}, "channel facebook"},
 		{Template{Name: "a", Kind: KindComment}, "kind comment"},
 	} {
 		got := c.t.TemplateMismatch(it)

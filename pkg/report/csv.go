@@ -41,12 +41,12 @@ func share(d store.DeadlineShare) string {
 	return fmt.Sprintf("%.1f", 100*d.Share)
 }
 
-func csvColumns() []csvColumn {
+func csvColumns(channels []channel) []csvColumn {
 	cols := []csvColumn{
 		{"Diterima", count(func(u *store.UnitReport) int64 { return u.Received })},
 	}
-	for _, c := range inbox.Channels {
-		cols = append(cols, csvColumn{"Diterima via " + channelLabel(c), count(func(u *store.UnitReport) int64 { return u.ReceivedByChannel[string(c)] })})
+	for _, c := range channels {
+		cols = append(cols, csvColumn{"Diterima via " + c.label, count(func(u *store.UnitReport) int64 { return u.ReceivedByChannel[string(c.id)] })})
 	}
 	for _, k := range inbox.Kinds {
 		cols = append(cols, csvColumn{"Diterima sebagai " + kindLabel(k), count(func(u *store.UnitReport) int64 { return u.ReceivedByKind[string(k)] })})
@@ -97,7 +97,7 @@ func writeCSV(w io.Writer, d Document) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	cols := csvColumns()
+	cols := csvColumns(d.channels)
 	header := []string{"Bulan", "Kode unit", "Unit"}
 	for _, c := range cols {
 		header = append(header, c.header)

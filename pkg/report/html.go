@@ -88,7 +88,7 @@ func commaDecimal(s string) string {
 }
 
 // rows lays out one unit's figures beside the month before.
-func rows(u *store.UnitReport) []row {
+func rows(u *store.UnitReport, channels []channel) []row {
 	c, p := &u.ReportFigures, &u.Previous
 	n := func(label string, cur, prev int64, sub bool) row {
 		ch, d := change(float64(cur), float64(prev), false)
@@ -106,8 +106,8 @@ func rows(u *store.UnitReport) []row {
 		return r
 	}
 	out := []row{n("Pesan masuk", c.Received, p.Received, false)}
-	for _, ch := range inbox.Channels {
-		out = append(out, n("melalui "+channelLabel(ch), c.ReceivedByChannel[string(ch)], p.ReceivedByChannel[string(ch)], true))
+	for _, ch := range channels {
+		out = append(out, n("melalui "+ch.label, c.ReceivedByChannel[string(ch.id)], p.ReceivedByChannel[string(ch.id)], true))
 	}
 	for _, k := range inbox.Kinds {
 		out = append(out, n("berupa "+kindLabel(k), c.ReceivedByKind[string(k)], p.ReceivedByKind[string(k)], true))
@@ -223,7 +223,7 @@ func writeHTML(w io.Writer, d Document) error {
 		Zone:      calendar.ZoneName(d.From.In(loc)),
 		Generated: calendar.LongDateTime(d.GeneratedAt.In(loc)),
 		Summary:   summary(&d),
-		Total:     unitSection{Title: "Seluruh unit", Rows: rows(&d.Total), Tags: tagsText(d.Total.TopTags), Month: monthTitle(d.Month), Previous: monthTitle(d.PreviousMonth)},
+		Total:     unitSection{Title: "Seluruh unit", Rows: rows(&d.Total, d.channels), Tags: tagsText(d.Total.TopTags), Month: monthTitle(d.Month), Previous: monthTitle(d.PreviousMonth)},
 		Chart:     barChart(&d),
 		Tolerance: commaDecimal(fmt.Sprintf("%.0f", 100*d.PercentileTolerance)),
 	}
@@ -235,7 +235,7 @@ func writeHTML(w io.Writer, d Document) error {
 	}
 	for i := range d.Units {
 		u := &d.Units[i]
-		p.Units = append(p.Units, unitSection{Title: d.unitLabel(u.Unit), Rows: rows(u), Tags: tagsText(u.TopTags), Month: p.Month, Previous: p.Previous})
+		p.Units = append(p.Units, unitSection{Title: d.unitLabel(u.Unit), Rows: rows(u, d.channels), Tags: tagsText(u.TopTags), Month: p.Month, Previous: p.Previous})
 	}
 	return pageTemplate.Execute(w, p)
 }

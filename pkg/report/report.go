@@ -53,11 +53,24 @@ type Document struct {
 	UnitNames   map[string]string `json:"unit_names,omitempty"`
 	GeneratedAt time.Time         `json:"generated_at"`
 	store.Report
+	// channels are the registered platforms, in order, with their names.
+	channels []channel
 }
 
-// NewDocument wraps rep; units are the configured units (nil: free text).
-func NewDocument(rep store.Report, officeName string, units []inbox.Unit, now time.Time) Document {
+// channel is a platform as the report names it.
+type channel struct {
+	id    inbox.Channel
+	label string
+}
+
+// NewDocument wraps rep; units are the configured units (nil: free text);
+// platforms are the registered reply tables (connectors/registry), whose
+// channels and names head the per-channel figures.
+func NewDocument(rep store.Report, officeName string, units []inbox.Unit, platforms inbox.ReplyRules, now time.Time) Document {
 	d := Document{OfficeName: officeName, GeneratedAt: now.UTC().Truncate(time.Second), Report: rep}
+	for _, ch := range platforms.Channels() {
+		d.channels = append(d.channels, channel{id: ch, label: platforms.Name(ch)})
+	}
 	if len(units) > 0 {
 		d.UnitNames = make(map[string]string, len(units))
 		for _, u := range units {
@@ -128,16 +141,8 @@ func (d *Document) unitLabel(code string) string {
 
 // Labels of channels and kinds in the report's language.
 var (
-	channelLabels = map[string]string{string(inbox.ChannelFacebook): "Facebook", string(inbox.ChannelTwitter): "X (Twitter)"}
-	kindLabels    = map[string]string{string(inbox.KindComment): "komentar", string(inbox.KindMessage): "pesan pribadi", string(inbox.KindMention): "sebutan (mention)"}
+	kindLabels = map[string]string{string(inbox.KindComment): "komentar", string(inbox.KindMessage): "pesan pribadi", string(inbox.KindMention): "sebutan (mention)"}
 )
-
-func channelLabel(c inbox.Channel) string {
-	if l := channelLabels[string(c)]; l != "" {
-		return l
-	}
-	return string(c)
-}
 
 func kindLabel(k inbox.Kind) string {
 	if l := kindLabels[string(k)]; l != "" {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxd/inboxd/pkg/inbox"
 	"github.com/inboxd/inboxd/pkg/store"
 )
 
@@ -38,7 +39,7 @@ func TestIndonesianFigures(t *testing.T) {
 
 // An empty month still renders a complete page and a CSV with its total.
 func TestEmptyMonth(t *testing.T) {
-	d := NewDocument(store.Report{Month: "2026-01", PreviousMonth: "2025-12", Timezone: "Asia/Jakarta", Units: []store.UnitReport{}}, "", nil, time.Now())
+	d := NewDocument(store.Report{Month: "2026-01", PreviousMonth: "2025-12", Timezone: "Asia/Jakarta", Units: []store.UnitReport{}}, "", nil, inbox.ReplyRules{}, time.Now())
 	var page, sheet bytes.Buffer
 	if err := Write(&page, d, FormatHTML); err != nil {
 		t.Fatal(err)
@@ -57,5 +58,34 @@ func TestEmptyMonth(t *testing.T) {
 	}
 	if got := Filename(Document{Report: store.Report{Month: "2026-11", Unit: "dinas pu"}}, FormatCSV); got != "laporan-2026-11-dinas_pu.csv" {
 		t.Errorf("Filename = %q", got)
+	}
+}
+
+// The per-channel figures are the registered platforms', under their
+// names: the report names no platform itself (Instagram once came out as
+// "instagram" and X as "X (Twitter)" from a list of two kept here).
+func TestChannelsAreTheRegisteredPlatforms(t *testing.T) {
+	platforms := inbox.MustReplyRules(
+		inbox.ReplyTable{Channel: "facebook", Name: "Facebook"},
+		inbox.ReplyTable{Channel: "instagram", Name: "Instagram"},
+		inbox.ReplyTable{Channel: "twitter", Name: "X (Twitter)"},
+	)
+	u := store.UnitReport{Unit: "dpupr", ReportFigures: store.ReportFigures{Received: 6, ReceivedByChannel: map[string]int64{"facebook": 1, "instagram": 2, "twitter": 3}}}
+	d := NewDocument(store.Report{Month: "2026-01", PreviousMonth: "2025-12", Timezone: "Asia/Jakarta", Units: []store.UnitReport{u}, Total: u}, "", nil, platforms, time.Now())
+	var page, sheet bytes.Buffer
+	if err := Write(&page, d, FormatHTML); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"melalui Facebook", "melalui Instagram", "melalui X (Twitter)"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if err := Write(&sheet, d, FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	header := strings.SplitN(strings.TrimPrefix(sheet.String(), utf8BOM), "\n", 2)[0]
+	if want := "Diterima,Diterima via Facebook,Diterima via Instagram,Diterima via X (Twitter),"; !strings.Contains(header, want) {
+		t.Errorf("csv header %q lacks %q", header, want)
 	}
 }

@@ -107,9 +107,10 @@ type compiled struct {
 }
 
 // Compile checks and compiles rules. units, when not nil, lists the
-// configured unit codes a rule may set. Every problem is reported, joined
-// (each an *Error).
-func Compile(rs []Rule, units []string) (*Set, error) {
+// configured unit codes a rule may set; channels, when given, the channels
+// a rule may match (the registered platforms: this package names none).
+// Every problem is reported, joined (each an *Error).
+func Compile(rs []Rule, units []string, channels ...inbox.Channel) (*Set, error) {
 	s := &Set{byFirst: map[string][]int{}, prefixes: map[string][]int{}}
 	phraseID := map[string]int{}
 	seen := map[string]int{}
@@ -162,8 +163,8 @@ func Compile(rs []Rule, units []string) (*Set, error) {
 			}
 			c.re = re
 		}
-		if r.Channel != "" && !inbox.Channel(r.Channel).Valid() {
-			bad(i, "channel", "unknown channel %q (use %s)", r.Channel, joinNames(inbox.Channels))
+		if r.Channel != "" && channels != nil && !slices.Contains(channels, inbox.Channel(r.Channel)) {
+			bad(i, "channel", "unknown channel %q (use %s)", r.Channel, joinNames(channels))
 		}
 		if r.Kind != "" && !inbox.Kind(r.Kind).Valid() {
 			bad(i, "kind", "unknown kind %q (use %s)", r.Kind, joinNames(inbox.Kinds))

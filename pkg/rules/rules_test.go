@@ -138,7 +138,7 @@ func TestCompileErrors(t *testing.T) {
 		{Name: "g", AnyWords: []string{"!!!"}, Unit: "dpupr"},
 		{Name: "h", AnyWords: []string{"z"}, Unit: "dpupr", Priority: "asap", Kind: "post", Channel: "myspace"},
 		{Name: "Bad Name", AnyWords: []string{"z"}, Unit: "dpupr"},
-	}, []string{"dpupr", "dinkes"})
+	}, []string{"dpupr", "dinkes"}, "facebook", "twitter")
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -152,7 +152,7 @@ func TestCompileErrors(t *testing.T) {
 		`rule 7: any_words[0]: "!!!" has no letters`,
 		`rule 8: priority: unknown priority "asap"`,
 		`rule 8: kind: unknown kind "post"`,
-		`rule 8: channel: unknown channel "myspace"`,
+		`rule 8: channel: unknown channel "myspace" (use facebook, twitter)`,
 		`rule 9: name: "Bad Name" must be`,
 	} {
 		if !strings.Contains(err.Error(), want) {

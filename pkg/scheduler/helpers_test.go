@@ -312,7 +312,7 @@ var itemSeq atomic.Int64
 // item makes a valid comment of an account; thread groups replies.
 func (e *env) item(account, thread string) inbox.Item {
 	n := itemSeq.Add(1)
-	return inbox.Item{Channel: inbox.ChannelFacebook, Account: account, Kind: inbox.KindComment,
+	return inbox.Item{Channel: chFacebook, Account: account, Kind: inbox.KindComment,
 		ExternalID: fmt.Sprintf("%s_c%d", thread, n), ThreadID: thread,
 		Author: inbox.Author{ID: fmt.Sprintf("u%d", n), Name: "Warga"}, Text: "Jalan rusak di depan pasar",
 		CreatedAt: e.clock.Now().Add(-time.Hour)}

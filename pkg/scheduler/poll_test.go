@@ -414,7 +414,7 @@ func TestPollPassesExternalReplies(t *testing.T) {
 	c.script([]pollStep{
 		{page: connectors.Page{Items: []inbox.Item{it}, Cursor: []byte("c1")}},
 		{page: connectors.Page{Cursor: []byte("c2"), External: []inbox.ExternalReply{{
-			Channel: inbox.ChannelFacebook, Account: "fb", ExternalID: "post9_reply1",
+			Channel: chFacebook, Account: "fb", ExternalID: "post9_reply1",
 			ParentExternalID: it.ExternalID, ThreadID: "post9", Text: "Sudah kami tindak lanjuti.",
 			CreatedAt: e.clock.Now()}}}},
 	}, nil)

@@ -19,7 +19,7 @@ func ack(name string) AutoAck {
 // is still the first response.
 func TestAutoAckIsNeverAnAnswer(t *testing.T) {
 	e := newEnv(t)
-	dm := item(inbox.ChannelFacebook, inbox.KindMessage, "m1", "t1", "u1", e.clock.Now())
+	dm := item(chFacebook, inbox.KindMessage, "m1", "t1", "u1", e.clock.Now())
 	id := e.ingest(dm)[0]
 	before := e.get(id)
 	statsBefore, err := e.s.Stats("")
@@ -121,10 +121,10 @@ func TestAutoAckNeverTwiceAndHumanFirst(t *testing.T) {
 	e := newEnv(t)
 	now := e.clock.Now()
 	ids := e.ingest(
-		item(inbox.ChannelFacebook, inbox.KindMessage, "m1", "t1", "u1", now),
-		item(inbox.ChannelFacebook, inbox.KindMessage, "m2", "t1", "u1", now.Add(time.Second)),
-		item(inbox.ChannelFacebook, inbox.KindMessage, "m3", "t2", "u2", now),
-		item(inbox.ChannelFacebook, inbox.KindMessage, "m4", "t3", "u3", now),
+		item(chFacebook, inbox.KindMessage, "m1", "t1", "u1", now),
+		item(chFacebook, inbox.KindMessage, "m2", "t1", "u1", now.Add(time.Second)),
+		item(chFacebook, inbox.KindMessage, "m3", "t2", "u2", now),
+		item(chFacebook, inbox.KindMessage, "m4", "t3", "u3", now),
 	)
 	if _, err := e.s.EnqueueAutoAck(ids[0], ack("diterima")); err != nil {
 		t.Fatal(err)
@@ -178,10 +178,10 @@ func TestAutoAckNeverTwiceAndHumanFirst(t *testing.T) {
 
 func TestAutoAckNotForIgnoredOrAnswered(t *testing.T) {
 	e := newEnv(t)
-	spam := item(inbox.ChannelFacebook, inbox.KindMessage, "m1", "t1", "u1", e.clock.Now())
+	spam := item(chFacebook, inbox.KindMessage, "m1", "t1", "u1", e.clock.Now())
 	spam.Status = inbox.StatusIgnored
 	spam.RoutedBy = "spam"
-	ids := e.ingest(spam, item(inbox.ChannelFacebook, inbox.KindMessage, "m2", "t2", "u2", e.clock.Now()))
+	ids := e.ingest(spam, item(chFacebook, inbox.KindMessage, "m2", "t2", "u2", e.clock.Now()))
 	_, err := e.s.EnqueueAutoAck(ids[0], ack("diterima"))
 	skipped(t, err, SkipIgnored)
 	st := inbox.StatusClosed

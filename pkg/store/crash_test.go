@@ -30,7 +30,7 @@ func crashPage(n int) []inbox.Item {
 	page := make([]inbox.Item, crashPageSize)
 	created := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Minute)
 	for i := range page {
-		page[i] = item(inbox.ChannelFacebook, inbox.KindComment, fmt.Sprintf("p%06d-%02d", n, i), fmt.Sprint("post", n%7), fmt.Sprint("u", i%9), created)
+		page[i] = item(chFacebook, inbox.KindComment, fmt.Sprintf("p%06d-%02d", n, i), fmt.Sprint("post", n%7), fmt.Sprint("u", i%9), created)
 	}
 	return page
 }

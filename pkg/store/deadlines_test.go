@@ -235,7 +235,7 @@ func TestFirstResponseByReply(t *testing.T) {
 	d := newDeadlineEnv(t)
 	id := d.ingest(d.withDeadlines(fbComment("c1", "post", "ani", d.clock.Now())))[0]
 	d.clock.Advance(30 * time.Minute)
-	ext := inbox.ExternalReply{Channel: inbox.ChannelFacebook, Account: "acct", ExternalID: "r1", ParentExternalID: "c1", Text: "Baik, kami cek", CreatedAt: d.clock.Now()}
+	ext := inbox.ExternalReply{Channel: chFacebook, Account: "acct", ExternalID: "r1", ParentExternalID: "c1", Text: "Baik, kami cek", CreatedAt: d.clock.Now()}
 	if _, err := d.s.Ingest("acct", nil, []inbox.ExternalReply{ext}, nil); err != nil {
 		t.Fatal(err)
 	}

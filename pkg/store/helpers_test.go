@@ -112,7 +112,7 @@ func item(ch inbox.Channel, kind inbox.Kind, ext, thread, author string, created
 }
 
 func fbComment(ext, thread, author string, created time.Time) inbox.Item {
-	return item(inbox.ChannelFacebook, inbox.KindComment, ext, thread, author, created)
+	return item(chFacebook, inbox.KindComment, ext, thread, author, created)
 }
 
 // ingest stores items for account "acct" and returns their ids.
@@ -185,7 +185,7 @@ func isValidation(err error) bool {
 // platform, so its tests declare their own): small limits make the length
 // checks easy to reach.
 var testRules = inbox.MustReplyRules(
-	inbox.ReplyTable{Channel: inbox.ChannelFacebook, Kinds: []inbox.ReplyKind{
+	inbox.ReplyTable{Channel: chFacebook, Kinds: []inbox.ReplyKind{
 		{Item: inbox.KindMessage, SendsPrivately: true, Limit: inbox.TextLimit{Name: "message", Max: 2000}},
 		{Item: inbox.KindMessage, Private: true, SendsPrivately: true, Limit: inbox.TextLimit{Name: "message", Max: 2000}},
 		{Item: inbox.KindComment, Limit: inbox.TextLimit{Name: "comment", Max: 8000}},
@@ -193,7 +193,7 @@ var testRules = inbox.MustReplyRules(
 		{Item: inbox.KindMention, Limit: inbox.TextLimit{Name: "comment", Max: 8000}},
 		{Item: inbox.KindMention, Private: true, Refused: "not privately"},
 	}},
-	inbox.ReplyTable{Channel: inbox.ChannelTwitter, Kinds: []inbox.ReplyKind{
+	inbox.ReplyTable{Channel: chTwitter, Kinds: []inbox.ReplyKind{
 		{Item: inbox.KindMention, Limit: inbox.TextLimit{Name: "post", Max: 280}},
 		{Item: inbox.KindMention, Private: true, SendsPrivately: true, Limit: inbox.TextLimit{Name: "dm", Max: 10000}},
 		{Item: inbox.KindMessage, SendsPrivately: true, Limit: inbox.TextLimit{Name: "dm", Max: 10000}},

@@ -62,7 +62,7 @@ func (s *Store) ingest(account string, in Page, quarantine bool) (IngestResult, 
 	}
 	page := make([]inbox.Item, 0, len(in.Items))
 	for i, it := range in.Items {
-		ok, verr := checkItem(account, i, &it)
+		ok, verr := s.checkItem(account, i, &it)
 		if !ok {
 			if err := refuse(verr, string(it.Kind), it.ExternalID, it); err != nil {
 				return res, err
@@ -76,7 +76,7 @@ func (s *Store) ingest(account string, in Page, quarantine bool) (IngestResult, 
 		if e.Account == "" {
 			e.Account = account
 		}
-		if verr := checkExternal(account, i, e); verr != nil {
+		if verr := s.checkExternal(account, i, e); verr != nil {
 			if err := refuse(verr, "external_reply", e.ExternalID, e); err != nil {
 				return res, err
 			}
@@ -206,9 +206,20 @@ func (w *wctx) auditRouted(iid []byte, it *inbox.Item) error {
 	return nil
 }
 
+// knownChannel reports whether the store takes items of ch: with the
+// connectors' reply tables (the daemon always opens it with them) one of
+// their channels; opened without them (tests, benchmarks, offline tools)
+// any non-empty channel. The store names no platform.
+func (s *Store) knownChannel(ch inbox.Channel) bool {
+	if s.anyChannel {
+		return ch != ""
+	}
+	return s.rules.Has(ch)
+}
+
 // checkItem fills an item's defaults and says whether the store can take
 // it, naming the field when not.
-func checkItem(account string, i int, it *inbox.Item) (bool, *ValidationError) {
+func (s *Store) checkItem(account string, i int, it *inbox.Item) (bool, *ValidationError) {
 	if it.Account == "" {
 		it.Account = account
 	}
@@ -217,6 +228,9 @@ func checkItem(account string, i int, it *inbox.Item) (bool, *ValidationError) {
 	}
 	if err := it.Validate(); err != nil {
 		return false, &ValidationError{Field: fmt.Sprintf("items[%d]", i), Message: err.Error()}
+	}
+	if !s.knownChannel(it.Channel) {
+		return false, &ValidationError{Field: fmt.Sprintf("items[%d]", i), Message: fmt.Sprintf("item %q: unknown channel %q", it.ExternalID, it.Channel)}
 	}
 	if it.Priority == "" {
 		it.Priority = inbox.PriorityNormal
@@ -235,11 +249,11 @@ func checkItem(account string, i int, it *inbox.Item) (bool, *ValidationError) {
 	return true, nil
 }
 
-func checkExternal(account string, i int, e inbox.ExternalReply) *ValidationError {
+func (s *Store) checkExternal(account string, i int, e inbox.ExternalReply) *ValidationError {
 	switch {
 	case e.Account != account:
 		return &ValidationError{Field: fmt.Sprintf("external[%d].account", i), Message: fmt.Sprintf("is %q, the page is for %q", e.Account, account)}
-	case !e.Channel.Valid():
+	case !s.knownChannel(e.Channel):
 		return &ValidationError{Field: fmt.Sprintf("external[%d].channel", i), Message: fmt.Sprintf("unknown channel %q", e.Channel)}
 	case e.ExternalID == "":
 		return &ValidationError{Field: fmt.Sprintf("external[%d].external_id", i), Message: "must not be empty"}

@@ -31,7 +31,7 @@ func TestIngestSamePageTwiceChangesNothing(t *testing.T) {
 	page := []inbox.Item{
 		fbComment("c1", "post1", "u1", now.Add(-3*time.Minute)),
 		fbComment("c2", "post1", "u2", now.Add(-2*time.Minute)),
-		item(inbox.ChannelFacebook, inbox.KindMessage, "m1", "t_1", "u3", now.Add(-time.Minute)),
+		item(chFacebook, inbox.KindMessage, "m1", "t_1", "u3", now.Add(-time.Minute)),
 	}
 	res, err := e.s.Ingest("acct", page, nil, []byte("cur1"))
 	if err != nil {
@@ -171,7 +171,7 @@ func TestExternalRepliesAnswerItemsOnce(t *testing.T) {
 	got := e.ingest(page...)
 	e.clock.Advance(time.Minute)
 	ext := []inbox.ExternalReply{{
-		Channel: inbox.ChannelFacebook, ExternalID: "r1", ParentExternalID: "c2",
+		Channel: chFacebook, ExternalID: "r1", ParentExternalID: "c2",
 		Text: "we fixed it", CreatedAt: t0.Add(10 * time.Minute),
 	}}
 	res, err := e.s.Ingest("acct", nil, ext, nil)
@@ -206,7 +206,7 @@ func TestExternalRepliesAnswerItemsOnce(t *testing.T) {
 	}
 
 	// A thread-only external reply answers the latest item written before it.
-	ext2 := []inbox.ExternalReply{{Channel: inbox.ChannelFacebook, ExternalID: "r2", ThreadID: "post1", CreatedAt: t0.Add(3 * time.Minute)}}
+	ext2 := []inbox.ExternalReply{{Channel: chFacebook, ExternalID: "r2", ThreadID: "post1", CreatedAt: t0.Add(3 * time.Minute)}}
 	if res, err = e.s.Ingest("acct", nil, ext2, nil); err != nil || res.ExternalApplied != 1 {
 		t.Fatalf("thread external = %+v, %v", res, err)
 	}
@@ -214,7 +214,7 @@ func TestExternalRepliesAnswerItemsOnce(t *testing.T) {
 		t.Fatalf("bob's item %s, want answered", st)
 	}
 	// One with no known target is skipped (and writes nothing).
-	ext3 := []inbox.ExternalReply{{Channel: inbox.ChannelFacebook, ExternalID: "r3", ParentExternalID: "nope"}}
+	ext3 := []inbox.ExternalReply{{Channel: chFacebook, ExternalID: "r3", ParentExternalID: "nope"}}
 	if res, err = e.s.Ingest("acct", nil, ext3, nil); err != nil || res.ExternalApplied != 0 {
 		t.Fatalf("orphan external = %+v, %v", res, err)
 	}
@@ -230,7 +230,7 @@ func TestExternalRepliesAnswerItemsOnce(t *testing.T) {
 	if _, err := e.s.MarkSent(r.ID, "sent-1"); err != nil {
 		t.Fatal(err)
 	}
-	ext4 := []inbox.ExternalReply{{Channel: inbox.ChannelFacebook, ExternalID: "sent-1", ParentExternalID: "c4"}}
+	ext4 := []inbox.ExternalReply{{Channel: chFacebook, ExternalID: "sent-1", ParentExternalID: "c4"}}
 	if res, err = e.s.Ingest("acct", nil, ext4, nil); err != nil || res.ExternalApplied != 0 {
 		t.Fatalf("own reply seen as external = %+v, %v", res, err)
 	}
@@ -287,8 +287,8 @@ func TestListMatchesBruteForceForEveryFilter(t *testing.T) {
 	statuses := []inbox.Status{inbox.StatusOpen, inbox.StatusClosed, inbox.StatusIgnored, inbox.StatusAnswered}
 	var page []inbox.Item
 	for i := range 120 {
-		it := item(inbox.Channels[i%2], []inbox.Kind{inbox.KindComment, inbox.KindMention, inbox.KindMessage}[i%3], extID(i), fmt.Sprintf("t%d", i%7), fmt.Sprintf("u%d", i%5), now.Add(time.Duration(i)*time.Second))
-		if it.Channel == inbox.ChannelTwitter && it.Kind == inbox.KindComment {
+		it := item(testChannels[i%2], []inbox.Kind{inbox.KindComment, inbox.KindMention, inbox.KindMessage}[i%3], extID(i), fmt.Sprintf("t%d", i%7), fmt.Sprintf("u%d", i%5), now.Add(time.Duration(i)*time.Second))
+		if it.Channel == chTwitter && it.Kind == inbox.KindComment {
 			it.Kind = inbox.KindMention
 		}
 		if i%11 == 0 {
@@ -339,14 +339,14 @@ func TestListMatchesBruteForceForEveryFilter(t *testing.T) {
 		{Assignee: "budi", Statuses: waiting},
 		{Tag: "BANJIR"},
 		{Tag: "rt1", Unit: "dinkes"},
-		{Channel: inbox.ChannelTwitter},
-		{Kind: inbox.KindMessage, Channel: inbox.ChannelFacebook},
+		{Channel: chTwitter},
+		{Kind: inbox.KindMessage, Channel: chFacebook},
 		{Account: "acct", Statuses: []inbox.Status{inbox.StatusIgnored}},
 		{Query: "jalan rusak"},
 		{Query: "citizen u3", Statuses: waiting},
 		{Query: "rusak", MaxScan: 7},
 		{Account: "acct2", Statuses: waiting}, // the account is the shorter walk
-		{Unit: "dishub", Channel: inbox.ChannelTwitter, MaxScan: 3},
+		{Unit: "dishub", Channel: chTwitter, MaxScan: 3},
 	}
 	for _, f := range filters {
 		for _, limit := range []int{1, 7, 50} {
@@ -633,12 +633,12 @@ func TestDetailMovesReplyWindowToLatestInbound(t *testing.T) {
 	e := newEnv(t)
 	t0 := e.clock.Now()
 	msg := func(ext string, at time.Time) inbox.Item {
-		it := item(inbox.ChannelFacebook, inbox.KindMessage, ext, "t_1", "citizen", at)
+		it := item(chFacebook, inbox.KindMessage, ext, "t_1", "citizen", at)
 		ends := at.Add(24 * time.Hour)
 		it.ReplyWindowEndsAt = &ends
 		return it
 	}
-	other := item(inbox.ChannelFacebook, inbox.KindMessage, "m_other", "t_1", "someone-else", t0.Add(5*time.Hour))
+	other := item(chFacebook, inbox.KindMessage, "m_other", "t_1", "someone-else", t0.Add(5*time.Hour))
 	ids := e.ingest(msg("m_1", t0), msg("m_2", t0.Add(3*time.Hour)), other)
 	d := must[Detail](t)(e.s.Detail(ids[0]))
 	if want := t0.Add(27 * time.Hour); d.Item.ReplyWindowEndsAt == nil || !d.Item.ReplyWindowEndsAt.Equal(want) {

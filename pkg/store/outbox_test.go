@@ -39,9 +39,9 @@ func TestEnqueueReplyValidatesAndIsIdempotent(t *testing.T) {
 	now := e.clock.Now()
 	ids := e.ingest(
 		fbComment("c1", "post1", "u1", now),
-		item(inbox.ChannelFacebook, inbox.KindMention, "p2", "p2", "u2", now),
-		item(inbox.ChannelTwitter, inbox.KindMention, "tw1", "conv1", "u3", now),
-		item(inbox.ChannelFacebook, inbox.KindMessage, "m1", "t_9", "u4", now),
+		item(chFacebook, inbox.KindMention, "p2", "p2", "u2", now),
+		item(chTwitter, inbox.KindMention, "tw1", "conv1", "u3", now),
+		item(chFacebook, inbox.KindMessage, "m1", "t_9", "u4", now),
 	)
 	_, _, err := e.s.EnqueueReply(ids[0], NewReply{Text: "  "})
 	wantValidation(t, err, "text")
@@ -394,7 +394,7 @@ func TestThreadAndOldestWaitingAge(t *testing.T) {
 	first := e.ingest(fbComment("c2", "post1", "bob", t0.Add(time.Minute)), fbComment("c1", "post1", "alice", t0))
 	e.clock.Advance(time.Hour)
 	e.ingest(fbComment("c3", "post1", "alice", t0.Add(2*time.Minute)), fbComment("x", "post2", "alice", t0))
-	th := must[[]inbox.Item](t)(e.s.Thread(inbox.ChannelFacebook, "acct", "post1"))
+	th := must[[]inbox.Item](t)(e.s.Thread(chFacebook, "acct", "post1"))
 	var ext []string
 	for _, it := range th {
 		ext = append(ext, it.ExternalID)
@@ -402,7 +402,7 @@ func TestThreadAndOldestWaitingAge(t *testing.T) {
 	if strings.Join(ext, ",") != "c1,c2,c3" {
 		t.Fatalf("thread = %v, want oldest first by created_at", ext)
 	}
-	if th := must[[]inbox.Item](t)(e.s.Thread(inbox.ChannelFacebook, "acct", "nope")); len(th) != 0 {
+	if th := must[[]inbox.Item](t)(e.s.Thread(chFacebook, "acct", "nope")); len(th) != 0 {
 		t.Fatalf("unknown thread = %v", th)
 	}
 	e.clock.Advance(30 * time.Minute)
@@ -434,7 +434,7 @@ func TestVerifiedReplyReplacesItsExternalRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The next poll sees the reply on the platform before it is verified.
-	ext := []inbox.ExternalReply{{Channel: inbox.ChannelFacebook, ExternalID: "fb_9", ParentExternalID: "c1", Text: "answer", CreatedAt: e.clock.Now()}}
+	ext := []inbox.ExternalReply{{Channel: chFacebook, ExternalID: "fb_9", ParentExternalID: "c1", Text: "answer", CreatedAt: e.clock.Now()}}
 	if res, err := e.s.Ingest("acct", nil, ext, nil); err != nil || res.ExternalApplied != 1 {
 		t.Fatalf("external = %+v, %v", res, err)
 	}

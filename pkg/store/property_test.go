@@ -212,9 +212,9 @@ func randomOperations(t *testing.T, seed uint64, steps int) {
 				} else {
 					next++
 				}
-				ch, kind := inbox.ChannelFacebook, inbox.KindComment
+				ch, kind := chFacebook, inbox.KindComment
 				if n%3 == 0 {
-					ch, kind = inbox.ChannelTwitter, inbox.KindMention
+					ch, kind = chTwitter, inbox.KindMention
 				}
 				it := item(ch, kind, extID(n), threads[n%len(threads)], authors[n%len(authors)], e.clock.Now().Add(-time.Duration(rng.IntN(3600))*time.Second))
 				it.Backfill = rng.IntN(10) == 0
@@ -224,9 +224,9 @@ func randomOperations(t *testing.T, seed uint64, steps int) {
 			var ext []inbox.ExternalReply
 			if next > 0 && rng.IntN(3) == 0 {
 				n := rng.IntN(next)
-				ch := inbox.ChannelFacebook
+				ch := chFacebook
 				if n%3 == 0 {
-					ch = inbox.ChannelTwitter
+					ch = chTwitter
 				}
 				ext = append(ext, inbox.ExternalReply{Channel: ch, ExternalID: fmt.Sprint("ext", rng.IntN(40)), ParentExternalID: extID(n), CreatedAt: e.clock.Now()})
 			}

@@ -259,7 +259,11 @@ func plan(tx *bolt.Tx, f *Filter, desc bool, after []byte) (*mergeIter, bool) {
 		m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxAccount), prefix(f.Account), desc, after))
 		covered.account = true
 	case f.Kind != "" || f.Channel != "":
-		for _, ch := range inbox.Channels {
+		channels := []inbox.Channel{f.Channel}
+		if f.Channel == "" {
+			channels = indexedChannels(tx.Bucket(bIxChannelKind))
+		}
+		for _, ch := range channels {
 			for _, k := range inbox.Kinds {
 				if (f.Channel == "" || f.Channel == ch) && (f.Kind == "" || f.Kind == k) {
 					m.srcs = append(m.srcs, newIndexIter(tx.Bucket(bIxChannelKind), prefix(string(ch), string(k)), desc, after))
@@ -309,13 +313,29 @@ func matches(f *Filter, it *inbox.Item) bool {
 	return true // Query: see search
 }
 
-func validateFilter(f *Filter) error {
+// indexedChannels are the channels the channel×kind index holds, in key
+// order: one seek per channel (the store names no platform).
+func indexedChannels(b *bolt.Bucket) []inbox.Channel {
+	var out []inbox.Channel
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; {
+		end := bytes.IndexByte(k, 0)
+		if end < 0 {
+			break
+		}
+		out = append(out, inbox.Channel(k[:end]))
+		k, _ = c.Seek(append(bytes.Clone(k[:end]), 1))
+	}
+	return out
+}
+
+func (s *Store) validateFilter(f *Filter) error {
 	for _, st := range f.Statuses {
 		if !st.Valid() {
 			return &ValidationError{Field: "status", Message: fmt.Sprintf("unknown status %q", st)}
 		}
 	}
-	if f.Channel != "" && !f.Channel.Valid() {
+	if f.Channel != "" && !s.knownChannel(f.Channel) {
 		return &ValidationError{Field: "channel", Message: fmt.Sprintf("unknown channel %q", f.Channel)}
 	}
 	if f.Kind != "" && !f.Kind.Valid() {
@@ -332,7 +352,7 @@ func validateFilter(f *Filter) error {
 // during the call) and it the decoded item when decode is set. It returns
 // the page's next cursor.
 func (s *Store) scan(f Filter, decode bool, fn func(v []byte, it *inbox.Item)) (string, error) {
-	if err := validateFilter(&f); err != nil {
+	if err := s.validateFilter(&f); err != nil {
 		return "", err
 	}
 	limit := clampLimit(f.Limit)

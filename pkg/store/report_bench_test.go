@@ -39,7 +39,7 @@ func BenchmarkMonthlyReport(b *testing.B) {
 			for i := range batch {
 				recv := start.Add(time.Duration(float64(span) * float64(done+i) / items))
 				it := inbox.Item{
-					ID: idString(s.newID(recv)), Channel: inbox.Channels[rng.IntN(len(inbox.Channels))], Kind: inbox.Kinds[rng.IntN(len(inbox.Kinds))],
+					ID: idString(s.newID(recv)), Channel: testChannels[rng.IntN(len(testChannels))], Kind: inbox.Kinds[rng.IntN(len(inbox.Kinds))],
 					Unit: fmt.Sprintf("unit-%02d", rng.IntN(units)), ReceivedAt: recv, CreatedAt: recv.Add(-time.Minute),
 					Status: inbox.Statuses[rng.IntN(len(inbox.Statuses))], Tags: []string{fmt.Sprintf("tag-%02d", rng.IntN(tags))},
 				}

@@ -98,14 +98,14 @@ func (r *reportEnv) traffic(rng *rand.Rand, until time.Time) {
 		switch p := rng.IntN(100); {
 		case p < 45 || len(r.ids) == 0:
 			r.n++
-			ch, kind := inbox.ChannelFacebook, inbox.KindComment
+			ch, kind := chFacebook, inbox.KindComment
 			switch rng.IntN(4) {
 			case 1:
 				kind = inbox.KindMessage
 			case 2:
-				ch, kind = inbox.ChannelTwitter, inbox.KindMention
+				ch, kind = chTwitter, inbox.KindMention
 			case 3:
-				ch, kind = inbox.ChannelTwitter, inbox.KindMessage
+				ch, kind = chTwitter, inbox.KindMessage
 			}
 			it := item(ch, kind, fmt.Sprintf("e%05d", r.n), "", fmt.Sprintf("a%d", r.n), r.clock.Now().Add(-time.Duration(rng.IntN(30))*time.Minute))
 			it.Unit = reportUnits[rng.IntN(len(reportUnits))]
@@ -506,7 +506,7 @@ func TestMonthCloseSnapshotAfterDowntime(t *testing.T) {
 	r := newReportEnv(t, time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)) // 16:00 WIB
 	var ids []string
 	for i, u := range []string{"dpupr", "dpupr", "bpbd", "", "dpupr"} {
-		it := item(inbox.ChannelFacebook, inbox.KindComment, fmt.Sprintf("s%d", i), "", "w", r.clock.Now())
+		it := item(chFacebook, inbox.KindComment, fmt.Sprintf("s%d", i), "", "w", r.clock.Now())
 		it.Unit = u
 		ids = append(ids, r.ingest(r.withDeadlines(it))...)
 		r.clock.Advance(time.Minute)
@@ -520,7 +520,7 @@ func TestMonthCloseSnapshotAfterDowntime(t *testing.T) {
 	r.openReport()
 	// Before the first tick: a new item in dpupr, one answered in bpbd,
 	// one dpupr item moved to bpbd.
-	it := item(inbox.ChannelTwitter, inbox.KindMention, "late", "", "w", r.clock.Now())
+	it := item(chTwitter, inbox.KindMention, "late", "", "w", r.clock.Now())
 	it.Unit = "dpupr"
 	r.ingest(it)
 	answered := inbox.StatusAnswered

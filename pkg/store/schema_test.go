@@ -73,7 +73,7 @@ func TestMigrateSchema1TicketIndex(t *testing.T) {
 			}
 		}
 	}
-	ids = append(ids, e.ingest(item(inbox.ChannelTwitter, inbox.KindMention, "x1", "", "ani", at))...)
+	ids = append(ids, e.ingest(item(chTwitter, inbox.KindMention, "x1", "", "ani", at))...)
 	seen := map[string]bool{}
 	var tickets []string
 	for _, id := range ids {

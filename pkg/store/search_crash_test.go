@@ -22,7 +22,7 @@ func searchCrashPage(n int) []inbox.Item {
 	page := make([]inbox.Item, 20)
 	created := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Minute)
 	for i := range page {
-		page[i] = item(inbox.ChannelFacebook, inbox.KindComment, fmt.Sprintf("s%06d-%02d", n, i), "post", fmt.Sprint("u", i), created)
+		page[i] = item(chFacebook, inbox.KindComment, fmt.Sprintf("s%06d-%02d", n, i), "post", fmt.Sprint("u", i), created)
 		page[i].Text = fmt.Sprintf("jln rusak parah pg%d nomor %d", n, i)
 	}
 	return page

@@ -159,7 +159,7 @@ func searchWorld(t *testing.T, e *env, n int, seed uint64) ([]inbox.Item, map[st
 		for range 2 + r.IntN(6) {
 			words = append(words, vocab[r.IntN(len(vocab))])
 		}
-		it := item(inbox.Channels[i%2], inbox.KindMention, extID(i), fmt.Sprint("t", i%5), fmt.Sprint("u", i%4), now.Add(time.Duration(i)*time.Second))
+		it := item(testChannels[i%2], inbox.KindMention, extID(i), fmt.Sprint("t", i%5), fmt.Sprint("u", i%4), now.Add(time.Duration(i)*time.Second))
 		it.Text = strings.Join(words, " ")
 		it.Author.Name = []string{"Siti Aminah", "Budi", "Dewi Lestari", "Rina"}[i%4]
 		it.Unit = units[i%3]
@@ -199,7 +199,7 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 		"tanggul bodri", "bodri", "gorong2", "gorong", "ktp tolong", "siti", "ami", "dewi lestari", "warga", "tidak ada",
 		"UP4", "sampah lampu mati", "jal", "2026", "00000", "u1", `"di desa`, "jembatan jalanan ds"}
 	waiting := []inbox.Status{inbox.StatusNew, inbox.StatusOpen}
-	filters := []Filter{{}, {Statuses: waiting}, {Unit: "pupr"}, {Unit: "-", Statuses: waiting}, {Channel: inbox.ChannelTwitter},
+	filters := []Filter{{}, {Statuses: waiting}, {Unit: "pupr"}, {Unit: "-", Statuses: waiting}, {Channel: chTwitter},
 		{Order: OldestFirst}, {Unit: "dinkes", Order: OldestFirst}, {MaxScan: 2}, {Unit: "pupr", MaxScan: 3, Order: OldestFirst}}
 	check := func(phase string) {
 		t.Helper()

@@ -35,7 +35,9 @@ type Store struct {
 	log    *slog.Logger
 	notify func(Event)
 	rules  inbox.ReplyRules
-	closed atomic.Bool
+	// anyChannel: opened without reply tables, so no channel is checked.
+	anyChannel bool
+	closed     atomic.Bool
 	// ticketPrefix starts the ticket numbers ingest hands out.
 	ticketPrefix string
 	workingTime  func(from, to time.Time) time.Duration
@@ -108,6 +110,7 @@ func openWith(path string, opts Options, version uint32, migs map[uint32]migrati
 		ticketPrefix: opts.TicketPrefix,
 		workingTime:  opts.WorkingTime,
 		rules:        opts.Replies,
+		anyChannel:   len(opts.Replies.Channels()) == 0,
 
 		quarantineLimits: opts.Quarantine.withDefaults(),
 	}

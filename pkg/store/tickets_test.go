@@ -62,7 +62,7 @@ func TestTicketCaseRule(t *testing.T) {
 		t.Fatalf("after ignored: %v", got)
 	}
 	// A direct message without a thread is a case of its own.
-	dm := item(inbox.ChannelTwitter, inbox.KindMention, "x1", "", "ani", at)
+	dm := item(chTwitter, inbox.KindMention, "x1", "", "ani", at)
 	if got := e.tickets(e.ingest(dm)); got[0] != "UP4-2026-000006" {
 		t.Fatalf("no thread: %v", got)
 	}

@@ -92,15 +92,15 @@ func New(c Case, seed uint64, items int) (*Workload, error) {
 		step:  Span / (spanItems / PageSize),
 	}
 	if c == Simple {
-		w.accounts = []Account{{Name: "humas", Channel: inbox.ChannelFacebook, share: 1}}
+		w.accounts = []Account{{Name: "humas", Channel: ChannelFacebook, share: 1}}
 		w.step = 100 * time.Second
 		return w, nil
 	}
 	w.accounts = []Account{
-		{Name: "pemkab-fb", Channel: inbox.ChannelFacebook, share: 0.40, pageID: 102030405060708},
-		{Name: "pemkab-x", Channel: inbox.ChannelTwitter, share: 0.20, pageID: 1450000000000000001},
-		{Name: "layanan-fb", Channel: inbox.ChannelFacebook, share: 0.25, pageID: 109876543210987},
-		{Name: "humas-x", Channel: inbox.ChannelTwitter, share: 0.15, pageID: 1460000000000000002},
+		{Name: "pemkab-fb", Channel: ChannelFacebook, share: 0.40, pageID: 102030405060708},
+		{Name: "pemkab-x", Channel: ChannelTwitter, share: 0.20, pageID: 1450000000000000001},
+		{Name: "layanan-fb", Channel: ChannelFacebook, share: 0.25, pageID: 109876543210987},
+		{Name: "humas-x", Channel: ChannelTwitter, share: 0.15, pageID: 1460000000000000002},
 	}
 	// Zipf-like unit volume with exponent 0.9; the offset of 1.5 ranks
 	// gives the shape of the office's figures: the biggest three take
@@ -220,7 +220,7 @@ func (w *Workload) unit(x float64) int {
 
 // shape fills the platform fields of item j of page k, written by citizen c.
 func (w *Workload) shape(it *inbox.Item, r *rand.Rand, a Account, k, j, c int) {
-	if a.Channel == inbox.ChannelFacebook {
+	if a.Channel == ChannelFacebook {
 		it.Author = inbox.Author{ID: fmt.Sprintf("24%013d", c), Name: personName(c)}
 		if r.IntN(100) < 70 {
 			// A comment on one of the posts of the last ~20 pages; Graph
@@ -337,7 +337,7 @@ func (w *Workload) simplePage(k int) Page {
 func SimpleItem(n int) inbox.Item {
 	created := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Second)
 	return inbox.Item{
-		Channel:    inbox.ChannelFacebook,
+		Channel:    ChannelFacebook,
 		Account:    "humas",
 		Kind:       inbox.KindComment,
 		ExternalID: fmt.Sprintf("122100%09d_%09d", n/40, n),

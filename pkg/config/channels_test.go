@@ -1,0 +1,10 @@
+package config
+
+import "github.com/inboxd/inboxd/pkg/inbox"
+
+// The channels these tests use. The package names no platform (each
+// connector declares its own Channel, connectors/registry lists them), so
+// its tests declare theirs.
+const (
+	chTwitter inbox.Channel = "twitter"
+)

@@ -1,0 +1,15 @@
+package store
+
+import "github.com/inboxd/inboxd/pkg/inbox"
+
+// The channels these tests use. The package names no platform (each
+// connector declares its own Channel, connectors/registry lists them), so
+// its tests declare theirs.
+const (
+	chFacebook  inbox.Channel = "facebook"
+	chTwitter   inbox.Channel = "twitter"
+	chInstagram inbox.Channel = "instagram"
+)
+
+// testChannels are the channels in the order pkg/inbox listed them.
+var testChannels = []inbox.Channel{chFacebook, chTwitter, chInstagram}
