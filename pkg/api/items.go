@@ -103,7 +103,14 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
 	if sc != "" {
 		if f.Unit != "" && f.Unit != sc {
 			// Another unit's items do not exist for this token.
-			return writeBody(w, http.StatusOK, "application/json", []byte(`{"items":[],"next_cursor":""}`+"\n"))
+			body := []byte(`{"items":[],"next_cursor":""`)
+			if f.Query != "" {
+				var err error
+				if body, _, err = s.appendIndexLag(body); err != nil {
+					return err
+				}
+			}
+			return writeBody(w, http.StatusOK, "application/json", append(body, "}\n"...))
 		}
 		f.Unit = sc
 	}
@@ -145,23 +152,31 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
 	buf.WriteString(`],"next_cursor":`)
 	buf.WriteString(strconv.Quote(next))
 	lagging := false
+	body := buf.Bytes()
 	if f.Query != "" {
-		lag, err := s.store.IndexLag()
-		if err != nil {
+		if body, lagging, err = s.appendIndexLag(body); err != nil {
 			return err
 		}
-		lagging = lag > 0
-		buf.WriteString(`,"index_lag_seconds":`)
-		buf.WriteString(strconv.FormatFloat(lag.Seconds(), 'f', 3, 64))
 	}
-	buf.WriteString("}\n")
-	body := buf.Bytes()
+	body = append(body, "}\n"...)
 	// A lag grows without a write: only a caught-up answer is cached.
 	if s.lists != nil && !lagging {
 		body = bytes.Clone(body)
 		s.lists.put(key, gen, body)
 	}
 	return writeBody(w, http.StatusOK, "application/json", body)
+}
+
+// appendIndexLag adds a search answer's "index_lag_seconds": how far the
+// word index is behind the newest item (its items are still found, checked
+// one by one). lagging says the answer may change without a write.
+func (s *Server) appendIndexLag(body []byte) (out []byte, lagging bool, err error) {
+	lag, err := s.store.IndexLag()
+	if err != nil {
+		return body, false, err
+	}
+	body = append(body, `,"index_lag_seconds":`...)
+	return strconv.AppendFloat(body, lag.Seconds(), 'f', 3, 64), lag > 0, nil
 }
 
 // maxPooledBuffer keeps an unusually large response's buffer out of the pool.

@@ -319,7 +319,7 @@ func openAPIDocument(routes []route, channels []inbox.Channel) obj {
 		"info": obj{
 			"title":       "inboxd operator API",
 			"version":     "1",
-			"description": "Triage, routing and replies for citizen messages from Facebook and X. Errors are application/problem+json (RFC 9457).",
+			"description": "Triage, routing and replies for citizen messages on the office's social media accounts (channels: " + joinEnum(channels) + "). Errors are application/problem+json (RFC 9457).",
 		},
 		"servers": []obj{{"url": "/"}},
 		"paths":   paths,

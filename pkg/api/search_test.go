@@ -43,3 +43,20 @@ func TestSearchSaysIndexLag(t *testing.T) {
 		t.Fatalf("indexing changed the answer:\n%s\n%s", before["items"], after["items"])
 	}
 }
+
+// A unit-scoped caller asking for another unit gets the empty page, and
+// with q the lag all the same: the field is there whenever q is.
+func TestSearchSaysIndexLagToAnotherUnitsAsker(t *testing.T) {
+	e := newEnv(t)
+	rec := e.do(asViewerA, "GET", "/api/v1/items?q=dewi&unit="+unitB, nil)
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); rec.Code != 200 || err != nil {
+		t.Fatalf("%d %v %s", rec.Code, err, rec.Body)
+	}
+	if string(m["items"]) != "[]" || m["index_lag_seconds"] == nil {
+		t.Errorf("another unit's search for a scoped caller: %s", rec.Body)
+	}
+	if rec := e.do(asViewerA, "GET", "/api/v1/items?unit="+unitB, nil); strings.Contains(rec.Body.String(), "index_lag_seconds") {
+		t.Errorf("index_lag_seconds without q: %s", rec.Body)
+	}
+}
