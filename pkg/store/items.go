@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -132,21 +131,11 @@ func (w *wctx) applyDeltas() error {
 		if d == 0 {
 			continue
 		}
-		var v int64
-		if old := b.Get([]byte(k)); len(old) == 8 {
-			v = int64(binary.BigEndian.Uint64(old))
-		}
-		v += d
+		v := getCounter(b, k) + d
 		if v < 0 {
 			return fmt.Errorf("counter %q would go negative (%d): index and counters disagree", k, v)
 		}
-		if v == 0 {
-			if err := b.Delete([]byte(k)); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := b.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(v))); err != nil {
+		if err := putCounter(b, k, v); err != nil {
 			return err
 		}
 	}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/inboxd/inboxd/pkg/inbox"
 )
 
@@ -267,28 +265,15 @@ func (w *wctx) applyReport() error {
 	}
 	slices.Sort(keys) // sequential page writes
 	for _, k := range keys {
-		v := getSigned(b, []byte(k)) + w.repDeltas[k]
+		v := getCounter(b, k) + w.repDeltas[k]
 		if v < 0 && reportKind(k) != rkWaitingNet {
 			v = 0
 		}
-		if v == 0 {
-			if err := b.Delete([]byte(k)); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := b.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(v))); err != nil {
+		if err := putCounter(b, k, v); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func getSigned(b *bolt.Bucket, k []byte) int64 {
-	if v := b.Get(k); len(v) == 8 {
-		return int64(binary.BigEndian.Uint64(v))
-	}
-	return 0
 }
 
 // reportKind is the kind byte of a report key ('?' when malformed).

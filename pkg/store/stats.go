@@ -146,6 +146,15 @@ func getCounter(b *bolt.Bucket, k string) int64 {
 	return 0
 }
 
+// putCounter stores a counter; a zero one is deleted, so a bucket holds
+// only the counts that are not zero.
+func putCounter(b *bolt.Bucket, k string, v int64) error {
+	if v == 0 {
+		return b.Delete([]byte(k))
+	}
+	return b.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(v)))
+}
+
 // scanUnitStatus reads every "su|unit|status" counter into into. It
 // allocates only a unit's name and map, once per unit: Stats("") calls it
 // on every dashboard refresh.
