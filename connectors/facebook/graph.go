@@ -92,10 +92,7 @@ func (c *Connector) messageItem(m message, convID string, backfill bool) inbox.I
 		CreatedAt:  m.CreatedTime.Time,
 		Backfill:   backfill,
 	}
-	if !it.CreatedAt.IsZero() {
-		ends := it.CreatedAt.Add(c.messengerWindow())
-		it.ReplyWindowEndsAt = &ends
-	}
+	it.ReplyWindowEndsAt = metagraph.ReplyWindowEnds(it.CreatedAt, c.cfg.HumanAgent)
 	if m.Attachments != nil {
 		for _, a := range m.Attachments.Data {
 			it.Attachments = append(it.Attachments, messageAttachmentOf(a))

@@ -56,15 +56,6 @@ func (c *Connector) sendComment(ctx context.Context, out connectors.Outgoing) (s
 	return r.ID, nil
 }
 
-// messengerWindow is how long after the citizen's last message a person
-// may answer in Messenger on this Page.
-func (c *Connector) messengerWindow() time.Duration {
-	if c.cfg.HumanAgent {
-		return HumanAgentWindow
-	}
-	return StandardWindow
-}
-
 // messagingType decides how a Messenger answer may travel now, given the
 // citizen's last message: RESPONSE inside 24 h, the HUMAN_AGENT tag inside
 // 7 days when the app has that permission, otherwise not at all.

@@ -80,10 +80,7 @@ func (c *Connector) messageItem(m message, convID string, backfill bool) inbox.I
 		CreatedAt:  m.CreatedTime.Time,
 		Backfill:   backfill,
 	}
-	if !it.CreatedAt.IsZero() {
-		ends := it.CreatedAt.Add(c.messagingWindow())
-		it.ReplyWindowEndsAt = &ends
-	}
+	it.ReplyWindowEndsAt = metagraph.ReplyWindowEnds(it.CreatedAt, c.cfg.HumanAgent)
 	return it
 }
 

@@ -58,15 +58,6 @@ func (c *Connector) sendComment(ctx context.Context, out connectors.Outgoing) (s
 	return r.ID, nil
 }
 
-// messagingWindow is how long after the citizen's last message a person
-// may answer by DM on this account.
-func (c *Connector) messagingWindow() time.Duration {
-	if c.cfg.HumanAgent {
-		return HumanAgentWindow
-	}
-	return StandardWindow
-}
-
 func (c *Connector) sendMessage(ctx context.Context, out connectors.Outgoing) (string, error) {
 	const op = "send message"
 	if out.Item.Author.ID == "" {

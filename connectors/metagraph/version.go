@@ -138,11 +138,17 @@ func (p *Polling) DecodeKey(b *config.Block, k config.Key) bool {
 // PagesPerPoll is how many pages a source may walk in one poll.
 func (p *Polling) PagesPerPoll() int { return p.MaxPagesPerPoll }
 
-// MessagingWindow is how long after a person's last message an answer
-// may follow.
-func (p *Polling) MessagingWindow() time.Duration {
-	if p.HumanAgent {
-		return HumanAgentWindow
+// ReplyWindowEnds is when Meta stops accepting an answer to a person's
+// message written at created: 24 hours later, 7 days with the Human Agent
+// permission; nil when created is unknown.
+func ReplyWindowEnds(created time.Time, humanAgent bool) *time.Time {
+	if created.IsZero() {
+		return nil
 	}
-	return StandardWindow
+	window := StandardWindow
+	if humanAgent {
+		window = HumanAgentWindow
+	}
+	ends := created.Add(window)
+	return &ends
 }
