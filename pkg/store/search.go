@@ -5,8 +5,9 @@ package store
 // ingest writes none of it (see docs/SEARCH.md for the figures that chose
 // this):
 //
-//	sx_post  word|id16 -> positions  one key per distinct word of an item
-//	sx_meta  "hwm" -> id16     every item with an id ≤ hwm is indexed
+//	sx_post  word|minid16 -> block   postings of one word (search_block.go)
+//	sx_meta  "hwm" -> id16           every item with an id ≤ hwm is indexed
+//	         "format" -> u4          indexFormat
 //
 // The words of an item are textnorm.Words (the routing rules' normaliser)
 // of its text, its author's name and handle, its ticket and its notes.
@@ -29,6 +30,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/inboxd/inboxd/pkg/textnorm"
 )
@@ -110,14 +112,18 @@ func indexWord(w string) string {
 	return w[:cut]
 }
 
-// posting is one key of sx_post and its value: the word's positions in
-// the item (uvarint deltas, ascending). Field i's words are numbered on
-// from the end of field i-1 plus one, so adjacent positions are adjacent
-// words of one field and a phrase never spans two.
-type posting struct{ key, val []byte }
+// wordPos is one word of an item and its positions in the item (uvarint
+// deltas, ascending). Field i's words are numbered on from the end of
+// field i-1 plus one, so adjacent positions are adjacent words of one
+// field and a phrase never spans two.
+type wordPos struct {
+	word string
+	pos  []byte
+}
 
-// postings appends the posting of every distinct word of f.
-func postings(out []posting, iid []byte, f searchFields) []posting {
+// itemPostings appends every distinct word of f with its positions, in
+// the order the words first occur.
+func itemPostings(out []wordPos, f searchFields) []wordPos {
 	at := map[string]int{} // word -> index in out
 	pos, last := 0, map[string]int{}
 	for _, words := range f {
@@ -129,14 +135,12 @@ func postings(out []posting, iid []byte, f searchFields) []posting {
 			}
 			i, ok := at[w]
 			if !ok {
-				k := make([]byte, 0, len(w)+1+idLen)
-				k = append(append(append(k, w...), 0), iid...)
 				i = len(out)
 				at[w] = i
-				out = append(out, posting{key: k})
+				out = append(out, wordPos{word: w})
 				last[w] = 0
 			}
-			out[i].val = binary.AppendUvarint(out[i].val, uint64(pos-last[w]))
+			out[i].pos = binary.AppendUvarint(out[i].pos, uint64(pos-last[w]))
 			last[w] = pos
 			pos++
 		}
@@ -160,10 +164,14 @@ func positions(v []byte, out []int) []int {
 	return out
 }
 
-// hwm is the id up to which items are indexed (nil: none).
+// hwm is the id up to which items are indexed (nil: none, or the index
+// is in an older format, which the indexer drops and rebuilds).
 func hwm(tx *bolt.Tx) []byte {
 	b := tx.Bucket(bSxMeta)
 	if b == nil {
+		return nil
+	}
+	if f := b.Get(keyFormat); len(f) != 4 || binary.BigEndian.Uint32(f) != indexFormat {
 		return nil
 	}
 	return b.Get(keyHWM)
@@ -175,26 +183,26 @@ func indexed(tx *bolt.Tx, iid []byte) bool {
 	return h != nil && bytes.Compare(iid, h) <= 0
 }
 
-// searchBuckets creates the index's buckets in a write transaction.
+// searchBuckets creates the index's buckets in a write transaction. An
+// index in another format than indexFormat (an older inboxd's) is dropped
+// with its high-water mark, so the indexer rebuilds it.
 func searchBuckets(tx *bolt.Tx) (post, meta *bolt.Bucket, err error) {
-	if post, err = tx.CreateBucketIfNotExists(bSxPost); err != nil {
+	if meta, err = tx.CreateBucketIfNotExists(bSxMeta); err != nil {
 		return nil, nil, err
 	}
-	meta, err = tx.CreateBucketIfNotExists(bSxMeta)
-	return post, meta, err
-}
-
-// putPostings writes ps (sorted first: bbolt writes neighbouring keys
-// on the pages it already holds).
-func putPostings(post *bolt.Bucket, ps []posting) error {
-	slices.SortFunc(ps, func(a, b posting) int { return bytes.Compare(a.key, b.key) })
-	post.FillPercent = appendFill // each word's ids arrive in ascending order
-	for _, p := range ps {
-		if err := post.Put(p.key, p.val); err != nil {
-			return err
+	if f := meta.Get(keyFormat); len(f) != 4 || binary.BigEndian.Uint32(f) != indexFormat {
+		if err := tx.DeleteBucket(bSxPost); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+			return nil, nil, err
+		}
+		if err := meta.Delete(keyHWM); err != nil {
+			return nil, nil, err
+		}
+		if err := meta.Put(keyFormat, putU4(nil, indexFormat)); err != nil {
+			return nil, nil, err
 		}
 	}
-	return nil
+	post, err = tx.CreateBucketIfNotExists(bSxPost)
+	return post, meta, err
 }
 
 // indexNote indexes a new note (already stored) when its item is indexed:
@@ -217,7 +225,7 @@ func (w *wctx) reindexItem(iid []byte, old searchFields, gone bool) error {
 	if err != nil {
 		return err
 	}
-	var now []posting
+	var now []wordPos
 	if !gone {
 		raw := w.tx.Bucket(bItems).Get(iid)
 		if raw == nil {
@@ -227,24 +235,32 @@ func (w *wctx) reindexItem(iid []byte, old searchFields, gone bool) error {
 		if err != nil {
 			return err
 		}
-		now = postings(nil, iid, f)
+		now = itemPostings(nil, f)
 	}
 	keep := map[string]bool{}
 	for _, p := range now {
-		keep[string(p.key)] = true
+		keep[p.word] = true
 	}
-	for _, p := range postings(nil, iid, old) {
-		if !keep[string(p.key)] {
-			if err := post.Delete(p.key); err != nil {
+	pw := newPostWriter(post)
+	iid = clone(iid)
+	for _, p := range itemPostings(nil, old) {
+		if !keep[p.word] {
+			if err := pw.set(p.word, iid, nil); err != nil {
 				return err
 			}
 		}
 	}
-	return putPostings(post, now)
+	for _, p := range now {
+		if err := pw.set(p.word, iid, p.pos); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // indexBatch indexes up to max items above the high-water mark, with
-// their notes, in the transaction w, and moves the mark past them.
+// their notes, in the transaction w, and moves the mark past them: each
+// word's postings of the batch are appended to its last block.
 func (w *wctx) indexBatch(max int) (int, error) {
 	post, meta, err := searchBuckets(w.tx)
 	if err != nil {
@@ -259,7 +275,8 @@ func (w *wctx) indexBatch(max int) (int, error) {
 	} else {
 		k, v = c.First()
 	}
-	var keys []posting
+	byWord := map[string][]entry{}
+	var ps []wordPos
 	var last []byte
 	n := 0
 	for ; k != nil && n < max; k, v = c.Next() {
@@ -267,17 +284,30 @@ func (w *wctx) indexBatch(max int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		keys = postings(keys, clone(k), f)
-		last = k
+		id := clone(k)
+		ps = itemPostings(ps[:0], f)
+		for _, p := range ps {
+			byWord[p.word] = append(byWord[p.word], entry{id: id, pos: p.pos})
+		}
+		last = id
 		n++
 	}
 	if n == 0 {
 		return 0, nil
 	}
-	if err := putPostings(post, keys); err != nil {
-		return 0, err
+	words := make([]string, 0, len(byWord))
+	for wd := range byWord {
+		words = append(words, wd)
 	}
-	return n, meta.Put(keyHWM, clone(last))
+	slices.Sort(words) // bbolt writes neighbouring keys on the pages it holds
+	post.FillPercent = appendFill
+	pw := newPostWriter(post)
+	for _, wd := range words {
+		if err := pw.appendWord(wd, byWord[wd]); err != nil {
+			return 0, err
+		}
+	}
+	return n, meta.Put(keyHWM, last)
 }
 
 // pendingIndex reports whether items wait above the high-water mark, and

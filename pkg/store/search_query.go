@@ -175,9 +175,205 @@ func (m *mergeIter) seek(target []byte) []byte {
 	return m.id()
 }
 
+// postIter walks one word's postings (its blocks, see search_block.go)
+// by id, ascending or descending, decoding each block once.
+type postIter struct {
+	c    *bolt.Cursor
+	p    []byte // word 0x00
+	desc bool
+	blk  blockView
+	i    int    // cur's index in blk
+	cur  []byte // nil: past the end
+}
+
+// newPostIter walks the postings under the word prefix p strictly after
+// (or before, descending) the id after.
+func newPostIter(b *bolt.Bucket, p []byte, desc bool, after []byte) *postIter {
+	it := &postIter{c: b.Cursor(), p: p, desc: desc}
+	switch {
+	case after == nil && !desc:
+		k, v := it.c.Seek(p)
+		it.load(k, v, false)
+	case after == nil:
+		k, _ := it.c.Seek(append(bytes.Clone(p), bytes.Repeat([]byte{0xff}, idLen+1)...))
+		var v []byte
+		if k == nil {
+			k, v = it.c.Last()
+		} else {
+			k, v = it.c.Prev()
+		}
+		it.load(k, v, true)
+	default:
+		if c := it.seekRoot(after); c != nil && bytes.Equal(c, after) {
+			it.next()
+		}
+	}
+	return it
+}
+
+// load makes the block k its current one, at its first posting (or its
+// last, atEnd); a key of another word ends the walk.
+func (it *postIter) load(k, v []byte, atEnd bool) bool {
+	first, ok := blockKey(k, it.p)
+	if !ok {
+		it.cur = nil
+		return false
+	}
+	blk, err := decodeBlock(first, v)
+	if err != nil { // VerifyIndex reports it; a search takes what decodes
+		blk.ids = blk.ids[:len(blk.off)*idLen]
+	}
+	it.blk, it.i = blk, 0
+	if atEnd {
+		it.i = blk.n() - 1
+	}
+	it.cur = blk.id(it.i)
+	return true
+}
+
+func (it *postIter) id() []byte { return it.cur }
+
+// pos is the current posting's positions.
+func (it *postIter) pos() []byte { return it.blk.pos(it.i) }
+
+func (it *postIter) next() []byte {
+	if it.cur == nil {
+		return nil
+	}
+	if it.desc {
+		if it.i > 0 {
+			it.i--
+			it.cur = it.blk.id(it.i)
+			return it.cur
+		}
+		k, v := it.c.Prev()
+		it.load(k, v, true)
+		return it.cur
+	}
+	if it.i+1 < it.blk.n() {
+		it.i++
+		it.cur = it.blk.id(it.i)
+		return it.cur
+	}
+	k, v := it.c.Next()
+	it.load(k, v, false)
+	return it.cur
+}
+
+// within moves to the first id ≥ target (the last ≤ target, descending) in
+// the current block, which must hold one.
+func (it *postIter) within(target []byte) []byte {
+	n := it.blk.n()
+	i := sortSearch(n, func(i int) bool { return bytes.Compare(it.blk.id(i), target) >= 0 })
+	if it.desc && (i == n || !bytes.Equal(it.blk.id(i), target)) {
+		i--
+	}
+	it.i, it.cur = i, it.blk.id(i)
+	return it.cur
+}
+
+func (it *postIter) seek(target []byte) []byte {
+	if it.cur == nil {
+		return nil
+	}
+	c := bytes.Compare(it.cur, target)
+	if (it.desc && c <= 0) || (!it.desc && c >= 0) {
+		return it.cur
+	}
+	if it.desc {
+		if bytes.Compare(it.blk.id(0), target) <= 0 {
+			return it.within(target)
+		}
+		// The block before starts at or below target: it holds the id.
+		if k, v := it.c.Prev(); it.load(k, v, true) && bytes.Compare(it.blk.id(0), target) <= 0 {
+			return it.within(target)
+		}
+	} else {
+		if bytes.Compare(it.blk.last(), target) >= 0 {
+			return it.within(target)
+		}
+		// The next block starts at or past target: its first id.
+		if k, v := it.c.Next(); it.load(k, v, false) && bytes.Compare(it.cur, target) >= 0 {
+			return it.cur
+		}
+	}
+	return it.seekRoot(target)
+}
+
+// seekRoot positions on the first id ≥ target (last ≤, descending) by a
+// seek from the root.
+func (it *postIter) seekRoot(target []byte) []byte {
+	seek := withID(it.p, target)
+	k, v := it.c.Seek(seek)
+	if !bytes.Equal(k, seek) {
+		// The block before holds target's place, if the word has one.
+		var pk, pv []byte
+		if k == nil {
+			pk, pv = it.c.Last()
+		} else {
+			pk, pv = it.c.Prev()
+		}
+		if it.load(pk, pv, false) {
+			if bytes.Compare(it.blk.last(), target) >= 0 || it.desc {
+				return it.within(target)
+			}
+			k, v = it.c.Next()
+		} else if it.desc {
+			it.cur = nil
+			return nil
+		} else {
+			k, v = it.c.Seek(seek) // back to the block the seek found
+		}
+	}
+	it.load(k, v, false)
+	return it.cur
+}
+
+// sortSearch is sort.Search without the import's closure cost in loops.
+func sortSearch(n int, f func(int) bool) int {
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if !f(m) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
 // unionIter walks the ids any of its walks has, each once (an item with
 // both "jalan" and "jalanan" is one hit of the prefix "jal").
-type unionIter struct{ mergeIter }
+type unionIter struct {
+	srcs []*postIter
+	desc bool
+}
+
+func (u *unionIter) pick() *postIter {
+	var best *postIter
+	for _, s := range u.srcs {
+		if s.cur == nil {
+			continue
+		}
+		if best == nil {
+			best = s
+			continue
+		}
+		c := bytes.Compare(s.cur, best.cur)
+		if (u.desc && c > 0) || (!u.desc && c < 0) {
+			best = s
+		}
+	}
+	return best
+}
+
+func (u *unionIter) id() []byte {
+	if b := u.pick(); b != nil {
+		return b.cur
+	}
+	return nil
+}
 
 func (u *unionIter) next() []byte {
 	cur := u.id()
@@ -189,6 +385,13 @@ func (u *unionIter) next() []byte {
 		if s.cur != nil && bytes.Equal(s.cur, cur) {
 			s.next()
 		}
+	}
+	return u.id()
+}
+
+func (u *unionIter) seek(target []byte) []byte {
+	for _, s := range u.srcs {
+		s.seek(target)
 	}
 	return u.id()
 }
@@ -258,22 +461,21 @@ type searchPlan struct {
 	// filter the filter's index does not cover).
 	verifyQuery, verifyFilter bool
 	phrases                   []term // checked on the words' positions
-	post                      *bolt.Cursor
+	byWord                    map[string]*postIter
 	pos                       [][]int
 }
 
-// phraseOK reports whether the item id has every phrase's words adjacent,
-// from the positions its postings hold.
+// phraseOK reports whether the item id, where every word's walk stands,
+// has every phrase's words adjacent, from the positions of its postings.
 func (sp *searchPlan) phraseOK(id []byte) bool {
 	for _, t := range sp.phrases {
 		sp.pos = sp.pos[:0]
 		for _, w := range t.words {
-			k := withID(prefix(w), id)
-			got, v := sp.post.Seek(k)
-			if !bytes.Equal(got, k) {
+			it := sp.byWord[w]
+			if !bytes.Equal(it.id(), id) {
 				return false
 			}
-			sp.pos = append(sp.pos, positions(v, nil))
+			sp.pos = append(sp.pos, positions(it.pos(), nil))
 		}
 		found := false
 		for _, p := range sp.pos[0] {
@@ -301,13 +503,13 @@ func planSearch(tx *bolt.Tx, terms []term, f *Filter, desc bool, after []byte) s
 	if post == nil {
 		return sp
 	}
-	sp.post = post.Cursor()
-	seen := map[string]bool{}
+	sp.byWord = map[string]*postIter{}
 	words := func(t term) {
 		for _, w := range t.words {
-			if !seen[w] {
-				seen[w] = true
-				and.its = append(and.its, newIndexIter(post, prefix(w), desc, after))
+			if sp.byWord[w] == nil {
+				it := newPostIter(post, prefix(w), desc, after)
+				sp.byWord[w] = it
+				and.its = append(and.its, it)
 			}
 		}
 	}
@@ -333,9 +535,9 @@ func planSearch(tx *bolt.Tx, terms []term, f *Filter, desc bool, after []byte) s
 			sp.verifyQuery = true
 			continue
 		}
-		u := &unionIter{mergeIter{desc: desc}}
+		u := &unionIter{desc: desc}
 		for _, w := range ws {
-			u.srcs = append(u.srcs, newIndexIter(post, prefix(w), desc, after))
+			u.srcs = append(u.srcs, newPostIter(post, prefix(w), desc, after))
 		}
 		and.its = append(and.its, u)
 	}

@@ -286,9 +286,18 @@ func TestReindexEqualsAScan(t *testing.T) {
 		edit func(w *wctx) error
 	}{
 		{"missing", func(w *wctx) error {
-			return w.tx.Bucket(bSxPost).Delete(postings(nil, iid, fieldsOf(items[5].Text, "", "", ""))[0].key)
+			return newPostWriter(w.tx.Bucket(bSxPost)).set(itemPostings(nil, fieldsOf(items[5].Text, "", "", ""))[0].word, iid, nil)
 		}},
-		{"stray", func(w *wctx) error { return w.tx.Bucket(bSxPost).Put(stray, nil) }},
+		{"stray word", func(w *wctx) error {
+			return w.tx.Bucket(bSxPost).Put(stray, encodeBlock(nil, []entry{{id: iid, pos: []byte{0}}}))
+		}},
+		{"stray item", func(w *wctx) error { // an id no item has, in a word's block
+			return newPostWriter(w.tx.Bucket(bSxPost)).set(itemPostings(nil, fieldsOf(items[5].Text, "", "", ""))[0].word, incIDBytes(iid), []byte{0})
+		}},
+		{"other positions", func(w *wctx) error {
+			return newPostWriter(w.tx.Bucket(bSxPost)).set(itemPostings(nil, fieldsOf(items[5].Text, "", "", ""))[0].word, iid, []byte{99})
+		}},
+		{"malformed block", func(w *wctx) error { return w.tx.Bucket(bSxPost).Put(stray, nil) }},
 	} {
 		if _, err := e.s.Reindex(ctx, 0); err != nil {
 			t.Fatal(err)
