@@ -190,13 +190,14 @@ type DeadlineWindow struct {
 // counters and histograms: a fixed number of reads.
 func deadlineStats(tx *bolt.Tx, hc histCursors, st *Stats, unit string, all bool, nowHour uint32) {
 	c := tx.Bucket(bCounters)
+	get := counterCursor{c.Cursor()}.get
 	st.Overdue = map[string]int64{}
 	for _, o := range []string{inbox.OverdueFirstResponse, inbox.OverdueResolution} {
 		k := "ov\x00" + o
 		if !all {
 			k = "ovu\x00" + unit + "\x00" + o
 		}
-		st.Overdue[o] = getCounter(c, k)
+		st.Overdue[o] = get(k)
 	}
 	if all {
 		st.OverdueByUnit = map[string]int64{}

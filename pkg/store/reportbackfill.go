@@ -303,7 +303,7 @@ func closeMonths(tx *bolt.Tx, cur uint32) error {
 func waitingNow(tx *bolt.Tx) map[string]int64 {
 	out := map[string]int64{}
 	m := map[string]map[inbox.Status]int64{}
-	scanUnitStatus(tx.Bucket(bCounters), m)
+	scanUnitStatus(tx.Bucket(bCounters), map[string]int64{}, m)
 	for u, st := range m {
 		if n := st[inbox.StatusNew] + st[inbox.StatusOpen]; n != 0 {
 			out[u] = n

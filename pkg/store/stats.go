@@ -19,6 +19,25 @@ var responseWindows = []struct {
 	hours uint32
 }{{"24h", 24}, {"7d", 7 * 24}, {"30d", 30 * 24}}
 
+// The office-wide counter keys Stats reads, made once.
+var (
+	officeStatusKeys    = counterKeys("st\x00", inbox.Statuses)
+	officeReplyKeys     = counterKeys("rs\x00", inbox.ReplyStates)
+	officeAutoReplyKeys = counterKeys("ra\x00", inbox.ReplyStates)
+)
+
+func counterKeys[S ~string](p string, names []S) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = p + string(n)
+	}
+	return out
+}
+
+// unitsHint sizes Stats' per-unit maps: an office has a few dozen units, and
+// growing a map step by step was a third of the call.
+const unitsHint = 64
+
 // Stats reads the counters in one read transaction; unit "" is the whole
 // office ("-" is the items without unit). It reads a fixed number of
 // records whatever the queue size: for the whole office, one per unit and
@@ -33,8 +52,8 @@ func (s *Store) Stats(unit string) (Stats, error) {
 		ByStatus:      map[inbox.Status]int64{},
 		ByChannel:     map[inbox.Channel]int64{},
 		ByAccount:     map[string]int64{},
-		ByUnit:        map[string]int64{},
-		ByUnitStatus:  map[string]map[inbox.Status]int64{},
+		ByUnit:        make(map[string]int64, unitsHint),
+		ByUnitStatus:  make(map[string]map[inbox.Status]int64, unitsHint),
 		FirstResponse: map[string]ResponseWindow{},
 		Replies:       map[inbox.ReplyState]int64{},
 		AutoReplies:   map[inbox.ReplyState]int64{},
@@ -47,39 +66,39 @@ func (s *Store) Stats(unit string) (Stats, error) {
 	}
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCounters)
-		for _, status := range inbox.Statuses {
-			k := "st\x00" + string(status)
+		get := counterCursor{c.Cursor()}.get
+		for i, status := range inbox.Statuses {
+			k := officeStatusKeys[i]
 			if !all {
 				k = "su\x00" + unit + "\x00" + string(status)
 			}
-			st.ByStatus[status] = getCounter(c, k)
+			st.ByStatus[status] = get(k)
 		}
-		for _, state := range inbox.ReplyStates {
-			k := "rs\x00" + string(state)
+		for i, state := range inbox.ReplyStates {
+			k := officeReplyKeys[i]
 			if !all {
 				k = "rsu\x00" + unit + "\x00" + string(state)
 			}
-			st.Replies[state] = getCounter(c, k)
-			k = "ra\x00" + string(state)
+			st.Replies[state] = get(k)
+			k = officeAutoReplyKeys[i]
 			if !all {
 				k = "rau\x00" + unit + "\x00" + string(state)
 			}
-			st.AutoReplies[state] = getCounter(c, k)
+			st.AutoReplies[state] = get(k)
 		}
 		if all {
-			st.RepliesNeedingDecision = getCounter(c, "rd")
+			st.RepliesNeedingDecision = get("rd")
 		} else {
-			st.RepliesNeedingDecision = getCounter(c, "rdu\x00"+unit)
+			st.RepliesNeedingDecision = get("rdu\x00" + unit)
 		}
 		if all {
 			scanCounters(c, "tc\x00", func(k string, v int64) { st.ByChannel[inbox.Channel(k)] = v })
 			scanCounters(c, "ta\x00", func(k string, v int64) { st.ByAccount[k] = v })
-			scanCounters(c, "tu\x00", func(k string, v int64) { st.ByUnit[k] = v })
-			scanUnitStatus(c, st.ByUnitStatus)
+			scanUnitStatus(c, st.ByUnit, st.ByUnitStatus)
 		} else {
 			scanCounters(c, "tuc\x00"+unit+"\x00", func(k string, v int64) { st.ByChannel[inbox.Channel(k)] = v })
 			scanCounters(c, "tua\x00"+unit+"\x00", func(k string, v int64) { st.ByAccount[k] = v })
-			if n := getCounter(c, "tu\x00"+unit); n > 0 {
+			if n := get("tu\x00" + unit); n > 0 {
 				st.ByUnit[unit] = n
 				st.ByUnitStatus[unit] = maps.Clone(st.ByStatus)
 			}
@@ -139,6 +158,17 @@ func (s *Store) Monthly(unit string, year int, month time.Month) (MonthReport, e
 	return r, err
 }
 
+// counterCursor reads counters through one cursor: a Bucket.Get makes a
+// cursor, and its stack, per call; Stats reads a few dozen.
+type counterCursor struct{ c *bolt.Cursor }
+
+func (cc counterCursor) get(k string) int64 {
+	if kk, v := cc.c.Seek([]byte(k)); string(kk) == k && len(v) == 8 {
+		return int64(binary.BigEndian.Uint64(v))
+	}
+	return 0
+}
+
 func getCounter(b *bolt.Bucket, k string) int64 {
 	if v := b.Get([]byte(k)); len(v) == 8 {
 		return int64(binary.BigEndian.Uint64(v))
@@ -155,24 +185,30 @@ func putCounter(b *bolt.Bucket, k string, v int64) error {
 	return b.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(v)))
 }
 
-// scanUnitStatus reads every "su|unit|status" counter into into. It
+// scanUnitStatus reads every "su|unit|status" counter into byUnitStatus,
+// and each unit's total (the sum over its statuses, which is what its
+// "tu|unit" counter holds: an item counts in one status) into byUnit. It
 // allocates only a unit's name and map, once per unit: Stats("") calls it
 // on every dashboard refresh.
-func scanUnitStatus(b *bolt.Bucket, into map[string]map[inbox.Status]int64) {
+func scanUnitStatus(b *bolt.Bucket, byUnit map[string]int64, byUnitStatus map[string]map[inbox.Status]int64) {
 	p := []byte("su\x00")
 	c := b.Cursor()
+	var unit string
+	var m map[inbox.Status]int64
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		unit, status, ok := bytes.Cut(k[len(p):], []byte{0})
+		u, status, ok := bytes.Cut(k[len(p):], []byte{0})
 		st, known := statusOf(status)
 		if !ok || !known || len(v) != 8 {
 			continue
 		}
-		m := into[string(unit)]
-		if m == nil {
+		if m == nil || unit != string(u) { // keys come grouped by unit
+			unit = string(u)
 			m = make(map[inbox.Status]int64, len(inbox.Statuses))
-			into[string(unit)] = m
+			byUnitStatus[unit] = m
 		}
-		m[st] = int64(binary.BigEndian.Uint64(v))
+		n := int64(binary.BigEndian.Uint64(v))
+		m[st] = n
+		byUnit[unit] += n
 	}
 }
 
