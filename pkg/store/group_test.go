@@ -133,3 +133,61 @@ func TestGroupMemberFailureFailsOnlyItself(t *testing.T) {
 		}
 	}
 }
+
+// A commit waits for a page that is already on its way (announced, still
+// being read) and takes it in the same transaction; a page alone does not
+// wait at all.
+func TestCommitWaitsForAnnouncedPages(t *testing.T) {
+	e := newEnv(t)
+	s := e.s
+	s.group.gatherFor = time.Hour // only the announced page may end the wait
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	page := func(account string) []inbox.Item {
+		it := fbComment(account+"-1", "post", "u", at)
+		it.Account = account
+		return []inbox.Item{it}
+	}
+
+	// Alone: nothing announced, so the commit does not wait (an hour's
+	// wait would time the test out).
+	gen := s.Generation()
+	if _, err := s.Ingest("alone", page("alone"), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Generation() - gen; got != 1 {
+		t.Fatalf("%d write transactions for a page alone, want 1", got)
+	}
+
+	// Page b is on its way (announced by hand, as Ingest does before it
+	// reads its page); page a, ready first, holds its commit for it.
+	leaveB := s.group.announce()
+	gen = s.Generation()
+	var wg sync.WaitGroup
+	var errA, errB error
+	wg.Add(2)
+	go func() { defer wg.Done(); _, errA = s.Ingest("a", page("a"), nil, []byte("cursor-a")) }()
+	for queued(s) < 1 && s.Generation() == gen {
+		time.Sleep(time.Millisecond) // waiting for a to queue, not for timing
+	}
+	if got := s.Generation() - gen; got != 0 {
+		t.Fatalf("page a committed (%d transactions) while page b was on its way", got)
+	}
+	go func() {
+		defer wg.Done()
+		errB = s.writeGrouped(func(w *wctx) error {
+			return w.tx.Bucket(bCursors).Put([]byte("b"), []byte("cursor-b"))
+		}, leaveB)
+	}()
+	wg.Wait()
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	if got := s.Generation() - gen; got != 1 {
+		t.Fatalf("%d write transactions, want 1 (a and b together)", got)
+	}
+	for _, a := range []string{"a", "b"} {
+		if cur, _ := s.Cursor(a); string(cur) != "cursor-"+a {
+			t.Fatalf("cursor of %s = %q", a, cur)
+		}
+	}
+}

@@ -47,6 +47,10 @@ type Page struct {
 
 func (s *Store) ingest(account string, in Page, quarantine bool) (IngestResult, error) {
 	var res IngestResult
+	// Announced before the page is checked and read, so that a commit
+	// starting meanwhile waits for it (see commitGroup).
+	leave := s.group.announce()
+	defer leave()
 	if account == "" || !validText(account) {
 		return res, &ValidationError{Field: "account", Message: "must not be empty or hold control characters"}
 	}
@@ -171,7 +175,7 @@ func (s *Store) ingest(account string, in Page, quarantine bool) (IngestResult, 
 			}
 		}
 		return nil
-	})
+	}, leave)
 	if err != nil {
 		return IngestResult{}, err
 	}
