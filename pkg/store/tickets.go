@@ -145,11 +145,18 @@ func getCaseFields(tx *bolt.Tx, id []byte) (caseFields, error) {
 	if v == nil {
 		return f, fmt.Errorf("item %s: %w", idString(id), ErrNotFound)
 	}
+	var out [2]string
+	if topLevelStrings(v, caseFieldKeys[:], out[:]) == nil {
+		return caseFields{Ticket: out[0], Status: inbox.Status(out[1])}, nil
+	}
 	if err := json.Unmarshal(v, &f); err != nil {
 		return f, fmt.Errorf("item %s: decode: %w", idString(id), err)
 	}
 	return f, nil
 }
+
+// caseFieldKeys are caseFields' JSON names, in topLevelStrings' order.
+var caseFieldKeys = [2]string{"ticket", "status"}
 
 // caseTicket walks the case's messages before id, newest first, to the
 // latest one with a ticket, and returns that ticket if the case is still

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/inboxd/inboxd/pkg/inbox"
+	"github.com/inboxd/inboxd/pkg/sim/workload"
+)
+
+// The scanner reads a case's fields exactly as encoding/json decodes them,
+// on stored items and on JSON that tries to mislead it.
+func TestTopLevelStringsMatchesEncodingJSON(t *testing.T) {
+	var docs [][]byte
+	w, err := workload.New(workload.Realistic, 7, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range w.Pages() {
+		p := w.Page(k)
+		for i := range p.Items {
+			it := p.Items[i]
+			it.Status = p.Want[i]
+			if i%3 == 0 {
+				it.Ticket = inbox.FormatTicket(inbox.DefaultTicketPrefix, 2026, uint64(k*100+i))
+			}
+			raw, err := marshalItem(&it)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, raw)
+		}
+	}
+	for _, s := range []string{
+		`{}`,
+		` { "status" : "open" , "ticket" : "A\"B\\C\u00e9" } `,
+		`{"author":{"ticket":"nested","status":"closed"},"status":"new"}`,
+		`{"text":"quote \" and } and { and \\","attachments":[{"ticket":"x"},["]"]],"ticket":"T-1"}`,
+		`{"ticket":null,"status":"answered","n":-1.5e3,"b":true,"z":false}`,
+		`{"ticket":"first","ticket":"last"}`,
+		`{"ticket":12}`,
+		`{"status":"open"`,
+		`["status","open"]`,
+		`{"text":"unterminated}`,
+		`not json`,
+	} {
+		docs = append(docs, []byte(s))
+	}
+	for _, raw := range docs {
+		var want caseFields
+		wantErr := json.Unmarshal(raw, &want)
+		var out [2]string
+		scanErr := topLevelStrings(raw, caseFieldKeys[:], out[:])
+		if scanErr != nil {
+			if wantErr == nil {
+				t.Errorf("%s: scanner refused (%v), encoding/json read %+v", raw, scanErr, want)
+			}
+			continue
+		}
+		if wantErr != nil {
+			t.Errorf("%s: scanner read %q, encoding/json refused: %v", raw, out, wantErr)
+			continue
+		}
+		if got := (caseFields{Ticket: out[0], Status: inbox.Status(out[1])}); got != want {
+			t.Errorf("%s: scanner %+v, encoding/json %+v", raw, got, want)
+		}
+	}
+}
