@@ -214,7 +214,7 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 	type kv = boundKV
 	var total, cpu time.Duration
 	before := db.Stats().TxStats
-	counters := map[string]int64{}
+	counters, reportCounters := map[string]int64{}, map[string]int64{}
 	if !grouped {
 		groups = groups[:0:0]
 		for k := range pages {
@@ -244,7 +244,7 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 		// Build the writes outside the timer, as Ingest's own encoding is a
 		// few per cent of its time.
 		var puts []kv
-		deltas := map[string]int64{}
+		deltas, repDeltas := map[string]int64{}, map[string]int64{}
 		for k := g[0]; k < g[1]; k++ {
 			p := &pages[k]
 			for j := range p.Items {
@@ -285,12 +285,19 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 				for _, c := range itemCounters(&it) {
 					deltas[c]++
 				}
+				for _, c := range boundReportKeys(&it) {
+					repDeltas[c]++
+				}
 			}
 			puts = append(puts, kv{bCursors, []byte(p.Account), p.Cursor})
 		}
 		for c, d := range deltas {
 			counters[c] += d
 			puts = append(puts, kv{bCounters, []byte(c), binary.BigEndian.AppendUint64(nil, uint64(counters[c]))})
+		}
+		for c, d := range repDeltas {
+			reportCounters[c] += d
+			puts = append(puts, kv{bReport, []byte(c), binary.BigEndian.AppendUint64(nil, uint64(reportCounters[c]))})
 		}
 		timed(func(tx *bolt.Tx) error { return putAll(tx, puts, skip) })
 		if len(pending) > 0 && ((gi+1)%mergeEvery == 0 || gi == len(groups)-1) {
@@ -313,6 +320,24 @@ func boundFill(b *testing.B, path string, pages []workload.Page, groups [][2]int
 	n := len(pages) * workload.PageSize
 	return float64(n) / total.Seconds(), float64(after.GetWrite()-before.GetWrite()) / float64(len(groups)), float64(cpu.Microseconds()) / float64(n)
 }
+
+// boundReportKeys are the monthly report counters (issue 17) a new item
+// counts in, as Ingest keeps them: its cohort (received, status, tags) and
+// the waiting flow, in the store's default time zone.
+func boundReportKeys(it *inbox.Item) []string {
+	s := &Store{loc: boundLoc}
+	c := repItem{month: s.monthOf(it.ReceivedAt), unit: it.Unit, channel: string(it.Channel), kind: string(it.Kind),
+		status: it.Status, tags: it.Tags, clock: -1, work: -1}
+	return append(c.keys(), reportKey(c.month, it.Unit, rkWaitingNet, ""))
+}
+
+var boundLoc = func() *time.Location {
+	loc, err := time.LoadLocation(DefaultLocation)
+	if err != nil {
+		return time.FixedZone("WIB", 7*3600)
+	}
+	return loc
+}()
 
 // putAll writes puts but those in skipped buckets.
 func putAll(tx *bolt.Tx, puts []boundKV, skip map[string]bool) error {
