@@ -172,23 +172,7 @@ type mergeIter struct {
 	desc bool
 }
 
-func (m *mergeIter) pick() *indexIter {
-	var best *indexIter
-	for _, s := range m.srcs {
-		if s.cur == nil {
-			continue
-		}
-		if best == nil {
-			best = s
-			continue
-		}
-		c := bytes.Compare(s.cur, best.cur)
-		if (m.desc && c > 0) || (!m.desc && c < 0) {
-			best = s
-		}
-	}
-	return best
-}
+func (m *mergeIter) pick() *indexIter { return pickWalk(m.srcs, m.desc) }
 
 func (m *mergeIter) id() []byte {
 	if b := m.pick(); b != nil {

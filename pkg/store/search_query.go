@@ -350,29 +350,33 @@ type unionIter struct {
 	desc bool
 }
 
-func (u *unionIter) pick() *postIter {
-	var best *postIter
-	for _, s := range u.srcs {
-		if s.cur == nil {
-			continue
-		}
-		if best == nil {
-			best = s
-			continue
-		}
-		c := bytes.Compare(s.cur, best.cur)
-		if (u.desc && c > 0) || (!u.desc && c < 0) {
-			best = s
-		}
-	}
-	return best
-}
-
 func (u *unionIter) id() []byte {
-	if b := u.pick(); b != nil {
+	if b := pickWalk(u.srcs, u.desc); b != nil {
 		return b.cur
 	}
 	return nil
+}
+
+// pickWalk is the walk whose id comes first in the direction desc (the
+// zero W when every walk has ended).
+func pickWalk[W interface{ id() []byte }](srcs []W, desc bool) W {
+	var best W
+	var bestID []byte
+	for _, s := range srcs {
+		id := s.id()
+		if id == nil {
+			continue
+		}
+		if bestID == nil {
+			best, bestID = s, id
+			continue
+		}
+		c := bytes.Compare(id, bestID)
+		if (desc && c > 0) || (!desc && c < 0) {
+			best, bestID = s, id
+		}
+	}
+	return best
 }
 
 func (u *unionIter) next() []byte {
