@@ -259,16 +259,88 @@ func (w *wctx) reindexItem(iid []byte, old searchFields, gone bool) error {
 }
 
 // indexBatch indexes up to max items above the high-water mark, with
-// their notes, in the transaction w, and moves the mark past them: each
-// word's postings of the batch are appended to its last block.
+// their notes, in the transaction w, and moves the mark past them.
 func (w *wctx) indexBatch(max int) (int, error) {
-	post, meta, err := searchBuckets(w.tx)
+	h, prep, err := prepareBatch(w.tx, max)
 	if err != nil {
 		return 0, err
 	}
-	c := w.tx.Bucket(bItems).Cursor()
+	n, _, err := w.applyBatch(h, prep)
+	return n, err
+}
+
+// prepared is an item's postings, derived from its stored JSON raw and
+// its notes (noteMark) as a read transaction saw them.
+type prepared struct {
+	id, raw []byte
+	notes   noteMark
+	ps      []wordPos
+}
+
+// noteMark says which notes an item has: how many, and the last one's key
+// (notes are only ever added, with growing ids).
+type noteMark struct {
+	n    int
+	last string
+}
+
+func notesOf(c *bolt.Cursor, iid []byte) noteMark {
+	var m noteMark
+	var last []byte
+	for k, _ := c.Seek(iid); k != nil && bytes.HasPrefix(k, iid); k, _ = c.Next() {
+		m.n++
+		last = k
+	}
+	m.last = string(last)
+	return m
+}
+
+// prepareBatch derives the postings of up to max items above the
+// high-water mark h, which it returns too. The indexer calls it in a read
+// transaction, so the JSON decoding and the normalising (most of its
+// work) do not hold the writer; applyBatch checks that nothing changed.
+func prepareBatch(tx *bolt.Tx, max int) (h []byte, out []prepared, err error) {
+	h = clone(hwm(tx))
+	c := tx.Bucket(bItems).Cursor()
+	nc := tx.Bucket(bNotes).Cursor()
 	var k, v []byte
-	if h := meta.Get(keyHWM); h != nil {
+	if h != nil {
+		if k, v = c.Seek(h); bytes.Equal(k, h) {
+			k, v = c.Next()
+		}
+	} else {
+		k, v = c.First()
+	}
+	for ; k != nil && len(out) < max; k, v = c.Next() {
+		f, err := itemFields(tx, k, v)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, prepared{id: clone(k), raw: clone(v), notes: notesOf(nc, k), ps: itemPostings(nil, f)})
+	}
+	return h, out, nil
+}
+
+// applyBatch writes the postings of the items above the high-water mark
+// up to the last of prep and moves the mark there. An item whose JSON or
+// notes changed since prep was derived (or that prep lacks) is derived
+// again here. It writes nothing (stale) when the mark is no longer h.
+func (w *wctx) applyBatch(h []byte, prep []prepared) (n int, stale bool, err error) {
+	if len(prep) == 0 {
+		return 0, false, nil
+	}
+	post, meta, err := searchBuckets(w.tx)
+	if err != nil {
+		return 0, false, err
+	}
+	if !bytes.Equal(meta.Get(keyHWM), h) {
+		return 0, true, nil
+	}
+	last := prep[len(prep)-1].id
+	c := w.tx.Bucket(bItems).Cursor()
+	nc := w.tx.Bucket(bNotes).Cursor()
+	var k, v []byte
+	if h != nil {
 		if k, v = c.Seek(h); bytes.Equal(k, h) {
 			k, v = c.Next()
 		}
@@ -276,24 +348,26 @@ func (w *wctx) indexBatch(max int) (int, error) {
 		k, v = c.First()
 	}
 	byWord := map[string][]entry{}
-	var ps []wordPos
-	var last []byte
-	n := 0
-	for ; k != nil && n < max; k, v = c.Next() {
-		f, err := itemFields(w.tx, k, v)
-		if err != nil {
-			return 0, err
+	j := 0
+	for ; k != nil && bytes.Compare(k, last) <= 0; k, v = c.Next() {
+		for j < len(prep) && bytes.Compare(prep[j].id, k) < 0 {
+			j++ // gone since
+		}
+		var ps []wordPos
+		if j < len(prep) && bytes.Equal(prep[j].id, k) && bytes.Equal(prep[j].raw, v) && notesOf(nc, k) == prep[j].notes {
+			ps = prep[j].ps
+		} else {
+			f, err := itemFields(w.tx, k, v)
+			if err != nil {
+				return 0, false, err
+			}
+			ps = itemPostings(nil, f)
 		}
 		id := clone(k)
-		ps = itemPostings(ps[:0], f)
 		for _, p := range ps {
 			byWord[p.word] = append(byWord[p.word], entry{id: id, pos: p.pos})
 		}
-		last = id
 		n++
-	}
-	if n == 0 {
-		return 0, nil
 	}
 	words := make([]string, 0, len(byWord))
 	for wd := range byWord {
@@ -304,10 +378,10 @@ func (w *wctx) indexBatch(max int) (int, error) {
 	pw := newPostWriter(post)
 	for _, wd := range words {
 		if err := pw.appendWord(wd, byWord[wd]); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
-	return n, meta.Put(keyHWM, last)
+	return n, false, meta.Put(keyHWM, clone(last))
 }
 
 // pendingIndex reports whether items wait above the high-water mark, and
@@ -347,7 +421,7 @@ func (s *Store) IndexLag() (time.Duration, error) {
 
 // IndexPending indexes every item above the high-water mark now, in
 // batches of batch items (≤ 0: DefaultIndexBatch), and returns how many
-// it indexed. RunIndexer calls it; tests and reindex call it directly.
+// it indexed. Tests and reindex call it; RunIndexer indexes batch by batch.
 func (s *Store) IndexPending(ctx context.Context, batch int) (int, error) {
 	if batch <= 0 {
 		batch = DefaultIndexBatch
@@ -357,54 +431,90 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		var pending bool
-		if err := s.view(func(tx *bolt.Tx) error {
-			pending, _ = pendingIndex(tx)
-			return nil
-		}); err != nil {
-			return total, err
-		}
-		if !pending {
-			return total, nil
-		}
-		var n int
-		err := s.write(func(w *wctx) error {
-			var err error
-			n, err = w.indexBatch(batch)
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("index items: %w", err)
-		}
+		n, _, err := s.indexOnce(batch)
 		total += n
-		if n < batch {
-			return total, nil
+		if err != nil || n < batch {
+			return total, err
 		}
 	}
 }
 
+// indexOnce indexes up to batch items above the high-water mark: it
+// derives their postings in a read transaction, then writes them in a
+// write transaction (none when nothing waits). took is the write's time.
+func (s *Store) indexOnce(batch int) (n int, took time.Duration, err error) {
+	var h []byte
+	var prep []prepared
+	if err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		h, prep, err = prepareBatch(tx, batch)
+		return err
+	}); err != nil {
+		return 0, 0, fmt.Errorf("index items: %w", err)
+	}
+	if len(prep) == 0 {
+		return 0, 0, nil
+	}
+	start := time.Now()
+	var stale bool
+	err = s.write(func(w *wctx) error {
+		var err error
+		n, stale, err = w.applyBatch(h, prep)
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("index items: %w", err)
+	}
+	if stale { // another indexer moved the mark: the next round starts from it
+		return 0, 0, nil
+	}
+	return n, time.Since(start), nil
+}
+
+// indexDuty bounds the indexer's share of bbolt's one writer, which it
+// takes turns at with ingest: after a write that took d it waits at least
+// d·(1-indexDuty)/indexDuty, so ingest flat out keeps most of its speed
+// and the index catches up when ingest slows (searches stay complete
+// meanwhile: the items above the high-water mark are checked one by one).
+// At 1,000 items/s a batch's write takes far less (docs/SEARCH.md), so
+// the bound does not slow the indexer there.
+const indexDuty = 0.15
+
+// indexerWait is how long the indexer sleeps after a batch that indexed
+// n items of at most batch, whose write took took.
+func indexerWait(n, batch int, took, interval time.Duration) time.Duration {
+	wait := interval
+	if n == batch { // more is pending
+		wait = 0
+	}
+	return max(wait, time.Duration(float64(took)*(1-indexDuty)/indexDuty))
+}
+
 // RunIndexer keeps the word index up to date until ctx ends: it indexes
-// what is pending, then sleeps interval (≤ 0: DefaultIndexInterval). A
-// failed batch is logged and retried on the next round. It returns nil
-// when ctx ends.
+// a batch of what is pending, then sleeps (indexerWait: interval, ≤ 0
+// DefaultIndexInterval, when it has caught up; none when more is pending;
+// at least the indexDuty bound after a long write, so ingest keeps the
+// writer). A failed batch is logged and
+// retried on the next round. It returns nil when ctx ends.
 func (s *Store) RunIndexer(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = DefaultIndexInterval
 	}
-	t := time.NewTicker(interval)
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		_, err := s.IndexPending(ctx, DefaultIndexBatch)
-		switch {
-		case errors.Is(err, ErrClosed):
-			return err
-		case err != nil && ctx.Err() == nil:
-			s.log.Error("search index: indexing failed; retrying", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
+		n, took, err := s.indexOnce(DefaultIndexBatch)
+		switch {
+		case errors.Is(err, ErrClosed):
+			return err
+		case err != nil:
+			s.log.Error("search index: indexing failed; retrying", "err", err)
+		}
+		t.Reset(indexerWait(n, DefaultIndexBatch, took, interval))
 	}
 }

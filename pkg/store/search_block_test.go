@@ -569,3 +569,87 @@ func TestOldIndexFormatIsRebuilt(t *testing.T) {
 		t.Fatalf("40 postings of jalan in %d blocks after the rebuild, want 1", b)
 	}
 }
+
+// TestIndexerSeesChangesAfterItsRead: the indexer derives postings in a
+// read transaction and writes them in a later write; a note added or an
+// item changed in between is indexed as it is at the write, and a batch
+// read before another indexer moved the mark writes nothing.
+func TestIndexerSeesChangesAfterItsRead(t *testing.T) {
+	e := newEnv(t)
+	now := e.clock.Now()
+	var items []inbox.Item
+	for i := range 30 {
+		it := fbComment(fmt.Sprint("c", i), "t", "u", now.Add(time.Duration(i)*time.Second))
+		it.Text = fmt.Sprintf("sampah menumpuk nomor %d", i)
+		items = append(items, it)
+	}
+	ids := e.ingest(items...)
+	ctx := context.Background()
+	read := func(max int) (h []byte, prep []prepared) {
+		t.Helper()
+		err := e.s.view(func(tx *bolt.Tx) error {
+			var err error
+			h, prep, err = prepareBatch(tx, max)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, prep
+	}
+	apply := func(h []byte, prep []prepared) (n int, stale bool) {
+		t.Helper()
+		err := e.s.write(func(w *wctx) error {
+			var err error
+			n, stale, err = w.applyBatch(h, prep)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, stale
+	}
+	h, prep := read(20)
+	if _, err := e.s.AddNote(ids[3], "op", "tanggul jebol"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Update(ids[5], "op", Change{Status: ptr(inbox.StatusOpen)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, stale := apply(h, prep); n != 20 || stale {
+		t.Fatalf("applyBatch = %d, stale %v; want 20 items", n, stale)
+	}
+	if _, err := e.s.VerifyIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := pageAll(t, e.s, Filter{Query: "tanggul"}); !slices.Equal(got, []string{ids[3]}) {
+		t.Fatalf("a note added between the read and the write: search finds %v", got)
+	}
+	h, prep = read(5)
+	if _, err := e.s.IndexPending(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, stale := apply(h, prep); n != 0 || !stale {
+		t.Fatalf("a batch read before the mark moved: applyBatch = %d, stale %v", n, stale)
+	}
+	if _, err := e.s.VerifyIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIndexerWait(t *testing.T) {
+	const iv = 200 * time.Millisecond
+	for _, tc := range []struct {
+		n          int
+		took, want time.Duration
+	}{
+		{100, 10 * time.Millisecond, iv},                        // caught up: the interval
+		{2000, 10 * time.Millisecond, 56666666},                 // more pending, a short write: the duty bound only
+		{2000, 300 * time.Millisecond, 1700 * time.Millisecond}, // a long write: ingest gets the writer 85% of the time
+		{100, 60 * time.Millisecond, 340 * time.Millisecond},
+	} {
+		if got := indexerWait(tc.n, 2000, tc.took, iv); got != tc.want {
+			t.Errorf("indexerWait(%d, took %v) = %v, want %v", tc.n, tc.took, got, tc.want)
+		}
+	}
+}
