@@ -57,6 +57,8 @@ var figures = []figure{
 	{"stats p99 µs", "%.1f", func(r *Result) float64 { return r.StatsP99 }, false},
 	{"stats CPU p50 µs", "%.1f", func(r *Result) float64 { return r.StatsCPUP50 }, false},
 	{"stats CPU p99 µs", "%.1f", func(r *Result) float64 { return r.StatsCPUP99 }, false},
+	{"fixed loop CPU p50 µs (machine baseline)", "%.1f", func(r *Result) float64 { return r.BaselineCPUP50 }, false},
+	{"fixed loop CPU p99 µs (machine baseline)", "%.1f", func(r *Result) float64 { return r.BaselineCPUP99 }, false},
 	{"file bytes/item", "%.0f", func(r *Result) float64 { return r.BytesPerItem }, false},
 	{"RssAnon MB", "%.1f", func(r *Result) float64 { return r.RssAnonMB }, false},
 	{"RssFile MB", "%.1f", func(r *Result) float64 { return r.RssFileMB }, false},

@@ -74,8 +74,13 @@ type Result struct {
 	// StatsCPUP50 and StatsCPUP99 are the same calls' CPU time on the
 	// calling thread (0 where the OS cannot tell): the call's own work,
 	// without the time it waited for a core on a loaded machine.
-	StatsCPUP50    float64 `json:"stats_cpu_p50_us"`
-	StatsCPUP99    float64 `json:"stats_cpu_p99_us"`
+	StatsCPUP50 float64 `json:"stats_cpu_p50_us"`
+	StatsCPUP99 float64 `json:"stats_cpu_p99_us"`
+	// BaselineCPUP50 and BaselineCPUP99 time a fixed loop (no memory, no
+	// allocation) on the same clock between the stats calls: how long a
+	// tail this machine gives work that cannot vary.
+	BaselineCPUP50 float64 `json:"baseline_cpu_p50_us"`
+	BaselineCPUP99 float64 `json:"baseline_cpu_p99_us"`
 	BytesPerItem   float64 `json:"file_bytes_per_item"`
 	RssAnonMB      float64 `json:"rss_anon_mb"`
 	RssFileMB      float64 `json:"rss_file_mb"`
@@ -240,7 +245,16 @@ func statsPhase(t Target, m *model, n int, res *Result) error {
 	defer runtime.UnlockOSThread()
 	lat := make([]time.Duration, 0, n)
 	cpu := make([]time.Duration, 0, n)
+	base := make([]time.Duration, 0, n)
+	var sink uint64
 	for range n {
+		// The baseline: the same fixed work every time, timed on the same
+		// clock between the calls, so its tail is the machine's own.
+		if b0, ok := threadCPU(); ok {
+			sink += baselineWork(baselineRounds)
+			b1, _ := threadCPU()
+			base = append(base, b1-b0)
+		}
 		c0, okCPU := threadCPU()
 		start := time.Now()
 		snap, err := t.Stats()
@@ -258,7 +272,27 @@ func statsPhase(t Target, m *model, n int, res *Result) error {
 	}
 	res.StatsP50, res.StatsP99 = us(pct(lat, 50)), us(pct(lat, 99))
 	res.StatsCPUP50, res.StatsCPUP99 = us(pct(cpu, 50)), us(pct(cpu, 99))
+	if len(base) > 0 {
+		res.BaselineCPUP50, res.BaselineCPUP99 = us(pct(base, 50)), us(pct(base, 99))
+	}
+	runtime.KeepAlive(sink)
 	return nil
+}
+
+// baselineRounds makes baselineWork take about 20 µs here, the order of
+// a stats call.
+const baselineRounds = 12_000
+
+// baselineWork is fixed CPU work that allocates nothing and touches no
+// memory: a xorshift generator run rounds times.
+func baselineWork(rounds int) uint64 {
+	x := uint64(88172645463325252)
+	for range rounds {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	return x
 }
 
 func (o *Options) defaults() {
