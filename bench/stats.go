@@ -13,7 +13,7 @@ import (
 func (p *Peer) Stats() (storebench.Snapshot, error) {
 	snap := storebench.Snapshot{
 		ByStatus:     map[inbox.Status]int64{},
-		ByUnitStatus: map[string]map[inbox.Status]int64{},
+		ByUnitStatus: map[string]inbox.StatusCounts{},
 		ByAccount:    map[string]int64{},
 	}
 	rows, err := p.stats.Query()
@@ -37,11 +37,8 @@ func (p *Peer) Stats() (storebench.Snapshot, error) {
 			snap.ByStatus[inbox.Status(parts[1])] = n
 		case parts[0] == ckUnitStatus && len(parts) == 3:
 			us := snap.ByUnitStatus[parts[1]]
-			if us == nil {
-				us = map[inbox.Status]int64{}
-				snap.ByUnitStatus[parts[1]] = us
-			}
-			us[inbox.Status(parts[2])] = n
+			us.Add(inbox.Status(parts[2]), n)
+			snap.ByUnitStatus[parts[1]] = us
 		case parts[0] == ckAccount && len(parts) == 2:
 			snap.ByAccount[parts[1]] = n
 		}

@@ -229,12 +229,12 @@ type Stats struct {
 	// unit), from the same read transaction as everything else: a
 	// dashboard's unit × status grid in one call. Units with no items are
 	// absent; a unit's absent status is 0.
-	ByUnitStatus  map[string]map[inbox.Status]int64 `json:"by_unit_status"`
-	Waiting       int64                             `json:"waiting"`
-	OldestWaiting *time.Time                        `json:"oldest_waiting_received_at,omitempty"`
-	OldestAgeSec  float64                           `json:"oldest_waiting_age_seconds"`
-	FirstResponse map[string]ResponseWindow         `json:"first_response"` // "24h", "7d", "30d"
-	Replies       map[inbox.ReplyState]int64        `json:"replies"`        // people's replies
+	ByUnitStatus  map[string]inbox.StatusCounts `json:"by_unit_status"`
+	Waiting       int64                         `json:"waiting"`
+	OldestWaiting *time.Time                    `json:"oldest_waiting_received_at,omitempty"`
+	OldestAgeSec  float64                       `json:"oldest_waiting_age_seconds"`
+	FirstResponse map[string]ResponseWindow     `json:"first_response"` // "24h", "7d", "30d"
+	Replies       map[inbox.ReplyState]int64    `json:"replies"`        // people's replies
 	// AutoReplies are the automatic acknowledgements per state, counted
 	// apart from people's replies.
 	AutoReplies map[inbox.ReplyState]int64 `json:"auto_replies"`

@@ -302,10 +302,10 @@ func closeMonths(tx *bolt.Tx, cur uint32) error {
 // waitingNow reads the items waiting (new, open) per unit from the counters.
 func waitingNow(tx *bolt.Tx) map[string]int64 {
 	out := map[string]int64{}
-	m := map[string]map[inbox.Status]int64{}
+	m := map[string]inbox.StatusCounts{}
 	scanUnitStatus(tx.Bucket(bCounters), map[string]int64{}, m)
 	for u, st := range m {
-		if n := st[inbox.StatusNew] + st[inbox.StatusOpen]; n != 0 {
+		if n := st.Get(inbox.StatusNew) + st.Get(inbox.StatusOpen); n != 0 {
 			out[u] = n
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"strings"
 	"time"
 
@@ -34,10 +33,6 @@ func counterKeys[S ~string](p string, names []S) []string {
 	return out
 }
 
-// unitsHint sizes Stats' per-unit maps: an office has a few dozen units, and
-// growing a map step by step was a third of the call.
-const unitsHint = 64
-
 // Stats reads the counters in one read transaction; unit "" is the whole
 // office ("-" is the items without unit). It reads a fixed number of
 // records whatever the queue size: for the whole office, one per unit and
@@ -49,11 +44,13 @@ func (s *Store) Stats(unit string) (Stats, error) {
 	}
 	now := s.now().UTC()
 	st := Stats{
-		ByStatus:      map[inbox.Status]int64{},
-		ByChannel:     map[inbox.Channel]int64{},
-		ByAccount:     map[string]int64{},
-		ByUnit:        make(map[string]int64, unitsHint),
-		ByUnitStatus:  make(map[string]map[inbox.Status]int64, unitsHint),
+		ByStatus:  map[inbox.Status]int64{},
+		ByChannel: map[inbox.Channel]int64{},
+		ByAccount: map[string]int64{},
+		// Sized by the units the last call found: growing a map step by
+		// step was a third of the call, and a fixed large size costs as much.
+		ByUnit:        make(map[string]int64, s.statsUnits.Load()),
+		ByUnitStatus:  make(map[string]inbox.StatusCounts, s.statsUnits.Load()),
 		FirstResponse: map[string]ResponseWindow{},
 		Replies:       map[inbox.ReplyState]int64{},
 		AutoReplies:   map[inbox.ReplyState]int64{},
@@ -100,7 +97,11 @@ func (s *Store) Stats(unit string) (Stats, error) {
 			scanCounters(c, "tua\x00"+unit+"\x00", func(k string, v int64) { st.ByAccount[k] = v })
 			if n := get("tu\x00" + unit); n > 0 {
 				st.ByUnit[unit] = n
-				st.ByUnitStatus[unit] = maps.Clone(st.ByStatus)
+				var counts inbox.StatusCounts
+				for status, n := range st.ByStatus {
+					counts.Add(status, n)
+				}
+				st.ByUnitStatus[unit] = counts
 			}
 		}
 		// Oldest waiting: ids are given in received order, so it is the
@@ -133,6 +134,9 @@ func (s *Store) Stats(unit string) (Stats, error) {
 		return nil
 	})
 	st.Waiting = st.ByStatus[inbox.StatusNew] + st.ByStatus[inbox.StatusOpen]
+	if all {
+		s.statsUnits.Store(int32(len(st.ByUnitStatus)))
+	}
 	return st, err
 }
 
@@ -188,27 +192,32 @@ func putCounter(b *bolt.Bucket, k string, v int64) error {
 // scanUnitStatus reads every "su|unit|status" counter into byUnitStatus,
 // and each unit's total (the sum over its statuses, which is what its
 // "tu|unit" counter holds: an item counts in one status) into byUnit. It
-// allocates only a unit's name and map, once per unit: Stats("") calls it
-// on every dashboard refresh.
-func scanUnitStatus(b *bolt.Bucket, byUnit map[string]int64, byUnitStatus map[string]map[inbox.Status]int64) {
+// allocates only a unit's name, once per unit: Stats("") calls it on every
+// dashboard refresh.
+func scanUnitStatus(b *bolt.Bucket, byUnit map[string]int64, byUnitStatus map[string]inbox.StatusCounts) {
 	p := []byte("su\x00")
 	c := b.Cursor()
 	var unit string
-	var m map[inbox.Status]int64
+	var counts inbox.StatusCounts
+	seen := false
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 		u, status, ok := bytes.Cut(k[len(p):], []byte{0})
 		st, known := statusOf(status)
 		if !ok || !known || len(v) != 8 {
 			continue
 		}
-		if m == nil || unit != string(u) { // keys come grouped by unit
-			unit = string(u)
-			m = make(map[inbox.Status]int64, len(inbox.Statuses))
-			byUnitStatus[unit] = m
+		if !seen || unit != string(u) { // keys come grouped by unit
+			if seen {
+				byUnitStatus[unit] = counts
+			}
+			seen, unit, counts = true, string(u), inbox.StatusCounts{}
 		}
 		n := int64(binary.BigEndian.Uint64(v))
-		m[st] = n
+		counts.Add(st, n)
 		byUnit[unit] += n
+	}
+	if seen {
+		byUnitStatus[unit] = counts
 	}
 }
 

@@ -48,6 +48,9 @@ type Store struct {
 	quarantineLimits QuarantineLimits
 	// gen counts write transactions that committed (see Generation).
 	gen atomic.Uint64
+	// statsUnits is how many units the last office-wide Stats found: the
+	// next one sizes its maps by it.
+	statsUnits atomic.Int32
 
 	// writeMu serialises write transactions with the id generator and event
 	// delivery; notifyMu keeps deliveries in commit order.

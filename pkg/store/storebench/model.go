@@ -13,7 +13,7 @@ import (
 // Snapshot is every counter a dashboard shows, read in one consistent view.
 type Snapshot struct {
 	ByStatus      map[inbox.Status]int64
-	ByUnitStatus  map[string]map[inbox.Status]int64 // "" is items without unit
+	ByUnitStatus  map[string]inbox.StatusCounts // "" is items without unit
 	ByAccount     map[string]int64
 	OldestWaiting time.Time // received_at of the oldest new or open item; zero if none
 }
@@ -34,7 +34,7 @@ func newModel() *model {
 	return &model{
 		snap: Snapshot{
 			ByStatus:     map[inbox.Status]int64{},
-			ByUnitStatus: map[string]map[inbox.Status]int64{},
+			ByUnitStatus: map[string]inbox.StatusCounts{},
 			ByAccount:    map[string]int64{},
 		},
 		open:      map[string][]string{},
@@ -50,11 +50,8 @@ func (m *model) add(p *workload.Page, group int) {
 		it, st := &p.Items[j], p.Want[j]
 		m.snap.ByStatus[st]++
 		us := m.snap.ByUnitStatus[it.Unit]
-		if us == nil {
-			us = map[inbox.Status]int64{}
-			m.snap.ByUnitStatus[it.Unit] = us
-		}
-		us[st]++
+		us.Add(st, 1)
+		m.snap.ByUnitStatus[it.Unit] = us
 		m.snap.ByAccount[it.Account]++
 		if st == inbox.StatusOpen {
 			k := modelKey(it.Account, it.ExternalID)
@@ -104,7 +101,8 @@ func (m *model) checkStats(got Snapshot) error {
 	}
 	for _, u := range sortedKeys(want.ByUnitStatus, got.ByUnitStatus) {
 		for _, st := range inbox.Statuses {
-			if g, w := got.ByUnitStatus[u][st], want.ByUnitStatus[u][st]; g != w {
+			g, w := got.ByUnitStatus[u], want.ByUnitStatus[u]
+			if g, w := g.Get(st), w.Get(st); g != w {
 				return fmt.Errorf("stats: unit %q %s = %d, the model has %d", u, st, g, w)
 			}
 		}
