@@ -231,6 +231,11 @@ func (pw *postWriter) covering(p, id []byte) (key, val []byte) {
 // above the last one are set one by one.
 func (pw *postWriter) appendWord(word string, es []entry) error {
 	p := prefix(word)
+	// What the postings take at most, to size a new value once.
+	need := 0
+	for _, e := range es {
+		need += len(e.pos) + 16
+	}
 	k, v := pw.covering(p, es[0].id)
 	var val []byte
 	var prev []byte
@@ -249,7 +254,7 @@ func (pw *postWriter) appendWord(word string, es []entry) error {
 			return nil
 		}
 		if len(v) < maxBlockBytes {
-			val = append(make([]byte, 0, maxBlockBytes+64), v...)
+			val = append(make([]byte, 0, len(v)+min(need, maxBlockBytes+64)), v...)
 			prev = bv.last()
 			k = bytes.Clone(k)
 		} else {
@@ -264,7 +269,7 @@ func (pw *postWriter) appendWord(word string, es []entry) error {
 				}
 			}
 			k = withID(p, e.id)
-			val = appendPos(make([]byte, 0, maxBlockBytes+64), e.pos)
+			val = appendPos(make([]byte, 0, min(need, maxBlockBytes+64)), e.pos)
 		} else {
 			val = appendPos(appendIDDelta(val, prev, e.id), e.pos)
 		}
