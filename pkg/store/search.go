@@ -25,7 +25,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -122,10 +124,18 @@ type wordPos struct {
 }
 
 // itemPostings appends every distinct word of f with its positions, in
-// the order the words first occur.
+// the order the words first occur. An item has a few dozen distinct
+// words: they are found by a linear search, and their positions share one
+// buffer (a map and a slice per word were most of the indexer's time).
 func itemPostings(out []wordPos, f searchFields) []wordPos {
-	at := map[string]int{} // word -> index in out
-	pos, last := 0, map[string]int{}
+	from := len(out)
+	type occ struct{ w, pos int32 }
+	n := 0
+	for _, words := range f {
+		n += len(words)
+	}
+	occs := make([]occ, 0, n)
+	pos := int32(0)
 	for _, words := range f {
 		for _, w := range words {
 			w = indexWord(w)
@@ -133,18 +143,42 @@ func itemPostings(out []wordPos, f searchFields) []wordPos {
 				pos++
 				continue
 			}
-			i, ok := at[w]
-			if !ok {
-				i = len(out)
-				at[w] = i
-				out = append(out, wordPos{word: w})
-				last[w] = 0
+			i := from
+			for i < len(out) && out[i].word != w {
+				i++
 			}
-			out[i].pos = binary.AppendUvarint(out[i].pos, uint64(pos-last[w]))
-			last[w] = pos
+			if i == len(out) {
+				out = append(out, wordPos{word: w})
+			}
+			occs = append(occs, occ{int32(i - from), pos})
 			pos++
 		}
 		pos++
+	}
+	// Each word's positions, in order, as uvarint deltas, one after the
+	// other in buf.
+	words := out[from:]
+	count := make([]int32, len(words)+1)
+	for _, o := range occs {
+		count[o.w+1]++
+	}
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
+	}
+	byWord := make([]int32, len(occs))
+	next := slices.Clone(count[:len(words)])
+	for _, o := range occs {
+		byWord[next[o.w]] = o.pos
+		next[o.w]++
+	}
+	buf := make([]byte, 0, len(occs)*2)
+	for i := range words {
+		start, last := len(buf), int32(0)
+		for _, p := range byWord[count[i]:count[i+1]] {
+			buf = binary.AppendUvarint(buf, uint64(p-last))
+			last = p
+		}
+		words[i].pos = buf[start:len(buf):len(buf)]
 	}
 	return out
 }
@@ -261,20 +295,29 @@ func (w *wctx) reindexItem(iid []byte, old searchFields, gone bool) error {
 // indexBatch indexes up to max items above the high-water mark, with
 // their notes, in the transaction w, and moves the mark past them.
 func (w *wctx) indexBatch(max int) (int, error) {
-	h, prep, err := prepareBatch(w.tx, max)
+	b, err := prepareBatch(w.tx, max)
 	if err != nil {
 		return 0, err
 	}
-	n, _, err := w.applyBatch(h, prep)
+	n, _, err := w.applyBatch(b)
 	return n, err
 }
 
-// prepared is an item's postings, derived from its stored JSON raw and
-// its notes (noteMark) as a read transaction saw them.
+// preparedBatch is the postings of the items above the high-water mark h,
+// derived as a read transaction saw them.
+type preparedBatch struct {
+	h     []byte
+	seed  maphash.Seed
+	items []prepared
+}
+
+// prepared is an item's postings, and what they were derived from: the
+// stored JSON (its hash) and the notes.
 type prepared struct {
-	id, raw []byte
-	notes   noteMark
-	ps      []wordPos
+	id    []byte
+	sum   uint64
+	notes noteMark
+	ps    []wordPos
 }
 
 // noteMark says which notes an item has: how many, and the last one's key
@@ -296,66 +339,74 @@ func notesOf(c *bolt.Cursor, iid []byte) noteMark {
 }
 
 // prepareBatch derives the postings of up to max items above the
-// high-water mark h, which it returns too. The indexer calls it in a read
-// transaction, so the JSON decoding and the normalising (most of its
-// work) do not hold the writer; applyBatch checks that nothing changed.
-func prepareBatch(tx *bolt.Tx, max int) (h []byte, out []prepared, err error) {
-	h = clone(hwm(tx))
+// high-water mark. The indexer calls it in a read transaction, so the
+// JSON decoding and the normalising (most of its work) do not hold the
+// writer; applyBatch checks that nothing changed.
+func prepareBatch(tx *bolt.Tx, max int) (*preparedBatch, error) {
+	b := &preparedBatch{h: clone(hwm(tx)), seed: maphash.MakeSeed()}
 	c := tx.Bucket(bItems).Cursor()
 	nc := tx.Bucket(bNotes).Cursor()
 	var k, v []byte
-	if h != nil {
-		if k, v = c.Seek(h); bytes.Equal(k, h) {
+	if b.h != nil {
+		if k, v = c.Seek(b.h); bytes.Equal(k, b.h) {
 			k, v = c.Next()
 		}
 	} else {
 		k, v = c.First()
 	}
-	for ; k != nil && len(out) < max; k, v = c.Next() {
+	for ; k != nil && len(b.items) < max; k, v = c.Next() {
 		f, err := itemFields(tx, k, v)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		out = append(out, prepared{id: clone(k), raw: clone(v), notes: notesOf(nc, k), ps: itemPostings(nil, f)})
+		b.items = append(b.items, prepared{id: clone(k), sum: maphash.Bytes(b.seed, v), notes: notesOf(nc, k), ps: itemPostings(nil, f)})
 	}
-	return h, out, nil
+	return b, nil
 }
 
 // applyBatch writes the postings of the items above the high-water mark
-// up to the last of prep and moves the mark there. An item whose JSON or
-// notes changed since prep was derived (or that prep lacks) is derived
-// again here. It writes nothing (stale) when the mark is no longer h.
-func (w *wctx) applyBatch(h []byte, prep []prepared) (n int, stale bool, err error) {
-	if len(prep) == 0 {
+// up to the last of b and moves the mark there. An item whose JSON or
+// notes changed since b was derived (or that b lacks) is derived again
+// here. It writes nothing (stale) when the mark is no longer b's.
+func (w *wctx) applyBatch(b *preparedBatch) (n int, stale bool, err error) {
+	if len(b.items) == 0 {
 		return 0, false, nil
 	}
 	post, meta, err := searchBuckets(w.tx)
 	if err != nil {
 		return 0, false, err
 	}
-	if !bytes.Equal(meta.Get(keyHWM), h) {
+	if !bytes.Equal(meta.Get(keyHWM), b.h) {
 		return 0, true, nil
 	}
-	last := prep[len(prep)-1].id
+	last := b.items[len(b.items)-1].id
 	c := w.tx.Bucket(bItems).Cursor()
 	nc := w.tx.Bucket(bNotes).Cursor()
 	var k, v []byte
-	if h != nil {
-		if k, v = c.Seek(h); bytes.Equal(k, h) {
+	if b.h != nil {
+		if k, v = c.Seek(b.h); bytes.Equal(k, b.h) {
 			k, v = c.Next()
 		}
 	} else {
 		k, v = c.First()
 	}
-	byWord := map[string][]entry{}
+	// Every posting as numbers (its word's, its item's, its place in the
+	// item's postings: no pointers to write), then grouped by word by a
+	// counting sort, which keeps each word's ids ascending.
+	type occ struct{ w, item, p int32 }
+	wordNum := map[string]int32{}
+	var words []string
+	var ids [][]byte
+	var pss [][]wordPos
+	occs := make([]occ, 0, 40*len(b.items))
 	j := 0
 	for ; k != nil && bytes.Compare(k, last) <= 0; k, v = c.Next() {
-		for j < len(prep) && bytes.Compare(prep[j].id, k) < 0 {
+		for j < len(b.items) && bytes.Compare(b.items[j].id, k) < 0 {
 			j++ // gone since
 		}
 		var ps []wordPos
-		if j < len(prep) && bytes.Equal(prep[j].id, k) && bytes.Equal(prep[j].raw, v) && notesOf(nc, k) == prep[j].notes {
-			ps = prep[j].ps
+		if it := b.items[min(j, len(b.items)-1)]; bytes.Equal(it.id, k) && it.sum == maphash.Bytes(b.seed, v) && notesOf(nc, k) == it.notes {
+			ps = it.ps
 		} else {
 			f, err := itemFields(w.tx, k, v)
 			if err != nil {
@@ -363,21 +414,50 @@ func (w *wctx) applyBatch(h []byte, prep []prepared) (n int, stale bool, err err
 			}
 			ps = itemPostings(nil, f)
 		}
-		id := clone(k)
-		for _, p := range ps {
-			byWord[p.word] = append(byWord[p.word], entry{id: id, pos: p.pos})
+		ids = append(ids, clone(k))
+		pss = append(pss, ps)
+		for i, p := range ps {
+			wn, ok := wordNum[p.word]
+			if !ok {
+				wn = int32(len(words))
+				wordNum[p.word] = wn
+				words = append(words, p.word)
+			}
+			occs = append(occs, occ{wn, int32(n), int32(i)})
 		}
 		n++
 	}
-	words := make([]string, 0, len(byWord))
-	for wd := range byWord {
-		words = append(words, wd)
+	order := make([]int32, len(words))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	slices.Sort(words) // bbolt writes neighbouring keys on the pages it holds
+	// Words sorted: bbolt writes neighbouring keys on the pages it holds.
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(words[a], words[b]) })
+	start := make([]int, len(words)+1)
+	for _, o := range occs {
+		start[o.w]++
+	}
+	at := 0
+	for _, wn := range order {
+		cnt := start[wn]
+		start[wn] = at
+		at += cnt
+	}
+	grouped := make([]occ, len(occs))
+	next := slices.Clone(start)
+	for _, o := range occs {
+		grouped[next[o.w]] = o
+		next[o.w]++
+	}
 	post.FillPercent = appendFill
 	pw := newPostWriter(post)
-	for _, wd := range words {
-		if err := pw.appendWord(wd, byWord[wd]); err != nil {
+	var es []entry
+	for _, wn := range order {
+		es = es[:0]
+		for _, o := range grouped[start[wn]:next[wn]] {
+			es = append(es, entry{id: ids[o.item], pos: pss[o.item][o.p].pos})
+		}
+		if err := pw.appendWord(words[wn], es); err != nil {
 			return 0, false, err
 		}
 	}
@@ -441,25 +521,24 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (int, error) {
 
 // indexOnce indexes up to batch items above the high-water mark: it
 // derives their postings in a read transaction, then writes them in a
-// write transaction (none when nothing waits). took is the write's time.
+// write transaction (none when nothing waits). took is the time of both.
 func (s *Store) indexOnce(batch int) (n int, took time.Duration, err error) {
-	var h []byte
-	var prep []prepared
+	start := time.Now()
+	var prep *preparedBatch
 	if err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		h, prep, err = prepareBatch(tx, batch)
+		prep, err = prepareBatch(tx, batch)
 		return err
 	}); err != nil {
 		return 0, 0, fmt.Errorf("index items: %w", err)
 	}
-	if len(prep) == 0 {
+	if len(prep.items) == 0 {
 		return 0, 0, nil
 	}
-	start := time.Now()
 	var stale bool
 	err = s.write(func(w *wctx) error {
 		var err error
-		n, stale, err = w.applyBatch(h, prep)
+		n, stale, err = w.applyBatch(prep)
 		return err
 	})
 	if err != nil {
@@ -471,23 +550,28 @@ func (s *Store) indexOnce(batch int) (n int, took time.Duration, err error) {
 	return n, time.Since(start), nil
 }
 
-// indexDuty bounds the indexer's share of bbolt's one writer, which it
-// takes turns at with ingest: after a write that took d it waits at least
+// indexDuty bounds the indexer's share of the machine and of bbolt's one
+// writer, which it takes turns at with ingest: after a batch that took d
+// (deriving the postings and writing them) it waits
 // d·(1-indexDuty)/indexDuty, so ingest flat out keeps most of its speed
 // and the index catches up when ingest slows (searches stay complete
 // meanwhile: the items above the high-water mark are checked one by one).
-// At 1,000 items/s a batch's write takes far less (docs/SEARCH.md), so
-// the bound does not slow the indexer there.
-const indexDuty = 0.15
+// The wait is at most maxDutyWait, so a batch slowed by the disk or a
+// busy machine does not hold the index back for seconds: at 1,000
+// items/s the lag stays well under 2 s (docs/SEARCH.md).
+const (
+	indexDuty   = 0.15
+	maxDutyWait = 500 * time.Millisecond
+)
 
 // indexerWait is how long the indexer sleeps after a batch that indexed
-// n items of at most batch, whose write took took.
+// n items of at most batch, which took took.
 func indexerWait(n, batch int, took, interval time.Duration) time.Duration {
 	wait := interval
 	if n == batch { // more is pending
 		wait = 0
 	}
-	return max(wait, time.Duration(float64(took)*(1-indexDuty)/indexDuty))
+	return max(wait, min(maxDutyWait, time.Duration(float64(took)*(1-indexDuty)/indexDuty)))
 }
 
 // RunIndexer keeps the word index up to date until ctx ends: it indexes
