@@ -346,14 +346,7 @@ func prepareBatch(tx *bolt.Tx, max int) (*preparedBatch, error) {
 	b := &preparedBatch{h: clone(hwm(tx)), seed: maphash.MakeSeed()}
 	c := tx.Bucket(bItems).Cursor()
 	nc := tx.Bucket(bNotes).Cursor()
-	var k, v []byte
-	if b.h != nil {
-		if k, v = c.Seek(b.h); bytes.Equal(k, b.h) {
-			k, v = c.Next()
-		}
-	} else {
-		k, v = c.First()
-	}
+	k, v := firstAbove(c, b.h)
 	for ; k != nil && len(b.items) < max; k, v = c.Next() {
 		f, err := itemFields(tx, k, v)
 		if err != nil {
@@ -382,14 +375,7 @@ func (w *wctx) applyBatch(b *preparedBatch) (n int, stale bool, err error) {
 	last := b.items[len(b.items)-1].id
 	c := w.tx.Bucket(bItems).Cursor()
 	nc := w.tx.Bucket(bNotes).Cursor()
-	var k, v []byte
-	if b.h != nil {
-		if k, v = c.Seek(b.h); bytes.Equal(k, b.h) {
-			k, v = c.Next()
-		}
-	} else {
-		k, v = c.First()
-	}
+	k, v := firstAbove(c, b.h)
 	// Every posting as numbers (its word's, its item's, its place in the
 	// item's postings: no pointers to write), then grouped by word by a
 	// counting sort, which keeps each word's ids ascending.
@@ -464,18 +450,22 @@ func (w *wctx) applyBatch(b *preparedBatch) (n int, stale bool, err error) {
 	return n, false, meta.Put(keyHWM, clone(last))
 }
 
+// firstAbove moves c to the first item after the high-water mark h (the
+// first item when h is nil).
+func firstAbove(c *bolt.Cursor, h []byte) (k, v []byte) {
+	if h == nil {
+		return c.First()
+	}
+	if k, v = c.Seek(h); bytes.Equal(k, h) {
+		return c.Next()
+	}
+	return k, v
+}
+
 // pendingIndex reports whether items wait above the high-water mark, and
 // since when (the oldest's id time, which is when it was received).
 func pendingIndex(tx *bolt.Tx) (bool, time.Time) {
-	c := tx.Bucket(bItems).Cursor()
-	var k []byte
-	if h := hwm(tx); h != nil {
-		if k, _ = c.Seek(h); bytes.Equal(k, h) {
-			k, _ = c.Next()
-		}
-	} else {
-		k, _ = c.First()
-	}
+	k, _ := firstAbove(tx.Bucket(bItems).Cursor(), hwm(tx))
 	if k == nil {
 		return false, time.Time{}
 	}
