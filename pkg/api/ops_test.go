@@ -108,7 +108,7 @@ func TestStats(t *testing.T) {
 		all.Replies[inbox.ReplySent] != 1 || len(all.Accounts) != 2 || all.Unit != "" || all.Waiting != 4 {
 		t.Fatalf("stats = %s", rec.Body)
 	}
-	if unitStatus(all, unitA, inbox.StatusNew) != 1 || unitStatus(all, unitA, inbox.StatusAnswered) != 1 || unitStatus(all, unitB, inbox.StatusNew) != 2 {
+	if all.ByUnitStatus[unitA].Get(inbox.StatusNew) != 1 || all.ByUnitStatus[unitA].Get(inbox.StatusAnswered) != 1 || all.ByUnitStatus[unitB].Get(inbox.StatusNew) != 2 {
 		t.Fatalf("by_unit_status = %v", all.ByUnitStatus)
 	}
 	for _, key := range []string{`"by_unit"`, `"by_unit_status"`, `"first_response"`, `"24h"`, `"oldest_waiting_age_seconds"`, `"accounts"`} {
@@ -121,7 +121,7 @@ func TestStats(t *testing.T) {
 		rec := e.do(asViewerA, "GET", "/api/v1/stats"+q, nil)
 		s := decodeJSONBody[statsResponse](t, rec)
 		if rec.Code != 200 || s.Unit != unitA || s.ByStatus[inbox.StatusNew] != 1 || s.ByStatus[inbox.StatusAnswered] != 1 ||
-			len(s.ByUnitStatus) != 1 || unitStatus(s, unitA, inbox.StatusNew) != 1 {
+			len(s.ByUnitStatus) != 1 || s.ByUnitStatus[unitA].Get(inbox.StatusNew) != 1 {
 			t.Fatalf("scoped stats%s: %d %s", q, rec.Code, rec.Body)
 		}
 	}
@@ -437,10 +437,4 @@ func TestSetAccountsOnReload(t *testing.T) {
 	if rec := e.do(asOp, "POST", "/api/v1/accounts/fb-second/poll", nil); rec.Code != 202 {
 		t.Fatalf("poll of an added account: %d", rec.Code)
 	}
-}
-
-// unitStatus is one unit's count of a status in a stats answer.
-func unitStatus(s statsResponse, unit string, st inbox.Status) int64 {
-	c := s.ByUnitStatus[unit]
-	return c.Get(st)
 }

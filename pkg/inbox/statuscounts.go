@@ -24,7 +24,7 @@ func statusIndex(s Status) (int, bool) {
 }
 
 // Get returns s's count (0 for a status that does not exist).
-func (c *StatusCounts) Get(s Status) int64 {
+func (c StatusCounts) Get(s Status) int64 {
 	if i, ok := statusIndex(s); ok {
 		return c[i]
 	}

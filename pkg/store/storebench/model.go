@@ -101,8 +101,7 @@ func (m *model) checkStats(got Snapshot) error {
 	}
 	for _, u := range sortedKeys(want.ByUnitStatus, got.ByUnitStatus) {
 		for _, st := range inbox.Statuses {
-			g, w := got.ByUnitStatus[u], want.ByUnitStatus[u]
-			if g, w := g.Get(st), w.Get(st); g != w {
+			if g, w := got.ByUnitStatus[u].Get(st), want.ByUnitStatus[u].Get(st); g != w {
 				return fmt.Errorf("stats: unit %q %s = %d, the model has %d", u, st, g, w)
 			}
 		}
