@@ -398,14 +398,11 @@ func TestSearchAcrossBlocks(t *testing.T) {
 	e := newEnv(t)
 	now := e.clock.Now()
 	const n = 600
-	var items []inbox.Item
-	for i := range n {
-		it := fbComment(fmt.Sprint("b", i), "t", "u", now.Add(time.Duration(i)*time.Second))
-		it.Text = fmt.Sprintf("jalan nomor %d", i)
+	items := numberedComments(now, "b", "jalan nomor %d", n)
+	for i := range items {
 		if i%2 == 0 {
-			it.Text += " rusak"
+			items[i].Text += " rusak"
 		}
-		items = append(items, it)
 	}
 	ids := e.ingest(items...)
 	ctx := context.Background()
@@ -506,13 +503,7 @@ func TestSearchAcrossBlocks(t *testing.T) {
 func TestOldIndexFormatIsRebuilt(t *testing.T) {
 	e := newEnv(t)
 	now := e.clock.Now()
-	var items []inbox.Item
-	for i := range 40 {
-		it := fbComment(fmt.Sprint("o", i), "t", "u", now.Add(time.Duration(i)*time.Second))
-		it.Text = fmt.Sprintf("lampu jalan mati nomor %d", i)
-		items = append(items, it)
-	}
-	ids := e.ingest(items...)
+	ids := e.ingest(numberedComments(now, "o", "lampu jalan mati nomor %d", 40)...)
 	// Format 1, as the inboxd before it wrote it.
 	err := e.s.write(func(w *wctx) error {
 		if err := w.tx.DeleteBucket(bSxMeta); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
@@ -577,13 +568,7 @@ func TestOldIndexFormatIsRebuilt(t *testing.T) {
 func TestIndexerSeesChangesAfterItsRead(t *testing.T) {
 	e := newEnv(t)
 	now := e.clock.Now()
-	var items []inbox.Item
-	for i := range 30 {
-		it := fbComment(fmt.Sprint("c", i), "t", "u", now.Add(time.Duration(i)*time.Second))
-		it.Text = fmt.Sprintf("sampah menumpuk nomor %d", i)
-		items = append(items, it)
-	}
-	ids := e.ingest(items...)
+	ids := e.ingest(numberedComments(now, "c", "sampah menumpuk nomor %d", 30)...)
 	ctx := context.Background()
 	read := func(max int) (b *preparedBatch) {
 		t.Helper()
@@ -652,4 +637,16 @@ func TestIndexerWait(t *testing.T) {
 			t.Errorf("indexerWait(%d, took %v) = %v, want %v", tc.n, tc.took, got, tc.want)
 		}
 	}
+}
+
+// numberedComments are n comments on one thread, a second apart from now,
+// with external ids prefix0, prefix1, … and texts textFormat of their number.
+func numberedComments(now time.Time, prefix, textFormat string, n int) []inbox.Item {
+	items := make([]inbox.Item, 0, n)
+	for i := range n {
+		it := fbComment(fmt.Sprint(prefix, i), "t", "u", now.Add(time.Duration(i)*time.Second))
+		it.Text = fmt.Sprintf(textFormat, i)
+		items = append(items, it)
+	}
+	return items
 }
