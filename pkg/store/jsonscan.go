@@ -30,6 +30,9 @@ func topLevelStrings(raw []byte, keys []string, out []string) error {
 		if err != nil {
 			return err
 		}
+		if bytes.IndexByte(raw[ks:ke], '\\') >= 0 {
+			return errJSONScan // an escaped key name: encoding/json unescapes it
+		}
 		i = skipSpace(raw, ke)
 		if i >= len(raw) || raw[i] != ':' {
 			return errJSONScan

@@ -145,14 +145,23 @@ func getCaseFields(tx *bolt.Tx, id []byte) (caseFields, error) {
 	if v == nil {
 		return f, fmt.Errorf("item %s: %w", idString(id), ErrNotFound)
 	}
-	var out [2]string
-	if topLevelStrings(v, caseFieldKeys[:], out[:]) == nil {
-		return caseFields{Ticket: out[0], Status: inbox.Status(out[1])}, nil
-	}
-	if err := json.Unmarshal(v, &f); err != nil {
+	f, err := decodeCaseFields(v)
+	if err != nil {
 		return f, fmt.Errorf("item %s: decode: %w", idString(id), err)
 	}
 	return f, nil
+}
+
+// decodeCaseFields reads caseFields from a stored item by the scanner,
+// or by encoding/json where the scanner cannot walk it.
+func decodeCaseFields(raw []byte) (caseFields, error) {
+	var out [2]string
+	if topLevelStrings(raw, caseFieldKeys[:], out[:]) == nil {
+		return caseFields{Ticket: out[0], Status: inbox.Status(out[1])}, nil
+	}
+	var f caseFields
+	err := json.Unmarshal(raw, &f)
+	return f, err
 }
 
 // caseFieldKeys are caseFields' JSON names, in topLevelStrings' order.
