@@ -123,12 +123,19 @@ type wordPos struct {
 	pos  []byte
 }
 
+// linearWords is how many distinct words itemPostings finds by a linear
+// search before it builds a map.
+const linearWords = 64
+
 // itemPostings appends every distinct word of f with its positions, in
 // the order the words first occur. An item has a few dozen distinct
 // words: they are found by a linear search, and their positions share one
 // buffer (a map and a slice per word were most of the indexer's time).
+// Past linearWords distinct words (a long message) a map finds them, as
+// the linear search grows with the square of the words.
 func itemPostings(out []wordPos, f searchFields) []wordPos {
 	from := len(out)
+	var at map[string]int // word -> index in out, once past linearWords
 	type occ struct{ w, pos int32 }
 	n := 0
 	for _, words := range f {
@@ -143,12 +150,25 @@ func itemPostings(out []wordPos, f searchFields) []wordPos {
 				pos++
 				continue
 			}
-			i := from
-			for i < len(out) && out[i].word != w {
-				i++
+			i := len(out)
+			if at != nil {
+				if j, ok := at[w]; ok {
+					i = j
+				}
+			} else {
+				for i = from; i < len(out) && out[i].word != w; i++ {
+				}
 			}
 			if i == len(out) {
 				out = append(out, wordPos{word: w})
+				if at != nil {
+					at[w] = i
+				} else if i-from+1 == linearWords {
+					at = make(map[string]int, 2*linearWords)
+					for j := from; j < len(out); j++ {
+						at[out[j].word] = j
+					}
+				}
 			}
 			occs = append(occs, occ{int32(i - from), pos})
 			pos++

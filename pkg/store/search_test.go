@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -377,5 +378,74 @@ func TestPhraseStaysInOneField(t *testing.T) {
 	}
 	if _, err := e.s.VerifyIndex(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestItemPostingsManyWords: an item's postings are the same whether its
+// words are found by the linear search or, past linearWords distinct
+// words, by the map; words repeat after the switch and across fields.
+func TestItemPostingsManyWords(t *testing.T) {
+	for _, distinct := range []int{1, linearWords - 1, linearWords, linearWords + 1, 700} {
+		var f searchFields
+		for field := range 2 {
+			var words []string
+			for i := range 2 * distinct {
+				words = append(words, fmt.Sprintf("kata%d", (i*7+field)%distinct))
+			}
+			f = append(f, words)
+		}
+		// What the postings must be: each word's positions, found by a map.
+		var order []string
+		positions := map[string][]uint64{}
+		pos := uint64(0)
+		for _, words := range f {
+			for _, w := range words {
+				if _, ok := positions[w]; !ok {
+					order = append(order, w)
+				}
+				positions[w] = append(positions[w], pos)
+				pos++
+			}
+			pos++
+		}
+		before := []wordPos{{word: "kata0", pos: []byte{9}}} // out's own entries stay apart
+		got := itemPostings(before, f)
+		if len(got) != 1+len(order) || got[0].pos[0] != 9 {
+			t.Fatalf("%d distinct words: %d postings after 1 given, want %d", distinct, len(got), 1+len(order))
+		}
+		for i, w := range order {
+			p := got[1+i]
+			var decoded []uint64
+			last := uint64(0)
+			for b := p.pos; len(b) > 0; {
+				d, n := binary.Uvarint(b)
+				if n <= 0 {
+					t.Fatalf("%d distinct words: %s: bad positions %x", distinct, w, p.pos)
+				}
+				last += d
+				decoded = append(decoded, last)
+				b = b[n:]
+			}
+			if p.word != w || !slices.Equal(decoded, positions[w]) {
+				t.Fatalf("%d distinct words: posting %d is %s at %v, want %s at %v", distinct, i, p.word, decoded, w, positions[w])
+			}
+		}
+	}
+}
+
+// BenchmarkItemPostings: deriving one item's postings, for a comment's
+// few dozen distinct words and for long messages.
+func BenchmarkItemPostings(b *testing.B) {
+	for _, n := range []int{60, 500, 3000} {
+		words := make([]string, n)
+		for i := range words {
+			words[i] = fmt.Sprintf("kata%dx", i)
+		}
+		f := searchFields{words}
+		b.Run(fmt.Sprint(n, "-words"), func(b *testing.B) {
+			for b.Loop() {
+				itemPostings(nil, f)
+			}
+		})
 	}
 }
