@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -59,15 +60,7 @@ var statusesByName = func() []int {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		switch {
-		case Statuses[a] < Statuses[b]:
-			return -1
-		case Statuses[a] > Statuses[b]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(Statuses[a], Statuses[b]) })
 	return order
 }()
 
